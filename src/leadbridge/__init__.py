@@ -1,0 +1,1 @@
+"""leadbridge: Avito partner buyout requests ⇄ amoCRM deals."""

@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy tables, repositories (all SQL lives here) and Alembic migrations."""

@@ -1,0 +1,168 @@
+"""The schema. Changing it means a new Alembic revision in `migrations/versions`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from leadbridge.store.types import JsonColumn, UtcDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UtcDateTime, dict[str, Any]: JsonColumn}
+
+
+class Lead(Base):
+    """One Avito buyout request and the amoCRM deal made of it."""
+
+    __tablename__ = "leads"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    avito_lead_id: Mapped[str] = mapped_column(String(64), unique=True)
+    offer_type: Mapped[str] = mapped_column(String(32))
+    device: Mapped[dict[str, Any]]
+    model: Mapped[str] = mapped_column(String(128), index=True)
+    seller_name: Mapped[str] = mapped_column(String(256))
+    seller_phone: Mapped[str | None] = mapped_column(String(32), index=True)
+    city: Mapped[str | None] = mapped_column(String(128), index=True)
+    item_url: Mapped[str | None] = mapped_column(Text)
+    buyout_price_kopecks: Mapped[int] = mapped_column(BigInteger)
+    seller_price_kopecks: Mapped[int | None] = mapped_column(BigInteger)
+    avito_created_at: Mapped[datetime]
+    raw_payload: Mapped[dict[str, Any]]
+    deal_state: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    deal_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    amo_lead_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    amo_contact_id: Mapped[int | None] = mapped_column(BigInteger)
+    stage_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    avito_status: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class InboxEvent(Base):
+    """Every raw event received, before processing; the unique key makes a duplicate a no-op."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (UniqueConstraint("source", "event_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(16))
+    event_key: Mapped[str] = mapped_column(String(256))
+    channel: Mapped[str] = mapped_column(String(16))
+    body: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime]
+    processed_at: Mapped[datetime | None] = mapped_column(index=True)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class StatusChange(Base):
+    """Append-only log of deal stage changes seen in amoCRM. Rows are never updated."""
+
+    __tablename__ = "status_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id"), index=True)
+    change_key: Mapped[str] = mapped_column(String(128), unique=True)
+    old_status_id: Mapped[int | None] = mapped_column(BigInteger)
+    new_status_id: Mapped[int] = mapped_column(BigInteger)
+    pipeline_id: Mapped[int | None] = mapped_column(BigInteger)
+    stage_key: Mapped[str | None] = mapped_column(String(64))
+    price_kopecks: Mapped[int | None] = mapped_column(BigInteger)
+    loss_reason: Mapped[str | None] = mapped_column(String(256))
+    verdict: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(16))
+    occurred_at: Mapped[datetime]
+    recorded_at: Mapped[datetime]
+
+
+class OutboxItem(Base):
+    """An Avito status to send. Per lead, only the lowest unsent `seq` may go out."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("lead_id", "seq"),
+        Index("ix_outbox_due", "state", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    avito_lead_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(64))
+    price_kopecks: Mapped[int | None] = mapped_column(BigInteger)
+    reason: Mapped[str | None] = mapped_column(Text)
+    occurred_at: Mapped[datetime]
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+
+class SendAttempt(Base):
+    """Each try to deliver an outbox item and what Avito answered, for the lead's timeline."""
+
+    __tablename__ = "send_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"), index=True)
+    attempted_at: Mapped[datetime]
+    outcome: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+class Cursor(Base):
+    """Where a pull feed stopped, by name."""
+
+    __tablename__ = "cursors"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime]
+
+
+class OAuthToken(Base):
+    """The current token pair of one provider. Rotated under a row lock."""
+
+    __tablename__ = "oauth_tokens"
+
+    provider: Mapped[str] = mapped_column(String(32), primary_key=True)
+    access_token: Mapped[str] = mapped_column(Text)
+    refresh_token: Mapped[str | None] = mapped_column(Text)
+    expires_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class CrmObject(Base):
+    """Ids of what leadbridge provisioned in amoCRM: pipeline, stages, fields, enums, reasons."""
+
+    __tablename__ = "crm_objects"
+    __table_args__ = (UniqueConstraint("kind", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(256))
+    amo_id: Mapped[int] = mapped_column(BigInteger)
+
+
+class CrmContact(Base):
+    """Our own phone index of amoCRM contacts: amoCRM's `query` search is fuzzy."""
+
+    __tablename__ = "crm_contacts"
+
+    phone_e164: Mapped[str] = mapped_column(String(32), primary_key=True)
+    amo_contact_id: Mapped[int] = mapped_column(BigInteger)
