@@ -1,8 +1,8 @@
 """Settings: environment variables `LEADBRIDGE_*` (nested with `__`) over an optional TOML file.
 
-    LEADBRIDGE_DATABASE_URL=postgresql://bridge@db/leadbridge
-    LEADBRIDGE_AVITO__CLIENT_ID=...        # same as [avito] client_id = "..." in the TOML file
-    LEADBRIDGE_CONFIG=/etc/leadbridge.toml # the TOML file itself
+LEADBRIDGE_DATABASE_URL=postgresql://bridge@db/leadbridge
+LEADBRIDGE_AVITO__CLIENT_ID=...        # same as [avito] client_id = "..." in the TOML file
+LEADBRIDGE_CONFIG=/etc/leadbridge.toml # the TOML file itself
 """
 
 from __future__ import annotations

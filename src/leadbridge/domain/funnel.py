@@ -78,7 +78,9 @@ class Funnel:
         known = set(self.statuses.chain) | self.statuses.terminal
         for stage in self.stages:
             if stage.avito_status is not None and stage.avito_status not in self.statuses.chain:
-                raise FunnelError(f"stage {stage.key!r}: {stage.avito_status!r} is not in the chain")
+                raise FunnelError(
+                    f"stage {stage.key!r}: {stage.avito_status!r} is not in the chain"
+                )
         for reason in self.loss_reasons:
             if reason.avito_status not in known:
                 raise FunnelError(f"loss reason {reason.name!r}: unknown {reason.avito_status!r}")

@@ -1,41 +1,5 @@
-"""Run an ASGI app on a loopback port inside the current event loop."""
+"""The simulators are served the same way as the bridge's own web app."""
 
-from __future__ import annotations
+from leadbridge.web.server import serve
 
-import asyncio
-import contextlib
-import socket
-from collections.abc import AsyncIterator
-from typing import Any
-
-import uvicorn
-
-
-def _bound_socket(host: str, port: int) -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    return sock
-
-
-@contextlib.asynccontextmanager
-async def serve(app: Any, *, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
-    """Serve `app` over real HTTP until the block exits; yields its base URL.
-
-    Port 0 picks a free port; the socket is bound before the server starts so the URL is
-    valid as soon as it is yielded.
-    """
-    sock = _bound_socket(host, port)
-    config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    try:
-        yield f"http://{host}:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        await task
-        sock.close()
+__all__ = ["serve"]

@@ -1,0 +1,1 @@
+"""Adapter for amoCRM API v4 (also Kommo: only the host differs)."""

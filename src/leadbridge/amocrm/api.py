@@ -1,0 +1,97 @@
+"""The amoCRM API v4 calls leadbridge makes, each a thin typed wrapper."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Any
+
+from leadbridge.amocrm.client import AmoClient
+
+Json = dict[str, Any]
+
+
+class AmoApi:
+    def __init__(self, client: AmoClient) -> None:
+        self.client = client
+
+    async def pipelines(self) -> list[Json]:
+        return await self._embedded_list("/api/v4/leads/pipelines", "pipelines")
+
+    async def create_pipeline(self, pipeline: Json) -> Json:
+        answer = await self.client.request("POST", "/api/v4/leads/pipelines", json=[pipeline])
+        created: Json = answer["_embedded"]["pipelines"][0]
+        return created
+
+    async def add_statuses(self, pipeline_id: int, statuses: Sequence[Json]) -> list[Json]:
+        path = f"/api/v4/leads/pipelines/{pipeline_id}/statuses"
+        answer = await self.client.request("POST", path, json=list(statuses))
+        return list(answer["_embedded"]["statuses"])
+
+    async def lead_fields(self) -> list[Json]:
+        return [
+            field async for field in self._pages("/api/v4/leads/custom_fields", "custom_fields")
+        ]
+
+    async def create_lead_fields(self, fields: Sequence[Json]) -> list[Json]:
+        answer = await self.client.request("POST", "/api/v4/leads/custom_fields", json=list(fields))
+        return list(answer["_embedded"]["custom_fields"])
+
+    async def loss_reasons(self) -> list[Json]:
+        return await self._embedded_list("/api/v4/leads/loss_reasons", "loss_reasons")
+
+    async def create_loss_reasons(self, names: Sequence[str]) -> list[Json]:
+        body = [{"name": name, "sort": 10 * index} for index, name in enumerate(names, start=1)]
+        answer = await self.client.request("POST", "/api/v4/leads/loss_reasons", json=body)
+        return list(answer["_embedded"]["loss_reasons"])
+
+    async def subscribe_webhook(self, destination: str, settings: Sequence[str]) -> Json:
+        body = {"destination": destination, "settings": list(settings), "sort": 10}
+        answer: Json = await self.client.request("POST", "/api/v4/webhooks", json=body)
+        return answer
+
+    async def create_complex(self, leads: Sequence[Json]) -> list[Json]:
+        """`/leads/complex` answers a bare array, one row per lead, keyed by our request_id."""
+        answer = await self.client.request("POST", "/api/v4/leads/complex", json=list(leads))
+        return list(answer)
+
+    async def add_notes(self, notes: Sequence[Json]) -> None:
+        await self.client.request("POST", "/api/v4/leads/notes", json=list(notes))
+
+    async def lead(self, lead_id: int) -> Json | None:
+        """The deal with its loss reason; None when amoCRM answers 204 (no such deal)."""
+        answer: Json | None = await self.client.request(
+            "GET", f"/api/v4/leads/{lead_id}", params={"with": "loss_reason"}
+        )
+        return answer
+
+    async def leads_matching(self, query: str) -> list[Json]:
+        params = {"query": query, "limit": 250}
+        return [lead async for lead in self._pages("/api/v4/leads", "leads", params)]
+
+    async def status_events(self, since: int) -> AsyncIterator[Json]:
+        params = {
+            "filter[type]": "lead_status_changed",
+            "filter[created_at][from]": since,
+            "limit": 100,
+        }
+        async for event in self._pages("/api/v4/events", "events", params):
+            yield event
+
+    async def _embedded_list(self, path: str, key: str) -> list[Json]:
+        answer = await self.client.request("GET", path)
+        return list(answer["_embedded"][key]) if answer else []
+
+    async def _pages(
+        self, path: str, key: str, params: Mapping[str, Any] | None = None
+    ) -> AsyncIterator[Json]:
+        """Follow `page` while `_links.next` exists; a 204 (even after a next link) ends it."""
+        page = 1
+        while True:
+            answer = await self.client.request("GET", path, params={**(params or {}), "page": page})
+            if not answer:
+                return
+            for item in answer.get("_embedded", {}).get(key, []):
+                yield item
+            if "next" not in answer.get("_links", {}):
+                return
+            page += 1

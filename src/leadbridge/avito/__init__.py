@@ -1,0 +1,1 @@
+"""Adapter for Avito's partner API (our written contract: docs/avito-partner-api.md)."""

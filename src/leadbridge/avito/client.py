@@ -1,0 +1,130 @@
+"""Avito partner API client: every answer classified, never a crash on an unexpected body."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+
+from leadbridge.avito.results import ITEM_OUTCOMES, ApplyResult, FeedPage, Outcome, StatusUpdate
+from leadbridge.avito.token import AvitoToken
+from leadbridge.config import AvitoSettings
+from leadbridge.ratelimit import RateLimiter, SlidingWindowLimiter
+
+RATE_LIMIT_PAUSE_S = 1.0
+
+
+class AvitoClient:
+    def __init__(self, settings: AvitoSettings, http: httpx.AsyncClient | None = None) -> None:
+        self._settings = settings
+        self._http = http or httpx.AsyncClient(
+            base_url=settings.base_url, timeout=settings.timeout_s
+        )
+        self._token = AvitoToken(self._http, settings)
+        self.limiters: dict[str, RateLimiter] = {
+            "status_apply": SlidingWindowLimiter.per_second(settings.status_apply_rps),
+            "leads_get": SlidingWindowLimiter.per_second(settings.leads_get_rps),
+        }
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def fetch_leads(self, last_id: int | None) -> FeedPage:
+        body = {"lastId": last_id, "limit": self._settings.feed_page_size}
+        response = await self._call("leads_get", "POST", self._settings.leads_path, json=body)
+        response.raise_for_status()
+        answer = response.json()
+        leads = [(int(row["id"]), dict(row["lead"])) for row in answer.get("result") or []]
+        next_id = (answer.get("pagination") or {}).get("lastId")
+        return FeedPage(leads=leads, last_id=int(next_id) if next_id is not None else last_id)
+
+    async def register_webhook(self, url: str, secret: str) -> None:
+        payload = {"url": url, "secret": secret}
+        response = await self._call(None, "PUT", self._settings.webhook_path, json=payload)
+        response.raise_for_status()
+
+    async def apply_statuses(self, updates: Sequence[StatusUpdate]) -> list[ApplyResult]:
+        items = [_item(update) for update in updates]
+        try:
+            response = await self._call(
+                "status_apply", "POST", self._settings.status_apply_path, json={"items": items}
+            )
+        except httpx.TransportError as error:
+            return _all(updates, Outcome.RETRYABLE, f"transport: {type(error).__name__}")
+        if response.status_code == 429:
+            self.limiters["status_apply"].push_back(RATE_LIMIT_PAUSE_S)
+            return _all(updates, Outcome.RETRYABLE, "429 too many requests")
+        if response.status_code >= 500:
+            return _all(updates, Outcome.RETRYABLE, f"HTTP {response.status_code}")
+        if response.status_code != 200:
+            return _all(
+                updates, Outcome.PERMANENT, f"HTTP {response.status_code}: {response.text[:200]}"
+            )
+        return _classify(updates, response)
+
+    async def read_status(self, lead_id: str) -> str | None:
+        path = self._settings.status_read_path.format(lead_id=lead_id)
+        response = await self._call(None, "GET", path)
+        response.raise_for_status()
+        status = response.json().get("status")
+        return str(status) if status is not None else None
+
+    async def _call(
+        self, method_key: str | None, verb: str, path: str, **kwargs: Any
+    ) -> httpx.Response:
+        """One authenticated request; a rejected token is renewed once and the request replayed."""
+        for attempt in range(2):
+            if method_key is not None:
+                await self.limiters[method_key].acquire()
+            token = await self._token.get()
+            headers = {"Authorization": f"Bearer {token}"}
+            response = await self._http.request(verb, path, headers=headers, **kwargs)
+            if response.status_code in (401, 403) and attempt == 0:
+                self._token.invalidate(token)
+                continue
+            return response
+        return response
+
+
+def _item(update: StatusUpdate) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "leadId": update.lead_id,
+        "status": update.status,
+        "occurredAt": update.occurred_at.isoformat().replace("+00:00", "Z"),
+        "idempotencyKey": update.idempotency_key,
+    }
+    if update.price_kopecks is not None:
+        item["price"] = update.price_kopecks
+    if update.reason is not None:
+        item["reason"] = update.reason
+    return item
+
+
+def _all(updates: Sequence[StatusUpdate], outcome: Outcome, detail: str) -> list[ApplyResult]:
+    return [ApplyResult(update.idempotency_key, outcome, detail) for update in updates]
+
+
+def _classify(updates: Sequence[StatusUpdate], response: httpx.Response) -> list[ApplyResult]:
+    try:
+        rows = response.json().get("result") or []
+    except ValueError:
+        return _all(updates, Outcome.RETRYABLE, "unreadable answer")
+    by_key = {str(row.get("idempotencyKey")): row for row in rows if isinstance(row, dict)}
+    results = []
+    for update in updates:
+        row = by_key.get(update.idempotency_key)
+        if row is None:
+            results.append(
+                ApplyResult(update.idempotency_key, Outcome.RETRYABLE, "missing in answer")
+            )
+            continue
+        verdict = str(row.get("result"))
+        # An answer we do not know yet is a person's to read, not a reason to resend blindly.
+        outcome = ITEM_OUTCOMES.get(verdict, Outcome.PERMANENT)
+        detail = verdict if not row.get("message") else f"{verdict}: {row['message']}"
+        current = row.get("currentStatus")
+        results.append(
+            ApplyResult(update.idempotency_key, outcome, detail, str(current) if current else None)
+        )
+    return results

@@ -1,0 +1,171 @@
+"""The `leadbridge` command."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, TypeVar
+
+import typer
+from pydantic import ValidationError
+
+from leadbridge import logs
+from leadbridge.config import Settings
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    help="leadbridge: Avito partner buyout requests → amoCRM deals, and deal stages back to "
+    "Avito as ordered, rate-limited statuses.\n\nConfiguration: environment variables "
+    "LEADBRIDGE_* (nested with __, e.g. LEADBRIDGE_AMOCRM__BASE_URL) over an optional TOML "
+    "file given by --config or LEADBRIDGE_CONFIG.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="The database: migrations.", no_args_is_help=True)
+sandbox_app = typer.Typer(
+    help="The simulators of Avito and amoCRM, for rehearsal.", no_args_is_help=True
+)
+app.add_typer(db_app, name="db")
+app.add_typer(sandbox_app, name="sandbox")
+
+
+class CliError(Exception):
+    """A problem the user can fix; printed as one line."""
+
+
+@app.callback()
+def main(
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", help="TOML settings file (same keys as the environment)."),
+    ] = None,
+) -> None:
+    if config is not None:
+        if not config.is_file():
+            _fail(f"no such config file: {config}")
+        os.environ["LEADBRIDGE_CONFIG"] = str(config)
+
+
+@app.command()
+def demo(
+    leads: Annotated[
+        int | None, typer.Option(min=1, help="Stop after this many requests are worked through.")
+    ] = None,
+    check: Annotated[
+        bool,
+        typer.Option(
+            help="Full speed; exit 1 if any invariant fails. The last stdout line is JSON."
+        ),
+    ] = False,
+    port: Annotated[int, typer.Option(help="Dashboard port on 127.0.0.1.")] = 8080,
+    seed: Annotated[int, typer.Option(help="Seed of the traffic and the managers.")] = 1,
+    rate: Annotated[
+        float, typer.Option(min=0.01, help="New requests per second (ignored with --check).")
+    ] = 2.0,
+) -> None:
+    """Run everything on the built-in simulators: requests arrive from a simulated Avito, become
+    deals in a simulated amoCRM, simulated managers work them, statuses flow back to Avito.
+    The dashboard is served on 127.0.0.1 while it runs."""
+    from leadbridge.sandbox.demo import DemoOptions, run_demo
+
+    settings = _settings()
+    logs.configure("WARNING")
+    if check and leads is None:
+        leads = 200
+    options = DemoOptions(
+        leads=leads,
+        check=check,
+        port=port,
+        seed=seed,
+        database_url=settings.database_url,
+        funnel_file=settings.funnel_file,
+        leads_per_second=1000.0 if check else rate,
+        time_scale=0.0002 if check else 0.003,
+        timeout_s=max(120.0, (leads or 0) * 1.0),
+    )
+    result = _run_async(run_demo(options))
+    print(json.dumps(result, ensure_ascii=False))
+    if check and not result["ok"]:
+        raise typer.Exit(1)
+
+
+@app.command()
+def run() -> None:
+    """Run the bridge against the Avito and amoCRM endpoints the configuration names, with the
+    webhook endpoints, the dashboard, /healthz and /metrics on the configured host and port."""
+    from leadbridge.sync.runtime import run_forever
+
+    settings = _settings()
+    logs.configure(settings.log_level)
+    _run_async(run_forever(settings))
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply all database migrations (SQLite or PostgreSQL, by LEADBRIDGE_DATABASE_URL)."""
+    from leadbridge.store.migrate import current_revision, upgrade
+
+    settings = _settings()
+    try:
+        upgrade(settings.database_url)
+    except Exception as error:
+        _fail(f"migration failed: {error}")
+    print(f"database at revision {current_revision(settings.database_url)}")
+
+
+@sandbox_app.command("serve")
+def sandbox_serve(
+    avito_port: Annotated[int, typer.Option(help="Port of the Avito simulator.")] = 8701,
+    amocrm_port: Annotated[int, typer.Option(help="Port of the amoCRM simulator.")] = 8702,
+    seed: Annotated[int, typer.Option(help="Seed of generated data.")] = 1,
+) -> None:
+    """Run only the two simulators on 127.0.0.1 and print their credentials as one JSON line."""
+    from leadbridge.sandbox.rehearsal import serve_simulators
+
+    logs.configure("WARNING")
+    _run_async(serve_simulators(avito_port=avito_port, amocrm_port=amocrm_port, seed=seed))
+
+
+def _settings() -> Settings:
+    try:
+        settings = Settings()
+        _ = settings.funnel
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        _fail(f"bad setting {where}: {first['msg']}")
+    except (OSError, ValueError, KeyError) as error:
+        _fail(f"bad configuration: {error}")
+    return settings
+
+
+def _run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    async def main() -> T:
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        assert task is not None
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, task.cancel)
+        return await coroutine
+
+    try:
+        return asyncio.run(main())
+    except asyncio.CancelledError:
+        print("stopped", file=sys.stderr)
+        raise typer.Exit(0) from None
+    except CliError as error:
+        _fail(str(error))
+    except OSError as error:
+        _fail(str(error))
+
+
+def _fail(message: str) -> NoReturn:
+    print(f"leadbridge: error: {message}", file=sys.stderr)
+    raise typer.Exit(2)

@@ -1,0 +1,133 @@
+"""Leads: the buyout requests and the amoCRM deals made of them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from leadbridge.domain.lead import BuyoutRequest
+from leadbridge.store.tables import Lead
+from leadbridge.store.upsert import insert_ignoring_conflict
+
+
+async def add_if_new(
+    session: AsyncSession, request: BuyoutRequest, raw: dict[str, Any], now: datetime
+) -> int | None:
+    """Store a request unless its Avito id is already known; the new lead's id or None."""
+    values = {
+        "avito_lead_id": request.avito_lead_id,
+        "offer_type": request.offer_type,
+        "device": _device_json(request),
+        "model": request.device.model,
+        "seller_name": request.seller.name,
+        "seller_phone": request.seller.phone,
+        "city": request.city,
+        "item_url": request.item_url,
+        "buyout_price_kopecks": request.buyout_price_kopecks,
+        "seller_price_kopecks": request.seller_price_kopecks,
+        "avito_created_at": request.created_at,
+        "raw_payload": raw,
+        "deal_state": "pending",
+        "deal_attempts": 0,
+        "created_at": now,
+        "updated_at": now,
+    }
+    inserted = await insert_ignoring_conflict(
+        session,
+        Lead,
+        values,
+        ["avito_lead_id"],
+    )
+    return int(inserted) if inserted is not None else None
+
+
+def _device_json(request: BuyoutRequest) -> dict[str, Any]:
+    device = request.device
+    return {
+        "category": device.category,
+        "vendor": device.vendor,
+        "model": device.model,
+        "memory": device.memory,
+        "color": device.color,
+        "ram": device.ram,
+        "battery_health": device.battery_health,
+        "imei": device.imei,
+        "kit": list(device.kit),
+        "condition": device.condition,
+        "device_history": device.device_history,
+        "screen_condition": device.screen_condition,
+        "case_condition": device.case_condition,
+        "defects": {group: list(items) for group, items in device.defects.items()},
+    }
+
+
+async def awaiting_deal(session: AsyncSession, limit: int) -> Sequence[Lead]:
+    statement = select(Lead).where(Lead.deal_state == "pending").order_by(Lead.id).limit(limit)
+    return (await session.scalars(statement)).all()
+
+
+async def by_id(session: AsyncSession, lead_id: int) -> Lead | None:
+    return await session.get(Lead, lead_id)
+
+
+async def by_amo_lead_id(
+    session: AsyncSession, amo_lead_id: int, *, lock: bool = False
+) -> Lead | None:
+    statement = select(Lead).where(Lead.amo_lead_id == amo_lead_id)
+    if lock:
+        statement = statement.with_for_update()
+    return (await session.scalars(statement)).one_or_none()
+
+
+async def count_by_deal_state(session: AsyncSession) -> dict[str, int]:
+    rows = await session.execute(select(Lead.deal_state, func.count()).group_by(Lead.deal_state))
+    return {state: count for state, count in rows.all()}
+
+
+async def count_by_stage(session: AsyncSession) -> dict[str | None, int]:
+    rows = await session.execute(select(Lead.stage_key, func.count()).group_by(Lead.stage_key))
+    return {stage: count for stage, count in rows.all()}
+
+
+async def recent(session: AsyncSession, limit: int) -> Sequence[Lead]:
+    return (await session.scalars(select(Lead).order_by(Lead.id.desc()).limit(limit))).all()
+
+
+async def mark_deal_created(
+    session: AsyncSession,
+    lead_id: int,
+    *,
+    amo_lead_id: int,
+    amo_contact_id: int | None,
+    stage_key: str,
+    avito_status: str | None,
+    now: datetime,
+) -> None:
+    await session.execute(
+        update(Lead)
+        .where(Lead.id == lead_id)
+        .values(
+            deal_state="created",
+            amo_lead_id=amo_lead_id,
+            amo_contact_id=amo_contact_id,
+            stage_key=stage_key,
+            avito_status=avito_status,
+            updated_at=now,
+        )
+    )
+
+
+async def mark_deal_attempted(
+    session: AsyncSession, lead_ids: Sequence[int], now: datetime
+) -> None:
+    """Counted before the request goes out: after a crash a lead with attempts is looked up
+    in amoCRM before it is created again."""
+    await session.execute(
+        update(Lead)
+        .where(Lead.id.in_(lead_ids))
+        .values(deal_attempts=Lead.deal_attempts + 1, updated_at=now)
+    )

@@ -1,0 +1,41 @@
+"""The append-only log of stage changes. Nothing here updates or deletes a row."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from leadbridge.store.tables import StatusChange
+from leadbridge.store.upsert import insert_ignoring_conflict
+
+
+async def append(session: AsyncSession, change: StatusChange) -> bool:
+    """Log a change; False when the same change (by key) was already logged."""
+    values = {
+        column.key: getattr(change, column.key)
+        for column in StatusChange.__table__.columns
+        if column.key != "id"
+    }
+    inserted = await insert_ignoring_conflict(
+        session,
+        StatusChange,
+        values,
+        ["change_key"],
+    )
+    return inserted is not None
+
+
+async def for_lead(session: AsyncSession, lead_id: int) -> Sequence[StatusChange]:
+    statement = (
+        select(StatusChange).where(StatusChange.lead_id == lead_id).order_by(StatusChange.id)
+    )
+    return (await session.scalars(statement)).all()
+
+
+async def latest_at(session: AsyncSession) -> datetime | None:
+    statement = select(StatusChange.recorded_at).order_by(StatusChange.id.desc()).limit(1)
+    result: datetime | None = await session.scalar(statement)
+    return result

@@ -1,0 +1,148 @@
+"""The bridge at run time: wires adapters, store and flows, and runs each flow as a loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import structlog
+
+from leadbridge.amocrm.api import AmoApi
+from leadbridge.amocrm.client import AmoClient
+from leadbridge.amocrm.tokens import AmoTokens
+from leadbridge.avito.client import AvitoClient
+from leadbridge.config import Settings
+from leadbridge.ratelimit import SlidingWindowLimiter
+from leadbridge.store import outbox
+from leadbridge.store.database import Database
+from leadbridge.store.migrate import upgrade
+from leadbridge.sync.crm_layout import CrmLayout
+from leadbridge.sync.deal_batcher import DealBatcher
+from leadbridge.sync.intake import pull_feed_once
+from leadbridge.sync.provisioning import provision
+from leadbridge.sync.relay import Relay
+from leadbridge.sync.stage_changes import StageChanges
+from leadbridge.sync.wakeups import DEALS, OUTBOX, STAGE_CHANGES, Wakeups
+
+log = structlog.get_logger(__name__)
+ERROR_PAUSE_S = 2.0
+
+
+@dataclass
+class Bridge:
+    settings: Settings
+    db: Database
+    avito: AvitoClient
+    amo: AmoApi
+    wakeups: Wakeups = field(default_factory=Wakeups)
+    layout: CrmLayout | None = None
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Bridge:
+        db = Database(settings.database_url)
+        amo_http = httpx.AsyncClient(
+            base_url=settings.amocrm.base_url, timeout=settings.amocrm.timeout_s
+        )
+        tokens = AmoTokens(db, amo_http, settings.amocrm)
+        limiter = SlidingWindowLimiter.per_second(settings.amocrm.rps)
+        return cls(
+            settings=settings,
+            db=db,
+            avito=AvitoClient(settings.avito),
+            amo=AmoApi(AmoClient(amo_http, tokens, limiter)),
+        )
+
+    async def prepare(self) -> None:
+        """Migrate, recover from an interrupted run, authorise, provision amoCRM, subscribe."""
+        await asyncio.to_thread(upgrade, self.settings.database_url)
+        async with self.db.transaction() as session:
+            released = await outbox.release_interrupted(session)
+        if released:
+            log.warning("outbox.released_interrupted", count=released)
+        await self.amo.client.tokens.bootstrap()
+        amo_hook = self._webhook_url("amocrm")
+        self.layout = await provision(self.db, self.amo, self.settings.funnel, amo_hook)
+        avito_hook = self._webhook_url("avito")
+        if avito_hook:
+            secret = self.settings.avito.webhook_secret.get_secret_value()
+            await self.avito.register_webhook(avito_hook, secret)
+
+    def start(self) -> None:
+        assert self.layout is not None, "prepare() first"
+        funnel, settings = self.settings.funnel, self.settings
+        batcher = DealBatcher(
+            db=self.db,
+            api=self.amo,
+            funnel=funnel,
+            layout=self.layout,
+            wakeups=self.wakeups,
+            batch_size=settings.amocrm.complex_batch_size,
+        )
+        changes = StageChanges(
+            db=self.db, api=self.amo, funnel=funnel, layout=self.layout, wakeups=self.wakeups
+        )
+        self.relay = Relay(
+            db=self.db,
+            avito=self.avito,
+            settings=settings.relay,
+            batch_size=settings.avito.status_batch_size,
+        )
+        idle = settings.relay.idle_poll_s
+        self._spawn("deals", self._drain(batcher.run_once, DEALS, idle))
+        self._spawn("stage_changes", self._drain(changes.run_once, STAGE_CHANGES, idle))
+        self._spawn("relay", self._relay_loop(idle))
+        self._spawn("feed", self._feed_loop())
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        await self.avito.aclose()
+        await self.amo.client.http.aclose()
+        await self.db.dispose()
+
+    def _webhook_url(self, source: str) -> str | None:
+        web = self.settings.web
+        if not web.public_url:
+            return None
+        token = web.webhook_token.get_secret_value()
+        return f"{web.public_url.rstrip('/')}/webhooks/{source}/{token}"
+
+    def _spawn(self, name: str, loop: Coroutine[Any, Any, None]) -> None:
+        self._tasks.append(asyncio.create_task(loop, name=name))
+
+    async def _drain(self, step: Callable[[], Awaitable[int]], topic: str, idle: float) -> None:
+        while True:
+            if await _guarded(step) == 0:
+                await self.wakeups.wait(topic, idle)
+
+    async def _relay_loop(self, idle: float) -> None:
+        while True:
+            if await _guarded(self.relay.run_once) == 0:
+                due = await self.relay.seconds_until_due()
+                await self.wakeups.wait(OUTBOX, min(idle, due) if due is not None else idle)
+
+    async def _feed_loop(self) -> None:
+        while True:
+            await _guarded(lambda: pull_feed_once(self.db, self.avito, self.wakeups))
+            await asyncio.sleep(self.settings.avito.feed_poll_interval_s)
+
+
+async def _guarded(step: Callable[[], Awaitable[int]]) -> int:
+    """One step of a flow; an error is logged and retried after a pause, never fatal."""
+    try:
+        return await step()
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("flow.step_failed")
+        await asyncio.sleep(ERROR_PAUSE_S)
+        return 0

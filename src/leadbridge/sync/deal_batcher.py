@@ -1,0 +1,182 @@
+"""Deal creation: up to 50 waiting leads become amoCRM deals in one `/leads/complex` call.
+
+A lead is counted as attempted before the call. If the process dies after amoCRM created the
+deals but before their ids were stored, the next attempt finds them by the Avito id field
+instead of creating them twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+
+from leadbridge.amocrm import deal_card
+from leadbridge.amocrm.api import AmoApi
+from leadbridge.amocrm.deal_fields import AVITO_LEAD_ID
+from leadbridge.domain.funnel import Funnel
+from leadbridge.domain.status_path import plan_statuses
+from leadbridge.store import crm_objects, leads, outbox
+from leadbridge.store.database import Database
+from leadbridge.store.tables import Lead
+from leadbridge.sync.crm_layout import CrmLayout
+from leadbridge.sync.wakeups import OUTBOX, Wakeups
+
+log = structlog.get_logger(__name__)
+
+
+class DealBatcher:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        api: AmoApi,
+        funnel: Funnel,
+        layout: CrmLayout,
+        wakeups: Wakeups,
+        batch_size: int = 50,
+    ) -> None:
+        self._db, self._api, self._funnel, self._layout = db, api, funnel, layout
+        self._wakeups = wakeups
+        self._batch_size = batch_size
+
+    async def run_once(self) -> int:
+        """Create deals for one batch of waiting leads; returns how many leads it settled."""
+        async with self._db.transaction() as session:
+            batch = list(await leads.awaiting_deal(session, self._batch_size))
+        if not batch:
+            return 0
+        recovered = await self._find_existing([lead for lead in batch if lead.deal_attempts > 0])
+        for lead, deal in recovered.items():
+            await self._record(lead, deal_id=deal, contact_id=None)
+        fresh = [lead for lead in batch if lead not in recovered]
+        created = await self._create(fresh) if fresh else 0
+        self._wakeups.notify(OUTBOX)
+        return len(recovered) + created
+
+    async def _create(self, batch: Sequence[Lead]) -> int:
+        payloads, chosen = await self._payloads(batch)
+        async with self._db.transaction() as session:
+            await leads.mark_deal_attempted(session, [lead.id for lead in chosen], _now())
+        answer = await self._api.create_complex(payloads)
+        by_request = {str(rid): row for row in answer for rid in _request_ids(row)}
+        notes = []
+        for lead in chosen:
+            row = by_request.get(str(lead.id))
+            if row is None:
+                log.warning("deal.missing_in_answer", lead_id=lead.id)
+                continue
+            await self._record(lead, deal_id=int(row["id"]), contact_id=row.get("contact_id"))
+            notes.append(
+                {
+                    "entity_id": int(row["id"]),
+                    "note_type": "common",
+                    "params": {"text": deal_card.note_text(lead)},
+                }
+            )
+        if notes:
+            await self._api.add_notes(notes)
+        log.info("deals.created", count=len(notes))
+        return len(notes)
+
+    async def _payloads(self, batch: Sequence[Lead]) -> tuple[list[dict[str, Any]], list[Lead]]:
+        """One element per lead; a phone seen twice in the batch waits for the next batch, so
+        that its contact is created once and then reused."""
+        payloads, chosen, phones = [], [], set()
+        async with self._db.transaction() as session:
+            for lead in batch:
+                phone = lead.seller_phone
+                if phone and phone in phones:
+                    continue
+                known = await crm_objects.contact_for_phone(session, phone) if phone else None
+                payloads.append(self._payload(lead, known))
+                chosen.append(lead)
+                if phone:
+                    phones.add(phone)
+        return payloads, chosen
+
+    def _payload(self, lead: Lead, contact_id: int | None) -> dict[str, Any]:
+        first = self._funnel.first_stage.key
+        tags = [{"name": "avito"}, {"name": str(lead.device.get("model"))}]
+        if lead.city:
+            tags.append({"name": lead.city})
+        return {
+            "name": deal_card.deal_name(lead),
+            "price": lead.buyout_price_kopecks // 100,
+            "pipeline_id": self._layout.pipeline_id,
+            "status_id": self._layout.status_ids[first],
+            "request_id": str(lead.id),
+            "custom_fields_values": deal_card.custom_fields_values(
+                lead, self._layout.field_ids, self._layout.enum_ids
+            ),
+            "_embedded": {"tags": tags, "contacts": [_contact(lead, contact_id)]},
+        }
+
+    async def _find_existing(self, attempted: Sequence[Lead]) -> dict[Lead, int]:
+        found: dict[Lead, int] = {}
+        field_id = self._layout.field_ids.get(AVITO_LEAD_ID)
+        for lead in attempted:
+            for deal in await self._api.leads_matching(lead.avito_lead_id):
+                if _field_value(deal, field_id) == lead.avito_lead_id:
+                    found[lead] = int(deal["id"])
+                    break
+        return found
+
+    async def _record(self, lead: Lead, *, deal_id: int, contact_id: int | None) -> None:
+        first = self._funnel.first_stage.key
+        plan = plan_statuses(
+            self._funnel,
+            last_status=None,
+            stage_key=first,
+            price_kopecks=lead.buyout_price_kopecks,
+        )
+        now = _now()
+        async with self._db.transaction() as session:
+            await leads.mark_deal_created(
+                session,
+                lead.id,
+                amo_lead_id=deal_id,
+                amo_contact_id=contact_id,
+                stage_key=first,
+                avito_status=plan.last,
+                now=now,
+            )
+            if contact_id and lead.seller_phone:
+                await crm_objects.remember_contact(session, lead.seller_phone, contact_id)
+            await outbox.enqueue(
+                session,
+                lead_id=lead.id,
+                avito_lead_id=lead.avito_lead_id,
+                statuses=plan.to_send,
+                occurred_at=now,
+                now=now,
+            )
+
+
+def _contact(lead: Lead, contact_id: int | None) -> dict[str, Any]:
+    if contact_id is not None:
+        return {"id": contact_id}
+    contact: dict[str, Any] = {"first_name": lead.seller_name or "Продавец Авито"}
+    if lead.seller_phone:
+        contact["custom_fields_values"] = [
+            {"field_code": "PHONE", "values": [{"value": lead.seller_phone, "enum_code": "MOB"}]}
+        ]
+    return contact
+
+
+def _request_ids(row: dict[str, Any]) -> list[Any]:
+    value = row.get("request_id")
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _field_value(deal: dict[str, Any], field_id: int | None) -> Any:
+    for field in deal.get("custom_fields_values") or []:
+        if field.get("field_id") == field_id and field.get("values"):
+            return field["values"][0].get("value")
+    return None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,133 @@
+"""Set up amoCRM for the funnel: pipeline and stages, deal fields, loss reasons, webhook.
+
+Idempotent: what exists is found (by the id recorded earlier, else by name) and kept; only what
+is missing is created. A stage a person renamed keeps its recorded id.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+
+from leadbridge.amocrm.api import AmoApi
+from leadbridge.amocrm.deal_fields import DEAL_FIELDS
+from leadbridge.domain.funnel import Funnel
+from leadbridge.store import crm_objects
+from leadbridge.store.database import Database
+from leadbridge.sync.crm_layout import (
+    BUYOUT_PIPELINE,
+    ENUM,
+    FIELD,
+    LOSS_REASON,
+    PIPELINE,
+    STATUS,
+    CrmLayout,
+    load_layout,
+)
+
+log = structlog.get_logger(__name__)
+WEBHOOK_EVENTS = ("status_lead",)
+
+
+async def provision(
+    db: Database, api: AmoApi, funnel: Funnel, webhook_url: str | None
+) -> CrmLayout:
+    await _pipeline(db, api, funnel)
+    await _fields(db, api)
+    await _loss_reasons(db, api, funnel)
+    if webhook_url:
+        await api.subscribe_webhook(webhook_url, WEBHOOK_EVENTS)
+    async with db.transaction() as session:
+        return await load_layout(session, funnel)
+
+
+async def _pipeline(db: Database, api: AmoApi, funnel: Funnel) -> None:
+    async with db.transaction() as session:
+        recorded = await crm_objects.ids_of(session, PIPELINE)
+        recorded_statuses = await crm_objects.ids_of(session, STATUS)
+    pipelines = await api.pipelines()
+    pipeline = _find(pipelines, recorded.get(BUYOUT_PIPELINE), funnel.name)
+    if pipeline is None:
+        pipeline = await api.create_pipeline(_new_pipeline(funnel))
+        log.info("amocrm.pipeline_created", pipeline_id=pipeline["id"])
+    statuses = list(pipeline.get("_embedded", {}).get("statuses", []))
+    missing = [
+        stage
+        for stage in funnel.working_stages
+        if _find(statuses, recorded_statuses.get(stage.key), stage.name) is None
+    ]
+    if missing:
+        body = [_status_body(funnel, stage.key) for stage in missing]
+        statuses += await api.add_statuses(pipeline["id"], body)
+    async with db.transaction() as session:
+        await crm_objects.remember(session, PIPELINE, BUYOUT_PIPELINE, pipeline["id"])
+        for stage in funnel.working_stages:
+            found = _find(statuses, recorded_statuses.get(stage.key), stage.name)
+            assert found is not None
+            await crm_objects.remember(session, STATUS, stage.key, found["id"])
+
+
+def _new_pipeline(funnel: Funnel) -> dict[str, Any]:
+    return {
+        "name": funnel.name,
+        "sort": 100,
+        "is_main": False,
+        "is_unsorted_on": False,
+        "_embedded": {"statuses": [_status_body(funnel, s.key) for s in funnel.working_stages]},
+    }
+
+
+def _status_body(funnel: Funnel, key: str) -> dict[str, Any]:
+    stage = funnel.stage(key)
+    position = [s.key for s in funnel.stages].index(key)
+    body: dict[str, Any] = {"name": stage.name, "sort": 10 * (position + 2)}
+    if stage.color:
+        body["color"] = stage.color
+    return body
+
+
+async def _fields(db: Database, api: AmoApi) -> None:
+    existing = await api.lead_fields()
+    missing = [field for field in DEAL_FIELDS if _find_field(existing, field.code) is None]
+    if missing:
+        existing += await api.create_lead_fields([_field_body(field) for field in missing])
+    async with db.transaction() as session:
+        for field in DEAL_FIELDS:
+            found = _find_field(existing, field.code)
+            assert found is not None
+            await crm_objects.remember(session, FIELD, field.key, found["id"])
+            for enum in found.get("enums") or []:
+                await crm_objects.remember(
+                    session, ENUM, f"{field.key}:{enum['value']}", enum["id"]
+                )
+
+
+def _field_body(field: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {"name": field.name, "type": field.type, "code": field.code}
+    if field.enums:
+        body["enums"] = [{"value": value, "sort": 10 * i} for i, value in enumerate(field.enums)]
+    return body
+
+
+async def _loss_reasons(db: Database, api: AmoApi, funnel: Funnel) -> None:
+    existing = await api.loss_reasons()
+    names = {reason["name"] for reason in existing}
+    missing = [reason.name for reason in funnel.loss_reasons if reason.name not in names]
+    if missing:
+        existing += await api.create_loss_reasons(missing)
+    async with db.transaction() as session:
+        for reason in existing:
+            await crm_objects.remember(session, LOSS_REASON, reason["name"], reason["id"])
+
+
+def _find(items: list[dict[str, Any]], known_id: int | None, name: str) -> dict[str, Any] | None:
+    if known_id is not None:
+        for item in items:
+            if item.get("id") == known_id:
+                return item
+    return next((item for item in items if item.get("name") == name), None)
+
+
+def _find_field(fields: list[dict[str, Any]], code: str) -> dict[str, Any] | None:
+    return next((field for field in fields if field.get("code") == code), None)

@@ -1,0 +1,1 @@
+"""HTTP: webhook endpoints, the operators' dashboard, health and metrics."""
