@@ -1,0 +1,104 @@
+"""The partner API: token, lead feed, webhook, status apply and read-back.
+
+Each route is limited under its key in `AvitoSandboxConfig.method_rps`, then authorized.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from leadbridge.sandbox.avito.deps import limited, require_token, sandbox_of
+from leadbridge.sandbox.avito.errors import ApiError
+
+FEED_PATH = "/partner/buyout/v1/leads/get"
+WEBHOOK_PATH = "/partner/buyout/v1/webhook"
+APPLY_PATH = "/partner/buyout/v1/leads/statuses/apply"
+STATUS_PATH = "/partner/buyout/v1/leads/{lead_id}/status"
+MAX_BATCH = 100
+
+
+class FeedRequest(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    last_id: int | None = Field(default=None, alias="lastId", ge=0)
+    limit: int = Field(default=100, ge=1, le=MAX_BATCH)
+
+
+class WebhookRequest(BaseModel):
+    url: str = Field(pattern=r"^https?://\S+$")
+    secret: str = Field(min_length=1)
+
+
+class ApplyRequest(BaseModel):
+    items: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+def guarded(method: str) -> list[Any]:
+    return [Depends(limited(method)), Depends(require_token)]
+
+
+router = APIRouter()
+
+
+@router.post("/token", dependencies=[Depends(limited("token"))])
+@router.post("/token/", dependencies=[Depends(limited("token"))], include_in_schema=False)
+async def issue_token(request: Request) -> dict[str, Any]:
+    form = {key: values[0] for key, values in parse_qs((await request.body()).decode()).items()}
+    sandbox = sandbox_of(request)
+    config = sandbox.config
+    if form.get("grant_type") != "client_credentials":
+        raise ApiError(400, "unsupported grant_type")
+    if (form.get("client_id"), form.get("client_secret")) != (
+        config.client_id,
+        config.client_secret,
+    ):
+        raise ApiError(400, "invalid client credentials")
+    token = sandbox.tokens.issue(config.token_ttl_s)
+    return {"access_token": token, "expires_in": round(config.token_ttl_s), "token_type": "Bearer"}
+
+
+@router.post(FEED_PATH, dependencies=guarded("leads_get"))
+async def get_leads(body: FeedRequest, request: Request) -> dict[str, Any]:
+    records = sandbox_of(request).book.page(body.last_id, body.limit)
+    last_id = records[-1].position if records else body.last_id
+    return {
+        "result": [{"id": record.position, "lead": record.payload} for record in records],
+        "pagination": {"lastId": last_id},
+    }
+
+
+@router.put(WEBHOOK_PATH, dependencies=guarded("webhook"))
+async def put_webhook(body: WebhookRequest, request: Request) -> dict[str, Any]:
+    webhooks = sandbox_of(request).webhooks
+    if not await webhooks.register(body.url, body.secret):
+        raise ApiError(400, "webhook url did not answer the {} ping with 2xx in time")
+    return webhooks.to_json()
+
+
+@router.get(WEBHOOK_PATH, dependencies=guarded("webhook"))
+async def get_webhook(request: Request) -> dict[str, Any]:
+    return sandbox_of(request).webhooks.to_json()
+
+
+@router.delete(WEBHOOK_PATH, dependencies=guarded("webhook"))
+async def delete_webhook(request: Request) -> dict[str, Any]:
+    webhooks = sandbox_of(request).webhooks
+    webhooks.unregister()
+    return webhooks.to_json()
+
+
+@router.post(APPLY_PATH, dependencies=guarded("status_apply"))
+async def apply_statuses(body: ApplyRequest, request: Request) -> dict[str, Any]:
+    return {"result": sandbox_of(request).apply_statuses(body.items)}
+
+
+@router.get(STATUS_PATH, dependencies=guarded("status_get"))
+async def get_status(lead_id: str, request: Request) -> dict[str, Any]:
+    record = sandbox_of(request).lead(lead_id)
+    if record is None:
+        raise ApiError(404, f"lead {lead_id!r} not found")
+    return record.status_json()
