@@ -11,11 +11,16 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
+import httpx
 import typer
 from pydantic import ValidationError
 
 from leadbridge import logs
+from leadbridge.amocrm.client import AmoApiError
+from leadbridge.amocrm.tokens import AmoAuthError
+from leadbridge.avito.token import AvitoAuthError
 from leadbridge.config import Settings
+from leadbridge.sync.crm_layout import NotProvisioned
 
 T = TypeVar("T")
 
@@ -28,10 +33,12 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+auth_app = typer.Typer(help="Authorise leadbridge with the partners' APIs.", no_args_is_help=True)
 db_app = typer.Typer(help="The database: migrations.", no_args_is_help=True)
 sandbox_app = typer.Typer(
     help="The simulators of Avito and amoCRM, for rehearsal.", no_args_is_help=True
 )
+app.add_typer(auth_app, name="auth")
 app.add_typer(db_app, name="db")
 app.add_typer(sandbox_app, name="sandbox")
 
@@ -70,9 +77,12 @@ def demo(
         float, typer.Option(min=0.01, help="New requests per second (ignored with --check).")
     ] = 2.0,
 ) -> None:
-    """Run everything on the built-in simulators: requests arrive from a simulated Avito, become
-    deals in a simulated amoCRM, simulated managers work them, statuses flow back to Avito.
-    The dashboard is served on 127.0.0.1 while it runs."""
+    """Run the whole product on the built-in Avito and amoCRM simulators.
+
+    Buyout requests arrive from a simulated Avito, become deals in a simulated amoCRM, simulated
+    managers work them through the funnel, and the statuses flow back to Avito. The dashboard is
+    served on 127.0.0.1 while it runs.
+    """
     from leadbridge.sandbox.demo import DemoOptions, run_demo
 
     settings = _settings()
@@ -98,13 +108,55 @@ def demo(
 
 @app.command()
 def run() -> None:
-    """Run the bridge against the Avito and amoCRM endpoints the configuration names, with the
-    webhook endpoints, the dashboard, /healthz and /metrics on the configured host and port."""
+    """Run the bridge against the configured Avito and amoCRM accounts.
+
+    Serves the webhook endpoints, the dashboard, /healthz and /metrics on the configured host
+    and port, and stops gracefully on SIGTERM.
+    """
     from leadbridge.sync.runtime import run_forever
 
     settings = _settings()
     logs.configure(settings.log_level)
     _run_async(run_forever(settings))
+
+
+@app.command()
+def setup(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only list what would change; change nothing.")
+    ] = False,
+) -> None:
+    """Create or update the buyout pipeline, deal fields and webhook in amoCRM.
+
+    Creates what is missing of the funnel's pipeline and stages, the device-card fields, the
+    loss reasons and the webhook subscription, and records their ids. Running it twice changes
+    nothing; a stage renamed in amoCRM is kept by its id.
+    """
+    from leadbridge.sync.setup import run_setup
+
+    settings = _settings()
+    logs.configure(settings.log_level)
+    changes = _run_async(run_setup(settings, dry_run=dry_run))
+    verb = "would" if dry_run else "did"
+    for change in changes:
+        print(f"{verb}: {change}")
+    if not changes:
+        print("amoCRM already matches the funnel: nothing to change")
+
+
+@auth_app.command("amocrm")
+def auth_amocrm(
+    code: Annotated[
+        str, typer.Option(help="Authorization code from the integration (valid 20 minutes).")
+    ],
+) -> None:
+    """Exchange an amoCRM authorization code for tokens and store them in the database."""
+    from leadbridge.sync.setup import exchange_amocrm_code
+
+    settings = _settings()
+    logs.configure(settings.log_level)
+    _run_async(exchange_amocrm_code(settings, code))
+    print("amoCRM authorised: tokens stored")
 
 
 @db_app.command("upgrade")
@@ -126,7 +178,10 @@ def sandbox_serve(
     amocrm_port: Annotated[int, typer.Option(help="Port of the amoCRM simulator.")] = 8702,
     seed: Annotated[int, typer.Option(help="Seed of generated data.")] = 1,
 ) -> None:
-    """Run only the two simulators on 127.0.0.1 and print their credentials as one JSON line."""
+    """Run only the two simulators, for rehearsing an integration.
+
+    Both listen on 127.0.0.1; their base URLs and credentials are printed as one JSON line.
+    """
     from leadbridge.sandbox.rehearsal import serve_simulators
 
     logs.configure("WARNING")
@@ -160,10 +215,10 @@ def _run_async(coroutine: Coroutine[Any, Any, T]) -> T:
     except asyncio.CancelledError:
         print("stopped", file=sys.stderr)
         raise typer.Exit(0) from None
-    except CliError as error:
+    except (CliError, AmoAuthError, AmoApiError, AvitoAuthError, NotProvisioned) as error:
         _fail(str(error))
-    except OSError as error:
-        _fail(str(error))
+    except (OSError, httpx.HTTPError) as error:
+        _fail(f"{type(error).__name__}: {error}")
 
 
 def _fail(message: str) -> NoReturn:

@@ -49,6 +49,11 @@ class AmoApi:
         answer: Json = await self.client.request("POST", "/api/v4/webhooks", json=body)
         return answer
 
+    async def webhooks(self, destination: str) -> list[Json]:
+        params = {"filter[destination]": destination}
+        answer = await self.client.request("GET", "/api/v4/webhooks", params=params)
+        return list(answer["_embedded"]["webhooks"]) if answer else []
+
     async def create_complex(self, leads: Sequence[Json]) -> list[Json]:
         """`/leads/complex` answers a bare array, one row per lead, keyed by our request_id."""
         answer = await self.client.request("POST", "/api/v4/leads/complex", json=list(leads))

@@ -8,15 +8,12 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 import structlog
 
 from leadbridge.amocrm.api import AmoApi
-from leadbridge.amocrm.client import AmoClient
-from leadbridge.amocrm.tokens import AmoTokens
+from leadbridge.amocrm.connect import connect
 from leadbridge.avito.client import AvitoClient
 from leadbridge.config import Settings
-from leadbridge.ratelimit import SlidingWindowLimiter
 from leadbridge.store import outbox
 from leadbridge.store.database import Database
 from leadbridge.store.migrate import upgrade
@@ -45,16 +42,11 @@ class Bridge:
     @classmethod
     def from_settings(cls, settings: Settings) -> Bridge:
         db = Database(settings.database_url)
-        amo_http = httpx.AsyncClient(
-            base_url=settings.amocrm.base_url, timeout=settings.amocrm.timeout_s
-        )
-        tokens = AmoTokens(db, amo_http, settings.amocrm)
-        limiter = SlidingWindowLimiter.per_second(settings.amocrm.rps)
         return cls(
             settings=settings,
             db=db,
             avito=AvitoClient(settings.avito),
-            amo=AmoApi(AmoClient(amo_http, tokens, limiter)),
+            amo=connect(settings.amocrm, db),
         )
 
     async def prepare(self) -> None:
@@ -97,6 +89,10 @@ class Bridge:
         self._spawn("stage_changes", self._drain(changes.run_once, STAGE_CHANGES, idle))
         self._spawn("relay", self._relay_loop(idle))
         self._spawn("feed", self._feed_loop())
+
+    def webhook_url(self, source: str) -> str | None:
+        """Where `source` must send its webhooks; None without a public URL."""
+        return self._webhook_url(source)
 
     async def stop(self) -> None:
         for task in self._tasks:

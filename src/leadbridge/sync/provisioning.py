@@ -1,7 +1,8 @@
 """Set up amoCRM for the funnel: pipeline and stages, deal fields, loss reasons, webhook.
 
 Idempotent: what exists is found (by the id recorded earlier, else by name) and kept; only what
-is missing is created. A stage a person renamed keeps its recorded id.
+is missing is created. A stage a person renamed keeps its recorded id. With `dry_run`, nothing is
+created and nothing recorded: the returned list says what would be.
 """
 
 from __future__ import annotations
@@ -33,22 +34,43 @@ WEBHOOK_EVENTS = ("status_lead",)
 async def provision(
     db: Database, api: AmoApi, funnel: Funnel, webhook_url: str | None
 ) -> CrmLayout:
-    await _pipeline(db, api, funnel)
-    await _fields(db, api)
-    await _loss_reasons(db, api, funnel)
-    if webhook_url:
-        await api.subscribe_webhook(webhook_url, WEBHOOK_EVENTS)
+    await plan_and_apply(db, api, funnel, webhook_url, dry_run=False)
     async with db.transaction() as session:
         return await load_layout(session, funnel)
 
 
-async def _pipeline(db: Database, api: AmoApi, funnel: Funnel) -> None:
+async def plan_and_apply(
+    db: Database, api: AmoApi, funnel: Funnel, webhook_url: str | None, *, dry_run: bool
+) -> list[str]:
+    """Bring amoCRM in line with the funnel; returns the changes made (or, dry, to be made)."""
+    changes: list[str] = []
+    if not await _pipeline(db, api, funnel, changes, dry_run):
+        return changes  # dry run without a pipeline: its stages are all in `changes` already
+    await _fields(db, api, changes, dry_run)
+    await _loss_reasons(db, api, funnel, changes, dry_run)
+    if webhook_url:
+        hooks = await api.webhooks(webhook_url)
+        if not any(
+            hook.get("destination") == webhook_url and not hook.get("disabled") for hook in hooks
+        ):
+            changes.append("subscribe the status webhook")
+            if not dry_run:
+                await api.subscribe_webhook(webhook_url, WEBHOOK_EVENTS)
+    return changes
+
+
+async def _pipeline(
+    db: Database, api: AmoApi, funnel: Funnel, changes: list[str], dry_run: bool
+) -> bool:
     async with db.transaction() as session:
         recorded = await crm_objects.ids_of(session, PIPELINE)
         recorded_statuses = await crm_objects.ids_of(session, STATUS)
     pipelines = await api.pipelines()
     pipeline = _find(pipelines, recorded.get(BUYOUT_PIPELINE), funnel.name)
     if pipeline is None:
+        changes.append(f"create pipeline {funnel.name!r} with {len(funnel.working_stages)} stages")
+        if dry_run:
+            return False
         pipeline = await api.create_pipeline(_new_pipeline(funnel))
         log.info("amocrm.pipeline_created", pipeline_id=pipeline["id"])
     statuses = list(pipeline.get("_embedded", {}).get("statuses", []))
@@ -57,6 +79,9 @@ async def _pipeline(db: Database, api: AmoApi, funnel: Funnel) -> None:
         for stage in funnel.working_stages
         if _find(statuses, recorded_statuses.get(stage.key), stage.name) is None
     ]
+    changes.extend(f"add stage {stage.name!r}" for stage in missing)
+    if dry_run:
+        return True
     if missing:
         body = [_status_body(funnel, stage.key) for stage in missing]
         statuses += await api.add_statuses(pipeline["id"], body)
@@ -66,6 +91,7 @@ async def _pipeline(db: Database, api: AmoApi, funnel: Funnel) -> None:
             found = _find(statuses, recorded_statuses.get(stage.key), stage.name)
             assert found is not None
             await crm_objects.remember(session, STATUS, stage.key, found["id"])
+    return True
 
 
 def _new_pipeline(funnel: Funnel) -> dict[str, Any]:
@@ -87,9 +113,12 @@ def _status_body(funnel: Funnel, key: str) -> dict[str, Any]:
     return body
 
 
-async def _fields(db: Database, api: AmoApi) -> None:
+async def _fields(db: Database, api: AmoApi, changes: list[str], dry_run: bool) -> None:
     existing = await api.lead_fields()
     missing = [field for field in DEAL_FIELDS if _find_field(existing, field.code) is None]
+    changes.extend(f"create deal field {field.name!r} ({field.type})" for field in missing)
+    if dry_run:
+        return
     if missing:
         existing += await api.create_lead_fields([_field_body(field) for field in missing])
     async with db.transaction() as session:
@@ -110,10 +139,15 @@ def _field_body(field: Any) -> dict[str, Any]:
     return body
 
 
-async def _loss_reasons(db: Database, api: AmoApi, funnel: Funnel) -> None:
+async def _loss_reasons(
+    db: Database, api: AmoApi, funnel: Funnel, changes: list[str], dry_run: bool
+) -> None:
     existing = await api.loss_reasons()
     names = {reason["name"] for reason in existing}
     missing = [reason.name for reason in funnel.loss_reasons if reason.name not in names]
+    changes.extend(f"create loss reason {name!r}" for name in missing)
+    if dry_run:
+        return
     if missing:
         existing += await api.create_loss_reasons(missing)
     async with db.transaction() as session:

@@ -1,0 +1,3 @@
+from leadbridge.cli import app
+
+app(prog_name="leadbridge")

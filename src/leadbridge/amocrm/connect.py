@@ -1,0 +1,18 @@
+"""Build the amoCRM API client from settings: HTTP client, tokens in the database, limiter."""
+
+from __future__ import annotations
+
+import httpx
+
+from leadbridge.amocrm.api import AmoApi
+from leadbridge.amocrm.client import AmoClient
+from leadbridge.amocrm.tokens import AmoTokens
+from leadbridge.config import AmoCrmSettings
+from leadbridge.ratelimit import SlidingWindowLimiter
+from leadbridge.store.database import Database
+
+
+def connect(settings: AmoCrmSettings, db: Database) -> AmoApi:
+    http = httpx.AsyncClient(base_url=settings.base_url, timeout=settings.timeout_s)
+    tokens = AmoTokens(db, http, settings)
+    return AmoApi(AmoClient(http, tokens, SlidingWindowLimiter.per_second(settings.rps)))

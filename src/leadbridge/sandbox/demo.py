@@ -1,0 +1,150 @@
+"""`leadbridge demo`: both simulators, the bridge, a stream of buyout requests and the managers
+who work them — everything on loopback, over real HTTP, in one process."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import secrets
+import sys
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from leadbridge.config import AmoCrmSettings, AvitoSettings, Settings, WebSettings
+from leadbridge.sandbox.amocrm import AmoSandbox, AmoSandboxConfig, create_amocrm_app
+from leadbridge.sandbox.avito import AvitoSandbox, AvitoSandboxConfig, create_avito_app
+from leadbridge.sandbox.demo_database import fresh_demo_database
+from leadbridge.sandbox.demo_progress import Progress, snapshot
+from leadbridge.sandbox.invariants import check_invariants, summarize
+from leadbridge.sandbox.managers import ManagerCrew
+from leadbridge.sync.bridge import Bridge
+from leadbridge.web.app import create_app
+from leadbridge.web.context import WebContext
+from leadbridge.web.server import serve
+
+
+@dataclass(frozen=True, slots=True)
+class DemoOptions:
+    leads: int | None  # None: run until interrupted
+    check: bool
+    port: int
+    seed: int
+    database_url: str
+    funnel_file: Path
+    leads_per_second: float
+    time_scale: float  # manager delays: 1.0 is real time
+    timeout_s: float
+
+
+@dataclass
+class Simulators:
+    avito: AvitoSandbox
+    amocrm: AmoSandbox
+    avito_url: str
+    amocrm_url: str
+
+
+@contextlib.asynccontextmanager
+async def simulators(seed: int) -> AsyncIterator[Simulators]:
+    avito_app = create_avito_app(AvitoSandboxConfig(seed=seed))
+    amocrm_app = create_amocrm_app(AmoSandboxConfig(seed=seed))
+    avito, amocrm = avito_app.state.sandbox, amocrm_app.state.sandbox
+    avito.retry_delay_scale = amocrm.retry_delay_scale = 0.01
+    async with serve(avito_app) as avito_url, serve(amocrm_app) as amocrm_url:
+        try:
+            yield Simulators(avito, amocrm, avito_url, amocrm_url)
+        finally:
+            await avito.aclose()
+            await amocrm.aclose()
+
+
+def bridge_settings(options: DemoOptions, sims: Simulators, database_url: str) -> Settings:
+    amo = sims.amocrm.config
+    return Settings(
+        database_url=database_url,
+        funnel_file=options.funnel_file,
+        avito=AvitoSettings(
+            base_url=sims.avito_url,
+            client_id=sims.avito.config.client_id,
+            client_secret=sims.avito.config.client_secret,  # type: ignore[arg-type]
+            webhook_secret=secrets.token_urlsafe(16),  # type: ignore[arg-type]
+            feed_poll_interval_s=5.0,
+        ),
+        amocrm=AmoCrmSettings(
+            base_url=sims.amocrm_url,
+            client_id=amo.client_id,
+            client_secret=amo.client_secret,  # type: ignore[arg-type]
+            redirect_uri=amo.redirect_uri,
+            auth_code=sims.amocrm.issue_auth_code(),  # type: ignore[arg-type]
+            account_id=amo.account_id,
+        ),
+        web=WebSettings(
+            port=options.port,
+            public_url=f"http://127.0.0.1:{options.port}",
+            webhook_token=secrets.token_urlsafe(24),  # type: ignore[arg-type]
+        ),
+    )
+
+
+async def run_demo(options: DemoOptions, out: Callable[[str], None] = print) -> dict[str, Any]:
+    """Run the demo; in check mode, return the invariant results once every lead is closed."""
+    async with simulators(options.seed) as sims, fresh_demo_database(options.database_url) as url:
+        settings = bridge_settings(options, sims, url)
+        bridge = Bridge.from_settings(settings)
+        context = WebContext(settings=settings, db=bridge.db, wakeups=bridge.wakeups)
+        async with serve(create_app(context), port=options.port) as dashboard:
+            await bridge.prepare()
+            bridge.start()
+            out(f"Дашборд: {dashboard}/   Авито: {sims.avito_url}   amoCRM: {sims.amocrm_url}")
+            try:
+                await _drive(options, sims, bridge)
+            finally:
+                await bridge.stop()
+        result = check_invariants(
+            avito_state=sims.avito.state_json(),
+            amocrm_state=sims.amocrm.state_json(),
+            funnel=settings.funnel,
+        )
+        out(summarize(result))
+        return result
+
+
+async def _drive(options: DemoOptions, sims: Simulators, bridge: Bridge) -> None:
+    crew = ManagerCrew(
+        amocrm_url=sims.amocrm_url,
+        person_token=sims.amocrm.issue_person_token(),
+        funnel=bridge.settings.funnel,
+        seed=options.seed,
+        time_scale=options.time_scale,
+    )
+    managers = asyncio.create_task(crew.run(stop_when_all_closed=options.leads))
+    traffic = asyncio.create_task(_traffic(sims.avito, options))
+    progress = Progress(total=options.leads, stream=sys.stderr)
+    deadline = time.monotonic() + options.timeout_s
+    try:
+        while True:
+            state = await snapshot(bridge.db, sims.avito, sims.amocrm)
+            progress.show(state)
+            if managers.done() and traffic.done() and state.settled:
+                managers.result()
+                return
+            if options.leads is not None and time.monotonic() > deadline:
+                progress.note("время вышло: не все заявки дошли до конца")
+                return
+            await asyncio.sleep(0.5)
+    finally:
+        for task in (managers, traffic):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+async def _traffic(avito: AvitoSandbox, options: DemoOptions) -> None:
+    count = 0
+    while options.leads is None or count < options.leads:
+        avito.add_lead()
+        count += 1
+        await asyncio.sleep(1 / options.leads_per_second)

@@ -1,0 +1,160 @@
+"""The real `leadbridge` command, end to end, over real HTTP on loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from tests.databases import postgres_database
+
+LEADBRIDGE = [sys.executable, "-m", "leadbridge"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _leadbridge(
+    *args: str, env: dict[str, str], cwd: Path, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*LEADBRIDGE, *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.fixture
+def clean_env(tmp_path: Path) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("LEADBRIDGE_")}
+    env["LEADBRIDGE_DATABASE_URL"] = f"sqlite:///{tmp_path / 'leadbridge.db'}"
+    return env
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def demo_env(request: pytest.FixtureRequest, clean_env: dict[str, str]) -> Iterator[dict[str, str]]:
+    if request.param == "sqlite":
+        yield clean_env
+        return
+    with postgres_database() as url:
+        yield {**clean_env, "LEADBRIDGE_DATABASE_URL": url}
+
+
+def test_demo_check_carries_every_request_through_and_holds_every_invariant(
+    demo_env: dict[str, str], tmp_path: Path
+) -> None:
+    done = _leadbridge(
+        "demo", "--leads", "40", "--check", "--port", str(_free_port()), env=demo_env, cwd=tmp_path
+    )
+
+    assert done.returncode == 0, done.stderr[-3000:] + done.stdout[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["ok"] is True
+    invariants = result["invariants"]
+    for name in (
+        "one_deal_per_request",
+        "statuses_in_chain_order",
+        "final_status_matches_stage",
+        "nothing_lost",
+        "rate_limits_respected",
+    ):
+        assert invariants[name]["ok"], invariants[name]
+    assert invariants["one_deal_per_request"]["checked"] == 40
+
+
+def test_help_explains_every_command(clean_env: dict[str, str], tmp_path: Path) -> None:
+    top = _leadbridge("--help", env=clean_env, cwd=tmp_path)
+    assert top.returncode == 0
+    for command in ("demo", "run", "db", "sandbox"):
+        assert command in top.stdout
+    for sub in (["demo"], ["run"], ["db", "upgrade"], ["sandbox", "serve"]):
+        shown = _leadbridge(*sub, "--help", env=clean_env, cwd=tmp_path)
+        assert shown.returncode == 0
+        assert "Usage" in shown.stdout
+
+
+def test_bad_configuration_is_one_line_and_exit_2(
+    clean_env: dict[str, str], tmp_path: Path
+) -> None:
+    env = {**clean_env, "LEADBRIDGE_DATABASE_URL": "mysql://nowhere/db"}
+    done = _leadbridge("db", "upgrade", env=env, cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip().count("\n") == 0
+    assert done.stderr.startswith("leadbridge: error:")
+
+    missing = _leadbridge(
+        "--config", str(tmp_path / "nope.toml"), "db", "upgrade", env=clean_env, cwd=tmp_path
+    )
+    assert missing.returncode == 2
+    assert "no such config file" in missing.stderr
+
+
+def test_db_upgrade_creates_the_schema(clean_env: dict[str, str], tmp_path: Path) -> None:
+    done = _leadbridge("db", "upgrade", env=clean_env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "revision 0001" in done.stdout
+
+
+def test_sandbox_serve_prints_credentials_that_work(
+    clean_env: dict[str, str], tmp_path: Path
+) -> None:
+    avito_port, amocrm_port = _free_port(), _free_port()
+    process = subprocess.Popen(
+        [
+            *LEADBRIDGE,
+            "sandbox",
+            "serve",
+            "--avito-port",
+            str(avito_port),
+            "--amocrm-port",
+            str(amocrm_port),
+        ],
+        env=clean_env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        credentials = json.loads(process.stdout.readline())
+        avito, amocrm = credentials["avito"], credentials["amocrm"]
+        assert avito["base_url"] == f"http://127.0.0.1:{avito_port}"
+        token = httpx.post(
+            avito["base_url"] + "/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": avito["client_id"],
+                "client_secret": avito["client_secret"],
+            },
+        )
+        assert token.status_code == 200
+        assert token.json()["access_token"]
+        exchange = httpx.post(
+            amocrm["base_url"] + "/oauth2/access_token",
+            json={
+                "client_id": amocrm["client_id"],
+                "client_secret": amocrm["client_secret"],
+                "grant_type": "authorization_code",
+                "code": amocrm["auth_code"],
+                "redirect_uri": amocrm["redirect_uri"],
+            },
+        )
+        assert exchange.status_code == 200
+        assert exchange.json()["refresh_token"]
+    finally:
+        process.terminate()
+        process.wait(timeout=20)

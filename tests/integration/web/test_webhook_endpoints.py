@@ -1,0 +1,126 @@
+"""Webhook endpoints over real HTTP: what is accepted is stored once; bad input is refused with
+a 4xx and leaves the store untouched."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from leadbridge.config import AmoCrmSettings, Settings, WebSettings
+from leadbridge.sandbox.avito import LeadFactory
+from leadbridge.store.database import Database
+from leadbridge.store.migrate import upgrade
+from leadbridge.store.tables import InboxEvent, Lead
+from leadbridge.sync.wakeups import Wakeups
+from leadbridge.web.app import create_app
+from leadbridge.web.context import WebContext
+from leadbridge.web.server import serve
+
+pytestmark = pytest.mark.anyio
+TOKEN = "s3cret-path-token"
+ACCOUNT_ID = 31000001
+
+
+@dataclass
+class Endpoint:
+    http: httpx.AsyncClient
+    db: Database
+
+    async def counts(self) -> tuple[int, int]:
+        async with self.db.transaction() as session:
+            leads = await session.scalar(select(func.count()).select_from(Lead))
+            events = await session.scalar(select(func.count()).select_from(InboxEvent))
+        return int(leads or 0), int(events or 0)
+
+
+@pytest.fixture
+async def endpoint(database_url: str) -> AsyncIterator[Endpoint]:
+    upgrade(database_url)
+    settings = Settings(
+        database_url=database_url,
+        web=WebSettings(webhook_token=TOKEN, max_body_bytes=4096),  # type: ignore[arg-type]
+        amocrm=AmoCrmSettings(account_id=ACCOUNT_ID),
+    )
+    db = Database(database_url)
+    app = create_app(WebContext(settings=settings, db=db, wakeups=Wakeups()))
+    async with serve(app) as url, httpx.AsyncClient(base_url=url) as http:
+        yield Endpoint(http, db)
+    await db.dispose()
+
+
+def _envelope(lead: dict[str, object], event_id: str = "e-1") -> dict[str, object]:
+    return {
+        "id": event_id,
+        "version": 1,
+        "timestamp": "2026-11-23T10:00:00Z",
+        "payload": {"type": "lead.created", "lead": lead},
+    }
+
+
+async def test_avito_lead_is_stored_once_however_often_it_arrives(endpoint: Endpoint) -> None:
+    lead = LeadFactory(seed=3).make()
+    first = await endpoint.http.post(f"/webhooks/avito/{TOKEN}", json=_envelope(lead, "e-1"))
+    again = await endpoint.http.post(f"/webhooks/avito/{TOKEN}", json=_envelope(lead, "e-2"))
+
+    assert first.json()["result"] == "new"
+    assert again.json()["result"] == "duplicate"
+    assert await endpoint.counts() == (1, 1)
+
+
+async def test_avito_registration_ping_is_acknowledged(endpoint: Endpoint) -> None:
+    response = await endpoint.http.post(f"/webhooks/avito/{TOKEN}", json={})
+    assert response.status_code == 200
+    assert await endpoint.counts() == (0, 0)
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status"),
+    [
+        ("/webhooks/avito/wrong-token", json.dumps(_envelope({"id": "x"})), 404),
+        (f"/webhooks/avito/{TOKEN}", "not json", 400),
+        (f"/webhooks/avito/{TOKEN}", "[1, 2]", 400),
+        (f"/webhooks/avito/{TOKEN}", json.dumps({"id": "e", "payload": {}}), 422),
+        (f"/webhooks/avito/{TOKEN}", json.dumps(_envelope({"id": "b-1"})), 422),
+        (f"/webhooks/avito/{TOKEN}", json.dumps({"payload": {"type": "lead.created"}}), 422),
+        (f"/webhooks/avito/{TOKEN}", json.dumps({"pad": "x" * 5000}), 413),
+        ("/webhooks/amocrm/wrong-token", f"account[id]={ACCOUNT_ID}", 404),
+        (f"/webhooks/amocrm/{TOKEN}", "hello=world", 400),
+        (f"/webhooks/amocrm/{TOKEN}", "leads[status][0][id]=1&account[id]=999", 403),
+        (f"/webhooks/amocrm/{TOKEN}", "x" * 5000, 413),
+    ],
+)
+async def test_bad_input_is_refused_and_nothing_is_stored(
+    endpoint: Endpoint, path: str, body: str, status: int
+) -> None:
+    response = await endpoint.http.post(path, content=body.encode())
+    assert response.status_code == status
+    assert await endpoint.counts() == (0, 0)
+
+
+async def test_amocrm_webhook_is_stored_raw_and_a_redelivery_is_a_no_op(endpoint: Endpoint) -> None:
+    body = urlencode(
+        {
+            "leads[status][0][id]": "5",
+            "leads[status][0][status_id]": "7",
+            "account[id]": str(ACCOUNT_ID),
+            "account[subdomain]": "demo",
+        }
+    )
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    first = await endpoint.http.post(f"/webhooks/amocrm/{TOKEN}", content=body, headers=headers)
+    again = await endpoint.http.post(f"/webhooks/amocrm/{TOKEN}", content=body, headers=headers)
+
+    assert (first.json()["result"], again.json()["result"]) == ("stored", "duplicate")
+    assert await endpoint.counts() == (0, 1)
+
+
+async def test_health_and_metrics(endpoint: Endpoint) -> None:
+    assert (await endpoint.http.get("/healthz")).json() == {"status": "ok"}
+    metrics = (await endpoint.http.get("/metrics")).text
+    assert "leadbridge_inbox_backlog" in metrics
