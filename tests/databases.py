@@ -1,4 +1,4 @@
-"""Real databases for tests: a SQLite file, and a PostgreSQL database created and dropped per test."""
+"""Real databases for tests: a SQLite file, and a PostgreSQL database made and dropped per test."""
 
 from __future__ import annotations
 

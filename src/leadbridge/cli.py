@@ -97,7 +97,7 @@ def demo(
         database_url=settings.database_url,
         funnel_file=settings.funnel_file,
         leads_per_second=1000.0 if check else rate,
-        time_scale=0.0002 if check else 0.003,
+        time_scale=0.001 if check else 0.003,
         timeout_s=max(120.0, (leads or 0) * 1.0),
     )
     result = _run_async(run_demo(options))

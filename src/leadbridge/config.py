@@ -58,6 +58,9 @@ class AmoCrmSettings(BaseModel):
     account_id: int | None = None
     rps: float = Field(7.0, gt=0, description="per-integration limit; amoCRM's is 7")
     complex_batch_size: int = Field(50, ge=1, le=50)
+    events_poll_interval_s: float = Field(
+        60.0, gt=0, description="catch-up of stage changes whose webhook was lost"
+    )
     timeout_s: float = Field(10.0, gt=0)
 
 

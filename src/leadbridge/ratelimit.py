@@ -1,27 +1,36 @@
 """Client-side rate limiting: never send more than the partner allows.
 
-A sliding-window log admits at most `limit` requests in any window of `window_s` seconds. The
-window is a little longer than the partner's second, so that latency jitter between our clock
-and the server's cannot squeeze `limit + 1` requests into one of its windows.
+A sliding-window log admits at most `limit` requests in any window of `window_s` seconds. A
+request's place in the log is its start while it is in flight and its end once answered: the
+server saw it somewhere in between, so counting from the answer keeps the server's own window
+within the limit however long requests take — also when a busy event loop sends a burst late.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections import deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Protocol
 
-SAFETY_MARGIN_S = 0.03
+SAFETY_MARGIN_S = 0.01
 
 
 class RateLimiter(Protocol):
-    async def acquire(self) -> float:
-        """Wait for a slot; returns the seconds waited."""
+    def slot(self) -> contextlib.AbstractAsyncContextManager[float]:
+        """Hold a slot for one request, from before it is sent until its answer is read.
+        Yields the seconds waited for it."""
 
     def push_back(self, seconds: float) -> None:
         """The partner said slow down: admit nothing for `seconds`."""
+
+
+class _Slot:
+    __slots__ = ("at",)
+
+    def __init__(self, at: float) -> None:
+        self.at = at
 
 
 class SlidingWindowLimiter:
@@ -38,7 +47,7 @@ class SlidingWindowLimiter:
         self._limit = limit
         self._window = window_s + margin_s
         self._clock = clock
-        self._sent: deque[float] = deque()
+        self._slots: list[_Slot] = []
         self._paused_until = 0.0
         self._lock = asyncio.Lock()
 
@@ -49,22 +58,32 @@ class SlidingWindowLimiter:
             return cls(int(rps))
         return cls(1, window_s=1 / rps)
 
-    async def acquire(self) -> float:
-        async with self._lock:
-            waited = 0.0
-            while (delay := self._delay(self._clock())) > 0:
-                await asyncio.sleep(delay)
-                waited += delay
-            self._sent.append(self._clock())
-            return waited
+    @contextlib.asynccontextmanager
+    async def slot(self) -> AsyncIterator[float]:
+        taken, waited = await self._take()
+        try:
+            yield waited
+        finally:
+            taken.at = self._clock()
 
     def push_back(self, seconds: float) -> None:
         self._paused_until = max(self._paused_until, self._clock() + seconds)
 
-    def _delay(self, now: float) -> float:
-        while self._sent and now - self._sent[0] >= self._window:
-            self._sent.popleft()
-        pause = self._paused_until - now
-        if len(self._sent) < self._limit:
-            return max(pause, 0.0)
-        return max(pause, self._sent[0] + self._window - now)
+    async def _take(self) -> tuple[_Slot, float]:
+        async with self._lock:
+            waited = 0.0
+            while (delay := self.delay(self._clock())) > 0:
+                await asyncio.sleep(delay)
+                waited += delay
+            taken = _Slot(self._clock())
+            self._slots.append(taken)
+            return taken, waited
+
+    def delay(self, now: float) -> float:
+        """Seconds until a request may start."""
+        self._slots = [slot for slot in self._slots if now - slot.at < self._window]
+        pause = max(self._paused_until - now, 0.0)
+        if len(self._slots) < self._limit:
+            return pause
+        oldest = min(slot.at for slot in self._slots)
+        return max(pause, oldest + self._window - now)

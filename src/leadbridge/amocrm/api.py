@@ -73,6 +73,17 @@ class AmoApi:
         params = {"query": query, "limit": 250}
         return [lead async for lead in self._pages("/api/v4/leads", "leads", params)]
 
+    async def lead_status_events(self, lead_id: int) -> list[Json]:
+        """One deal's stage changes, oldest first (event ids sort by creation)."""
+        params = {
+            "filter[type]": "lead_status_changed",
+            "filter[entity]": "lead",
+            "filter[entity_id][]": lead_id,
+            "limit": 100,
+        }
+        events = [event async for event in self._pages("/api/v4/events", "events", params)]
+        return sorted(events, key=lambda event: (event.get("created_at", 0), str(event.get("id"))))
+
     async def status_events(self, since: int) -> AsyncIterator[Json]:
         params = {
             "filter[type]": "lead_status_changed",

@@ -38,11 +38,11 @@ class AmoClient:
         """The decoded JSON answer, or None for 204."""
         renewed = False
         for attempt in range(MAX_TRIES):
-            await self.limiter.acquire()
             token = await self.tokens.access_token()
             headers = {"Authorization": f"Bearer {token}"}
             try:
-                response = await self.http.request(method, path, headers=headers, **kwargs)
+                async with self.limiter.slot():
+                    response = await self.http.request(method, path, headers=headers, **kwargs)
             except httpx.TransportError as error:
                 await self._back_off(attempt, f"transport {type(error).__name__}")
                 continue

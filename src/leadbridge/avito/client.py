@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -75,16 +76,20 @@ class AvitoClient:
     ) -> httpx.Response:
         """One authenticated request; a rejected token is renewed once and the request replayed."""
         for attempt in range(2):
-            if method_key is not None:
-                await self.limiters[method_key].acquire()
             token = await self._token.get()
             headers = {"Authorization": f"Bearer {token}"}
-            response = await self._http.request(verb, path, headers=headers, **kwargs)
+            async with self._slot(method_key):
+                response = await self._http.request(verb, path, headers=headers, **kwargs)
             if response.status_code in (401, 403) and attempt == 0:
                 self._token.invalidate(token)
                 continue
             return response
         return response
+
+    def _slot(self, method_key: str | None) -> contextlib.AbstractAsyncContextManager[float]:
+        if method_key is None:
+            return contextlib.nullcontext(0.0)
+        return self.limiters[method_key].slot()
 
 
 def _item(update: StatusUpdate) -> dict[str, Any]:

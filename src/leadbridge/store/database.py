@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -34,6 +36,9 @@ class Database:
         self.url = url
         self.engine: AsyncEngine = _create_engine(url)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite has one writer at a time. Inside one process, waiting in a FIFO lock is fair;
+        # SQLite's own busy handler polls, and under a burst of webhooks a waiter can starve.
+        self._writer = asyncio.Lock() if not self.is_postgres else None
 
     @property
     def is_postgres(self) -> bool:
@@ -42,7 +47,11 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session inside one transaction: committed on success, rolled back on error."""
-        async with self._sessions() as session, session.begin():
+        async with contextlib.AsyncExitStack() as stack:
+            if self._writer is not None:
+                await stack.enter_async_context(self._writer)
+            session = await stack.enter_async_context(self._sessions())
+            await stack.enter_async_context(session.begin())
             yield session
 
     async def dispose(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadbridge.store.tables import InboxEvent
@@ -22,6 +22,7 @@ async def add_if_new(
         "channel": channel,
         "body": body,
         "received_at": now,
+        "attempts": 0,
     }
     inserted = await insert_ignoring_conflict(
         session,
@@ -32,10 +33,16 @@ async def add_if_new(
     return int(inserted) if inserted is not None else None
 
 
-async def unprocessed(session: AsyncSession, source: str, limit: int) -> Sequence[InboxEvent]:
+async def unprocessed(
+    session: AsyncSession, source: str, limit: int, now: datetime
+) -> Sequence[InboxEvent]:
     statement = (
         select(InboxEvent)
-        .where(InboxEvent.source == source, InboxEvent.processed_at.is_(None))
+        .where(
+            InboxEvent.source == source,
+            InboxEvent.processed_at.is_(None),
+            or_(InboxEvent.next_attempt_at.is_(None), InboxEvent.next_attempt_at <= now),
+        )
         .order_by(InboxEvent.id)
         .limit(limit)
     )
@@ -49,6 +56,14 @@ async def mark_processed(
 ) -> None:
     await session.execute(
         update(InboxEvent).where(InboxEvent.id == event_id).values(processed_at=now, error=error)
+    )
+
+
+async def retry_later(session: AsyncSession, event_id: int, next_attempt_at: datetime) -> None:
+    await session.execute(
+        update(InboxEvent)
+        .where(InboxEvent.id == event_id)
+        .values(attempts=InboxEvent.attempts + 1, next_attempt_at=next_attempt_at)
     )
 
 

@@ -28,6 +28,13 @@ async def append(session: AsyncSession, change: StatusChange) -> bool:
     return inserted is not None
 
 
+async def has_change(session: AsyncSession, change_key: str) -> bool:
+    found = await session.scalar(
+        select(StatusChange.id).where(StatusChange.change_key == change_key).limit(1)
+    )
+    return found is not None
+
+
 async def for_lead(session: AsyncSession, lead_id: int) -> Sequence[StatusChange]:
     statement = (
         select(StatusChange).where(StatusChange.lead_id == lead_id).order_by(StatusChange.id)

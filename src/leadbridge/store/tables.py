@@ -76,6 +76,8 @@ class InboxEvent(Base):
     body: Mapped[str] = mapped_column(Text)
     received_at: Mapped[datetime]
     processed_at: Mapped[datetime | None] = mapped_column(index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
 
 

@@ -19,6 +19,7 @@ from leadbridge.store.database import Database
 from leadbridge.store.migrate import upgrade
 from leadbridge.sync.crm_layout import CrmLayout
 from leadbridge.sync.deal_batcher import DealBatcher
+from leadbridge.sync.events_catchup import EventsCatchUp
 from leadbridge.sync.intake import pull_feed_once
 from leadbridge.sync.provisioning import provision
 from leadbridge.sync.relay import Relay
@@ -85,10 +86,14 @@ class Bridge:
             batch_size=settings.avito.status_batch_size,
         )
         idle = settings.relay.idle_poll_s
+        self.catch_up = EventsCatchUp(db=self.db, api=self.amo, changes=changes)
         self._spawn("deals", self._drain(batcher.run_once, DEALS, idle))
         self._spawn("stage_changes", self._drain(changes.run_once, STAGE_CHANGES, idle))
         self._spawn("relay", self._relay_loop(idle))
         self._spawn("feed", self._feed_loop())
+        self._spawn(
+            "events", self._every(settings.amocrm.events_poll_interval_s, self.catch_up.run_once)
+        )
 
     def webhook_url(self, source: str) -> str | None:
         """Where `source` must send its webhooks; None without a public URL."""
@@ -127,9 +132,15 @@ class Bridge:
                 await self.wakeups.wait(OUTBOX, min(idle, due) if due is not None else idle)
 
     async def _feed_loop(self) -> None:
+        await self._every(
+            self.settings.avito.feed_poll_interval_s,
+            lambda: pull_feed_once(self.db, self.avito, self.wakeups),
+        )
+
+    async def _every(self, seconds: float, step: Callable[[], Awaitable[int]]) -> None:
         while True:
-            await _guarded(lambda: pull_feed_once(self.db, self.avito, self.wakeups))
-            await asyncio.sleep(self.settings.avito.feed_poll_interval_s)
+            await _guarded(step)
+            await asyncio.sleep(seconds)
 
 
 async def _guarded(step: Callable[[], Awaitable[int]]) -> int:

@@ -49,8 +49,7 @@ class DealBatcher:
         if not batch:
             return 0
         recovered = await self._find_existing([lead for lead in batch if lead.deal_attempts > 0])
-        for lead, deal in recovered.items():
-            await self._record(lead, deal_id=deal, contact_id=None)
+        await self._record([(lead, deal, None) for lead, deal in recovered.items()])
         fresh = [lead for lead in batch if lead not in recovered]
         created = await self._create(fresh) if fresh else 0
         self._wakeups.notify(OUTBOX)
@@ -62,16 +61,19 @@ class DealBatcher:
             await leads.mark_deal_attempted(session, [lead.id for lead in chosen], _now())
         answer = await self._api.create_complex(payloads)
         by_request = {str(rid): row for row in answer for rid in _request_ids(row)}
+        created = [
+            (lead, int(row["id"]), row.get("contact_id"))
+            for lead in chosen
+            if (row := by_request.get(str(lead.id))) is not None
+        ]
+        if len(created) < len(chosen):
+            log.warning("deals.missing_in_answer", count=len(chosen) - len(created))
+        await self._record(created)
         notes = []
-        for lead in chosen:
-            row = by_request.get(str(lead.id))
-            if row is None:
-                log.warning("deal.missing_in_answer", lead_id=lead.id)
-                continue
-            await self._record(lead, deal_id=int(row["id"]), contact_id=row.get("contact_id"))
+        for lead, deal_id, _ in created:
             notes.append(
                 {
-                    "entity_id": int(row["id"]),
+                    "entity_id": deal_id,
                     "note_type": "common",
                     "params": {"text": deal_card.note_text(lead)},
                 }
@@ -124,35 +126,38 @@ class DealBatcher:
                     break
         return found
 
-    async def _record(self, lead: Lead, *, deal_id: int, contact_id: int | None) -> None:
+    async def _record(self, created: Sequence[tuple[Lead, int, int | None]]) -> None:
+        """Store the deal ids and queue the first status, for the whole batch at once: the
+        sooner the ids are known, the sooner a manager's first move can be matched."""
         first = self._funnel.first_stage.key
-        plan = plan_statuses(
-            self._funnel,
-            last_status=None,
-            stage_key=first,
-            price_kopecks=lead.buyout_price_kopecks,
-        )
         now = _now()
         async with self._db.transaction() as session:
-            await leads.mark_deal_created(
-                session,
-                lead.id,
-                amo_lead_id=deal_id,
-                amo_contact_id=contact_id,
-                stage_key=first,
-                avito_status=plan.last,
-                now=now,
-            )
-            if contact_id and lead.seller_phone:
-                await crm_objects.remember_contact(session, lead.seller_phone, contact_id)
-            await outbox.enqueue(
-                session,
-                lead_id=lead.id,
-                avito_lead_id=lead.avito_lead_id,
-                statuses=plan.to_send,
-                occurred_at=now,
-                now=now,
-            )
+            for lead, deal_id, contact_id in created:
+                plan = plan_statuses(
+                    self._funnel,
+                    last_status=None,
+                    stage_key=first,
+                    price_kopecks=lead.buyout_price_kopecks,
+                )
+                await leads.mark_deal_created(
+                    session,
+                    lead.id,
+                    amo_lead_id=deal_id,
+                    amo_contact_id=contact_id,
+                    stage_key=first,
+                    avito_status=plan.last,
+                    now=now,
+                )
+                if contact_id and lead.seller_phone:
+                    await crm_objects.remember_contact(session, lead.seller_phone, contact_id)
+                await outbox.enqueue(
+                    session,
+                    lead_id=lead.id,
+                    avito_lead_id=lead.avito_lead_id,
+                    statuses=plan.to_send,
+                    occurred_at=now,
+                    now=now,
+                )
 
 
 def _contact(lead: Lead, contact_id: int | None) -> dict[str, Any]:

@@ -7,14 +7,17 @@ changed"; for a deal closed as lost the loss reason is read back from the API.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 
 import structlog
 
 from leadbridge.amocrm.api import AmoApi
+from leadbridge.amocrm.events import change_from_event
 from leadbridge.amocrm.webhook import LeadStatusChange, WebhookFormatError, parse_webhook
 from leadbridge.domain.funnel import Funnel
-from leadbridge.domain.status_path import Verdict, plan_statuses
+from leadbridge.domain.status_path import plan_statuses
 from leadbridge.store import inbox, leads, outbox, status_log
 from leadbridge.store.database import Database
 from leadbridge.store.tables import StatusChange
@@ -23,6 +26,16 @@ from leadbridge.sync.wakeups import OUTBOX, Wakeups
 
 log = structlog.get_logger(__name__)
 INBOX_BATCH = 100
+UNKNOWN_DEAL_RETRY = timedelta(seconds=1)
+UNKNOWN_DEAL_PATIENCE = timedelta(minutes=10)
+
+
+class Outcome(StrEnum):
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    GAP = "gap"  # does not continue the history we know: read the events API
+    NOT_OURS = "not_ours"  # another pipeline, or a stage the funnel does not have
+    UNKNOWN_DEAL = "unknown_deal"
 
 
 class StageChanges:
@@ -33,36 +46,75 @@ class StageChanges:
         self._wakeups = wakeups
 
     async def run_once(self) -> int:
-        """Process waiting webhook bodies; returns how many inbox events were handled."""
+        """Process waiting webhook bodies; returns how many inbox events were settled."""
+        now = datetime.now(UTC)
         async with self._db.transaction() as session:
-            events = list(await inbox.unprocessed(session, "amocrm", INBOX_BATCH))
+            events = list(await inbox.unprocessed(session, "amocrm", INBOX_BATCH, now))
+        settled = 0
         for event in events:
             error = None
             try:
-                for change in parse_webhook(event.body).status_changes:
-                    await self.apply(change, source="webhook")
+                outcomes = [await self.handle(c) for c in parse_webhook(event.body).status_changes]
             except WebhookFormatError as exc:
-                error = str(exc)
+                outcomes, error = [], str(exc)
+            if Outcome.UNKNOWN_DEAL in outcomes and now - event.received_at < UNKNOWN_DEAL_PATIENCE:
+                # The deal may be ours and its id not stored yet (a manager was faster than the
+                # batcher's commit): look again shortly.
+                async with self._db.transaction() as session:
+                    await inbox.retry_later(session, event.id, now + UNKNOWN_DEAL_RETRY)
+                continue
+            if Outcome.UNKNOWN_DEAL in outcomes:
+                error = "a change of a deal leadbridge does not know"
             async with self._db.transaction() as session:
                 await inbox.mark_processed(session, event.id, datetime.now(UTC), error)
+            settled += 1
         if events:
             self._wakeups.notify(OUTBOX)
-        return len(events)
+        return settled
 
-    async def apply(self, change: LeadStatusChange, *, source: str) -> Verdict | None:
-        """Log one change and queue what it implies; None if the deal is not ours."""
+    async def handle(self, change: LeadStatusChange) -> Outcome:
+        """A change from a webhook. If it does not continue the deal's history as we know it —
+        a webhook was lost, or two arrived out of order — the deal's history is read from the
+        events API, whose order is authoritative, and replayed."""
+        outcome = await self.apply(change, source="webhook")
+        if outcome is Outcome.GAP:
+            await self.resync(change.amo_lead_id)
+        return outcome
+
+    async def resync(self, amo_lead_id: int) -> int:
+        """Replay the deal's status events in order; returns how many were new to us."""
+        applied = 0
+        for event in await self._api.lead_status_events(amo_lead_id):
+            change = change_from_event(event, price=None)
+            if change is not None and await self.apply(change, source="events") is Outcome.APPLIED:
+                applied += 1
+        log.info("stage.resynced", amo_lead_id=amo_lead_id, applied=applied)
+        return applied
+
+    async def apply(self, change: LeadStatusChange, *, source: str) -> Outcome:
+        """Log one change that continues the deal's history and queue what it implies."""
         stage_key = self._layout.stage_of(change.status_id)
         if change.pipeline_id not in (None, self._layout.pipeline_id) or stage_key is None:
-            return None
-        loss_reason = (
-            await self._loss_reason(change) if self._funnel.stage(stage_key).lost else None
-        )
+            return Outcome.NOT_OURS
+        lost = self._funnel.stage(stage_key).lost
+        if (lost or change.price is None) and await self._logged(change):
+            return Outcome.DUPLICATE  # spare the API read below for a change we already have
+        deal = await self._api.lead(change.amo_lead_id) if lost or change.price is None else None
+        loss_reason = self._layout.loss_reason_name(deal.get("loss_reason_id")) if deal else None
+        if change.price is None and deal:
+            # Events carry no price; the deal's current one is the best we know.
+            change = replace(change, price=int(deal.get("price") or 0))
         now = datetime.now(UTC)
         occurred = datetime.fromtimestamp(change.modified_at, UTC) if change.modified_at else now
         async with self._db.transaction() as session:
             lead = await leads.by_amo_lead_id(session, change.amo_lead_id, lock=True)
             if lead is None:
-                return None
+                return Outcome.UNKNOWN_DEAL
+            if await status_log.has_change(session, _change_key(change)):
+                return Outcome.DUPLICATE
+            known = self._layout.status_ids.get(lead.stage_key or "")
+            if change.old_status_id is not None and change.old_status_id != known:
+                return Outcome.GAP
             price = change.price * 100 if change.price else lead.buyout_price_kopecks
             plan = plan_statuses(
                 self._funnel,
@@ -71,7 +123,7 @@ class StageChanges:
                 price_kopecks=price,
                 loss_reason=loss_reason,
             )
-            logged = await status_log.append(
+            await status_log.append(
                 session,
                 StatusChange(
                     lead_id=lead.id,
@@ -88,8 +140,6 @@ class StageChanges:
                     recorded_at=now,
                 ),
             )
-            if not logged:
-                return None
             lead.stage_key = stage_key
             lead.updated_at = now
             if plan.to_send:
@@ -103,12 +153,11 @@ class StageChanges:
                 )
                 lead.avito_status = plan.last
         log.info("stage.changed", lead_id=lead.id, stage=stage_key, verdict=plan.verdict.value)
-        return plan.verdict
+        return Outcome.APPLIED
 
-    async def _loss_reason(self, change: LeadStatusChange) -> str | None:
-        deal = await self._api.lead(change.amo_lead_id)
-        reason_id = deal.get("loss_reason_id") if deal else None
-        return self._layout.loss_reason_name(reason_id)
+    async def _logged(self, change: LeadStatusChange) -> bool:
+        async with self._db.transaction() as session:
+            return await status_log.has_change(session, _change_key(change))
 
 
 def _change_key(change: LeadStatusChange) -> str:

@@ -23,9 +23,19 @@ def _request(avito_id: str) -> BuyoutRequest:
         offer_type="buyout",
         created_at=NOW,
         device=DeviceCard(
-            category="phone", vendor="Apple", model="iPhone 12", memory="128 ГБ",
-            color="синий", ram=None, battery_health=90, imei=None, kit=(), condition="Б/у",
-            device_history=None, screen_condition=None, case_condition=None,
+            category="phone",
+            vendor="Apple",
+            model="iPhone 12",
+            memory="128 ГБ",
+            color="синий",
+            ram=None,
+            battery_health=90,
+            imei=None,
+            kit=(),
+            condition="Б/у",
+            device_history=None,
+            screen_condition=None,
+            case_condition=None,
         ),
         seller=Seller(name="Пётр", phone="+79990001122"),
         city="Пермь",
@@ -74,8 +84,12 @@ async def _lead_with_statuses(db: Database, avito_id: str, statuses: list[str]) 
         lead_id = await leads.add_if_new(session, _request(avito_id), {}, NOW)
         assert lead_id is not None
         await outbox.enqueue(
-            session, lead_id=lead_id, avito_lead_id=avito_id,
-            statuses=[PlannedStatus(s) for s in statuses], occurred_at=NOW, now=NOW,
+            session,
+            lead_id=lead_id,
+            avito_lead_id=avito_id,
+            statuses=[PlannedStatus(s) for s in statuses],
+            occurred_at=NOW,
+            now=NOW,
         )
     return lead_id
 
@@ -87,7 +101,8 @@ async def test_only_the_head_of_each_lead_is_claimed(db: Database) -> None:
     async with db.transaction() as session:
         first = await outbox.claim_heads(session, limit=10, now=NOW)
     assert sorted((i.avito_lead_id, i.status) for i in first) == [
-        ("h-1", "accepted"), ("h-2", "accepted"),
+        ("h-1", "accepted"),
+        ("h-2", "accepted"),
     ]
     async with db.transaction() as session:
         assert await outbox.claim_heads(session, limit=10, now=NOW) == []
@@ -142,6 +157,10 @@ async def test_the_same_status_twice_for_a_lead_is_refused(db: Database) -> None
     with pytest.raises(IntegrityError):
         async with db.transaction() as session:
             await outbox.enqueue(
-                session, lead_id=lead_id, avito_lead_id="d-1",
-                statuses=[PlannedStatus("accepted")], occurred_at=NOW, now=NOW,
+                session,
+                lead_id=lead_id,
+                avito_lead_id="d-1",
+                statuses=[PlannedStatus("accepted")],
+                occurred_at=NOW,
+                now=NOW,
             )

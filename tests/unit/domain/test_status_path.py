@@ -17,7 +17,10 @@ def test_skipped_stages_become_intermediate_statuses_in_chain_order() -> None:
 
     assert plan.verdict is Verdict.SEND
     assert [p.status for p in plan.to_send] == [
-        "contacted", "price_agreed", "pickup_scheduled", "device_received",
+        "contacted",
+        "price_agreed",
+        "pickup_scheduled",
+        "device_received",
     ]
     assert plan.to_send[1].price_kopecks == 5000
     assert plan.to_send[0].price_kopecks is None
@@ -43,7 +46,10 @@ def test_post_buyout_stages_imply_bought_out() -> None:
 
 def test_lost_after_buyout_is_a_return() -> None:
     plan = plan_statuses(
-        FUNNEL, last_status="bought_out", stage_key="lost", price_kopecks=1,
+        FUNNEL,
+        last_status="bought_out",
+        stage_key="lost",
+        price_kopecks=1,
         loss_reason="Продавец передумал",
     )
     assert [p.status for p in plan.to_send] == ["returned"]
@@ -51,11 +57,17 @@ def test_lost_after_buyout_is_a_return() -> None:
 
 def test_lost_before_buyout_follows_the_loss_reason() -> None:
     seller = plan_statuses(
-        FUNNEL, last_status="contacted", stage_key="lost", price_kopecks=1,
+        FUNNEL,
+        last_status="contacted",
+        stage_key="lost",
+        price_kopecks=1,
         loss_reason="Продавец передумал",
     )
     partner = plan_statuses(
-        FUNNEL, last_status="contacted", stage_key="lost", price_kopecks=1,
+        FUNNEL,
+        last_status="contacted",
+        stage_key="lost",
+        price_kopecks=1,
         loss_reason="Не сошлись в цене",
     )
     unknown = plan_statuses(FUNNEL, last_status="contacted", stage_key="lost", price_kopecks=1)

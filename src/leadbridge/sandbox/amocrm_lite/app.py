@@ -1,0 +1,125 @@
+"""The amoCRM simulator's HTTP surface (API v4 shapes; reference: amocrm-api-v4.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import parse_qsl
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from leadbridge.sandbox.amocrm_lite import routes_crm
+from leadbridge.sandbox.amocrm_lite.state import AmoSandbox, AmoSandboxConfig
+from leadbridge.sandbox.amocrm_lite.validation import ValidationFailed
+
+TOO_MANY = (
+    "<html><head><title>429 Too Many Requests</title></head><body><center>"
+    "<h1>429 Too Many Requests</h1></center><hr><center>nginx</center></body></html>"
+)
+REVOKED = {
+    "hint": "Token has been revoked",
+    "title": "Некорректный запрос",
+    "type": "https://developers.amocrm.ru/v3/errors/OAuthProblemJson",
+    "status": 401,
+    "detail": "В запросе отсутствует ряд параметров или параметры невалидны",
+}
+BAD_CLIENT = {
+    "title": "Некорректный клиент",
+    "type": "https://developers.amocrm.ru/v3/errors/OAuthProblemJson",
+    "status": 401,
+    "detail": "Авторизация клиента не прошла",
+}
+UNAUTHORIZED = {
+    "title": "Unauthorized",
+    "type": "https://httpstatus.es/401",
+    "status": 401,
+    "detail": "Неверный логин или пароль",
+}
+
+
+def problem(body: dict[str, Any], status: int) -> JSONResponse:
+    return JSONResponse(body, status_code=status, media_type="application/problem+json")
+
+
+def create_amocrm_app(config: AmoSandboxConfig | None = None) -> FastAPI:
+    sandbox = AmoSandbox(config)
+    app = FastAPI(title="amoCRM API v4 simulator", docs_url=None, redoc_url=None)
+    app.state.sandbox = sandbox
+
+    @app.middleware("http")
+    async def guard(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        if not request.url.path.startswith("/api/v4/"):
+            return await call_next(request)
+        header = request.headers.get("authorization", "")
+        token = sandbox.tokens.get(header.removeprefix("Bearer ").strip())
+        if token is None or token.expires_at < sandbox.now():
+            return problem(UNAUTHORIZED, 401)
+        if not sandbox.admit(token):
+            return HTMLResponse(TOO_MANY, status_code=429)
+        try:
+            return await call_next(request)
+        except ValidationFailed as failed:
+            return problem(
+                {
+                    "validation-errors": failed.errors,
+                    "title": "Bad Request",
+                    "type": "https://httpstatus.es/400",
+                    "status": 400,
+                    "detail": "Request validation failed",
+                },
+                400,
+            )
+
+    @app.post("/oauth2/access_token")
+    async def access_token(request: Request) -> Response:
+        body = await _body(request)
+        if (
+            body.get("client_id") != sandbox.config.client_id
+            or body.get("client_secret") != sandbox.config.client_secret
+        ):
+            return problem(BAD_CLIENT, 401)
+        if body.get("grant_type") == "authorization_code":
+            expires = sandbox.codes.pop(str(body.get("code")), None)
+            if (
+                expires is None
+                or expires < sandbox.now()
+                or body.get("redirect_uri") != sandbox.config.redirect_uri
+            ):
+                return problem(
+                    {**REVOKED, "hint": "Authorization code has expired or is invalid"}, 400
+                )
+            return JSONResponse(sandbox.issue_pair(f"grant:{body['code'][:12]}"))
+        if body.get("grant_type") == "refresh_token":
+            refresh = str(body.get("refresh_token"))
+            lineage = sandbox.refresh_tokens.pop(refresh, None)
+            if lineage is None:  # unknown, or already used: single-use tokens
+                return problem(REVOKED, 401)
+            sandbox.used_refresh.add(refresh)
+            return JSONResponse(sandbox.issue_pair(lineage))
+        return problem({**BAD_CLIENT, "title": "Unsupported grant type", "status": 400}, 400)
+
+    @app.get("/sandbox/state")
+    async def state() -> dict[str, Any]:
+        return sandbox.state_json()
+
+    @app.post("/sandbox/auth-code")
+    async def auth_code() -> dict[str, str]:
+        return {"auth_code": sandbox.issue_auth_code()}
+
+    @app.post("/sandbox/person-token")
+    async def person_token() -> dict[str, str]:
+        return {"access_token": sandbox.issue_person_token()}
+
+    app.include_router(routes_crm.router)
+
+    return app
+
+
+async def _body(request: Request) -> dict[str, Any]:
+    if request.headers.get("content-type", "").startswith("application/json"):
+        data = await request.json()
+        return data if isinstance(data, dict) else {}
+    return dict(parse_qsl((await request.body()).decode()))

@@ -1,0 +1,124 @@
+"""Deals and contacts: creation (plain and complex), updates, and the status changes they make."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from leadbridge.sandbox.amocrm_lite.validation import normalized_values
+
+if TYPE_CHECKING:
+    from leadbridge.sandbox.amocrm_lite.state import AmoSandbox
+
+CLOSED = (142, 143)
+
+
+def create_contact(
+    sandbox: AmoSandbox, raw: Mapping[str, Any], request_id: str, prefix: str
+) -> int:
+    contact_id = sandbox.next_id()
+    now = int(sandbox.now())
+    sandbox.contacts[contact_id] = {
+        "id": contact_id,
+        "name": raw.get("name") or raw.get("first_name") or "",
+        "first_name": raw.get("first_name", ""),
+        "last_name": raw.get("last_name", ""),
+        "created_at": now,
+        "updated_at": now,
+        "custom_fields_values": normalized_values(
+            raw.get("custom_fields_values"), sandbox.contact_fields, request_id, prefix
+        ),
+    }
+    return contact_id
+
+
+def check_lead(sandbox: AmoSandbox, raw: Mapping[str, Any], request_id: str) -> None:
+    """Validate before anything is written: a bad element fails the whole request."""
+    normalized_values(raw.get("custom_fields_values"), sandbox.fields, request_id)
+    for contact in (raw.get("_embedded") or {}).get("contacts") or []:
+        if "id" not in contact:
+            normalized_values(
+                contact.get("custom_fields_values"),
+                sandbox.contact_fields,
+                request_id,
+                "_embedded.contacts.0.",
+            )
+
+
+def create_lead(sandbox: AmoSandbox, raw: Mapping[str, Any], request_id: str) -> dict[str, Any]:
+    embedded = raw.get("_embedded") or {}
+    contact_ids = []
+    for contact in embedded.get("contacts") or []:
+        if "id" in contact:
+            contact_ids.append(int(contact["id"]))
+        else:
+            contact_ids.append(
+                create_contact(sandbox, contact, request_id, "_embedded.contacts.0.")
+            )
+    pipeline_id = int(raw.get("pipeline_id") or sandbox.main_pipeline())
+    now = int(sandbox.now())
+    lead_id = sandbox.next_id()
+    lead = {
+        "id": lead_id,
+        "name": raw.get("name") or f"Сделка #{lead_id}",
+        "price": int(raw.get("price") or 0),
+        "responsible_user_id": 0,
+        "group_id": 0,
+        "status_id": int(raw.get("status_id") or sandbox.first_status(pipeline_id)),
+        "pipeline_id": pipeline_id,
+        "loss_reason_id": None,
+        "created_by": 0,
+        "updated_by": 0,
+        "created_at": now,
+        "updated_at": now,
+        "closed_at": None,
+        "closest_task_at": None,
+        "is_deleted": False,
+        "score": None,
+        "account_id": sandbox.config.account_id,
+        "labor_cost": None,
+        "custom_fields_values": normalized_values(
+            raw.get("custom_fields_values"), sandbox.fields, request_id
+        ),
+        "_tags": [
+            _tag(sandbox, tag) for tag in embedded.get("tags") or raw.get("tags_to_add") or []
+        ],
+        "_contacts": contact_ids,
+    }
+    sandbox.leads[lead_id] = lead
+    return lead
+
+
+def update_lead(sandbox: AmoSandbox, lead: dict[str, Any], raw: Mapping[str, Any]) -> None:
+    before = (lead["status_id"], lead["pipeline_id"])
+    for key in ("name", "price", "loss_reason_id"):
+        if key in raw:
+            lead[key] = raw[key]
+    if "custom_fields_values" in raw:
+        lead["custom_fields_values"] = normalized_values(
+            raw["custom_fields_values"], sandbox.fields, "0"
+        )
+    if "pipeline_id" in raw:
+        lead["pipeline_id"] = int(raw["pipeline_id"])
+    if "status_id" in raw:
+        lead["status_id"] = int(raw["status_id"])
+    now = int(sandbox.now())
+    lead["updated_at"] = now
+    if (lead["status_id"], lead["pipeline_id"]) != before:
+        lead["closed_at"] = now if lead["status_id"] in CLOSED else None
+        sandbox.record_status_change(lead, before)
+
+
+def _tag(sandbox: AmoSandbox, tag: Mapping[str, Any]) -> dict[str, Any]:
+    name = str(tag.get("name") or tag.get("id"))
+    if name not in sandbox.tags:
+        sandbox.tags[name] = sandbox.next_id()
+    return {"id": sandbox.tags[name], "name": name, "color": None}
+
+
+def matches(lead: Mapping[str, Any], query: str) -> bool:
+    """amoCRM's `query`: a substring of the name or of any field value (fuzzy on purpose)."""
+    texts = [str(lead.get("name", "")), str(lead.get("id"))]
+    for field in lead.get("custom_fields_values") or []:
+        texts.extend(str(value.get("value")) for value in field.get("values") or [])
+    return any(query.lower() in text.lower() for text in texts)

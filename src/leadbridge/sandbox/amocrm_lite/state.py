@@ -1,0 +1,239 @@
+"""The simulated account: pipelines, fields, deals, contacts, events; tokens and limits."""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from itertools import count
+from typing import Any
+
+from leadbridge.sandbox.amocrm_lite.views import state_dump
+from leadbridge.sandbox.amocrm_lite.webhooks import WebhookDispatcher
+
+WON, LOST = 142, 143
+CODE_TTL_S = 20 * 60
+TOKEN_TTL_S = 86400
+DEFAULT_STATUSES = ("Первичный контакт", "Переговоры", "Принимают решение")
+
+
+@dataclass
+class AmoSandboxConfig:
+    subdomain: str = "leadbridge-demo"
+    account_id: int = 31000001
+    client_id: str = "amo-demo-client"
+    client_secret: str = "amo-demo-secret"
+    redirect_uri: str = "https://leadbridge.example/oauth/amocrm"
+    integration_rps: int = 7
+    account_rps: int = 50
+    webhook_timeout_s: float = 2.0
+    seed: int = 0
+
+
+@dataclass
+class Token:
+    lineage: str  # every access token of one grant chain shares a rate bucket
+    kind: str  # "integration" or "person"
+    expires_at: float
+
+
+@dataclass
+class Stats:
+    requests_total: int = 0
+    by_kind: dict[str, int] = field(default_factory=lambda: {"integration": 0, "person": 0})
+    rate_limited_total: int = 0
+    complex_batches: list[int] = field(default_factory=list)
+    max_integration_rps_observed: int = 0
+
+
+class AmoSandbox:
+    def __init__(self, config: AmoSandboxConfig | None = None) -> None:
+        self.config = config or AmoSandboxConfig()
+        self._ids = count(1_000_001)
+        self.now = time.time
+        self.codes: dict[str, float] = {}
+        self.tokens: dict[str, Token] = {}
+        self.refresh_tokens: dict[str, str] = {}  # refresh → lineage
+        self.used_refresh: set[str] = set()
+        self.windows: defaultdict[str, deque[float]] = defaultdict(deque)
+        self.stats = Stats()
+        self.pipelines: dict[int, dict[str, Any]] = {}
+        self.fields: dict[int, dict[str, Any]] = {}
+        self.contact_fields: dict[int, dict[str, Any]] = {}
+        self.loss_reasons: dict[int, dict[str, Any]] = {}
+        self.leads: dict[int, dict[str, Any]] = {}
+        self.contacts: dict[int, dict[str, Any]] = {}
+        self.notes: list[dict[str, Any]] = []
+        self.events: list[dict[str, Any]] = []
+        self.tags: dict[str, int] = {}
+        self.webhooks = WebhookDispatcher(self)
+        self._event_seq = count(1)
+        self._seed_account()
+
+    @property
+    def retry_delay_scale(self) -> float:
+        return self.webhooks.retry_delay_scale
+
+    @retry_delay_scale.setter
+    def retry_delay_scale(self, value: float) -> None:
+        self.webhooks.retry_delay_scale = value
+
+    def next_id(self) -> int:
+        return next(self._ids)
+
+    def _seed_account(self) -> None:
+        main = self.add_pipeline("Воронка", is_main=True)
+        for index, name in enumerate(DEFAULT_STATUSES, start=1):
+            self.add_status(main["id"], name, 10 * (index + 1), "#99ccff")
+        for code in ("PHONE", "EMAIL"):
+            field_id = self.next_id()
+            self.contact_fields[field_id] = {
+                "id": field_id,
+                "name": "Телефон" if code == "PHONE" else "Email",
+                "code": code,
+                "type": "multitext",
+                "sort": 4,
+                "is_predefined": True,
+                "enums": None,
+            }
+
+    # --- auth -------------------------------------------------------------------------------
+    def issue_auth_code(self) -> str:
+        code = "def5" + secrets.token_hex(24)
+        self.codes[code] = self.now() + CODE_TTL_S
+        return code
+
+    def issue_person_token(self) -> str:
+        return self._access("person:" + secrets.token_hex(4), "person")
+
+    def issue_pair(self, lineage: str) -> dict[str, Any]:
+        refresh = secrets.token_hex(32)
+        self.refresh_tokens[refresh] = lineage
+        return {
+            "token_type": "Bearer",
+            "expires_in": TOKEN_TTL_S,
+            "server_time": int(self.now()),
+            "access_token": self._access(lineage, "integration"),
+            "refresh_token": refresh,
+        }
+
+    def _access(self, lineage: str, kind: str) -> str:
+        claims = {
+            "exp": int(self.now()) + TOKEN_TTL_S,
+            "api_domain": "api-b.amocrm.ru",
+            "jti": secrets.token_hex(8),
+            "account_id": self.config.account_id,
+        }
+        body = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+        token = f"eyJhbGciOiJub25lIn0.{body}.{secrets.token_hex(8)}"
+        self.tokens[token] = Token(lineage, kind, self.now() + TOKEN_TTL_S)
+        return token
+
+    def admit(self, token: Token) -> bool:
+        """Sliding one-second windows per integration lineage and per account.
+
+        A person's session is the web interface, not the API: it is neither limited nor counted
+        against the account, so simulated managers never cost the integration its budget.
+        """
+        now = self.now()
+        self.stats.requests_total += 1
+        self.stats.by_kind[token.kind] = self.stats.by_kind.get(token.kind, 0) + 1
+        if token.kind != "integration":
+            return True
+        buckets = (
+            ("account", self.config.account_rps),
+            (token.lineage, self.config.integration_rps),
+        )
+        for key, limit in buckets:
+            window = self.windows[key]
+            while window and now - window[0] >= 1.0:
+                window.popleft()
+            if len(window) >= limit:
+                self.stats.rate_limited_total += 1
+                return False
+        for key, _ in buckets:
+            self.windows[key].append(now)
+        seen = len(self.windows[token.lineage])
+        self.stats.max_integration_rps_observed = max(self.stats.max_integration_rps_observed, seen)
+        return True
+
+    # --- pipelines ----------------------------------------------------------------------------
+    def add_pipeline(self, name: str, *, is_main: bool = False, sort: int = 1) -> dict[str, Any]:
+        pipeline_id = self.next_id()
+        pipeline = {
+            "id": pipeline_id,
+            "name": name,
+            "sort": sort,
+            "is_main": is_main,
+            "is_unsorted_on": False,
+            "is_archive": False,
+            "account_id": self.config.account_id,
+            "statuses": {},
+        }
+        self.pipelines[pipeline_id] = pipeline
+        self.add_status(pipeline_id, "Неразобранное", 10, "#c1c1c1", kind=1)
+        self._status(pipeline_id, WON, "Успешно реализовано", 10000, "#CCFF66")
+        self._status(pipeline_id, LOST, "Закрыто и не реализовано", 11000, "#D5D8DB")
+        return pipeline
+
+    def add_status(
+        self, pipeline_id: int, name: str, sort: int, color: str, kind: int = 0
+    ) -> dict[str, Any]:
+        return self._status(pipeline_id, self.next_id(), name, sort, color, kind=kind)
+
+    def _status(
+        self, pipeline_id: int, status_id: int, name: str, sort: int, color: str, *, kind: int = 0
+    ) -> dict[str, Any]:
+        status = {
+            "id": status_id,
+            "name": name,
+            "sort": sort,
+            "is_editable": status_id not in (WON, LOST),
+            "pipeline_id": pipeline_id,
+            "color": color,
+            "type": kind,
+            "account_id": self.config.account_id,
+        }
+        self.pipelines[pipeline_id]["statuses"][status_id] = status
+        return status
+
+    def first_status(self, pipeline_id: int) -> int:
+        statuses = self.pipelines[pipeline_id]["statuses"].values()
+        working = sorted(
+            (s for s in statuses if s["type"] == 0 and s["id"] not in (WON, LOST)),
+            key=lambda s: s["sort"],
+        )
+        return int(working[0]["id"]) if working else WON
+
+    def main_pipeline(self) -> int:
+        return next(pid for pid, p in self.pipelines.items() if p["is_main"])
+
+    # --- status changes -----------------------------------------------------------------------
+    def record_status_change(self, lead: dict[str, Any], before: tuple[int, int]) -> None:
+        """An event for the events API and a webhook for subscribers, with the same time."""
+        now = int(self.now())
+        after = (lead["status_id"], lead["pipeline_id"])
+        sequence = next(self._event_seq)
+        self.events.append(
+            {
+                "id": f"01{sequence:024d}",
+                "type": "lead_status_changed",
+                "entity_id": lead["id"],
+                "entity_type": "lead",
+                "created_by": 0,
+                "created_at": now,
+                "value_before": [{"lead_status": {"id": before[0], "pipeline_id": before[1]}}],
+                "value_after": [{"lead_status": {"id": after[0], "pipeline_id": after[1]}}],
+                "account_id": self.config.account_id,
+            }
+        )
+        self.webhooks.status_changed(lead, before, now)
+
+    def state_json(self) -> dict[str, Any]:
+        return state_dump(self)
+
+    async def aclose(self) -> None:
+        await self.webhooks.aclose()

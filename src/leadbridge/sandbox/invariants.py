@@ -1,0 +1,297 @@
+"""The end-to-end promises of leadbridge, checked against both simulators' state dumps.
+
+Pure: it reads the two JSON dumps (`GET /sandbox/state`) and the funnel, replays each deal's stage
+changes through the same `plan_statuses` the bridge uses, and says which promise broke where.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from leadbridge.domain.funnel import Funnel
+from leadbridge.domain.status_path import plan_statuses
+
+Json = Mapping[str, Any]
+AVITO_ID_FIELD_CODE = "AVITO_LEAD_ID"
+AVITO_ID_FIELD_NAME = "ID заявки Авито"
+STATUS_CHANGED = "lead_status_changed"
+MAX_VIOLATIONS = 20
+INVARIANTS = (
+    "one_deal_per_request",
+    "statuses_in_chain_order",
+    "final_status_matches_stage",
+    "nothing_lost",
+    "rate_limits_respected",
+)
+
+
+@dataclass
+class Check:
+    checked: int = 0
+    failed: int = 0
+    violations: list[str] = field(default_factory=list)
+
+    def fail(self, message: str) -> None:
+        self.failed += 1
+        if len(self.violations) < MAX_VIOLATIONS:
+            self.violations.append(message)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ok": self.failed == 0, "checked": self.checked, "violations": self.violations}
+
+
+@dataclass(frozen=True)
+class CrmView:
+    """The amoCRM dump as the checks need it: our pipeline's deals, stages and events."""
+
+    pipeline_id: int | None
+    stage_by_status: Mapping[int, str]
+    loss_reasons: Mapping[int, str]
+    deals_by_avito_id: Mapping[str, Sequence[Json]]
+    deals_without_id: Sequence[int]
+    events_by_deal: Mapping[int, Sequence[Json]]
+
+    def stage_of(self, status: Json) -> str | None:
+        pipeline = status.get("pipeline_id")
+        if pipeline is not None and pipeline != self.pipeline_id:
+            return None
+        return self.stage_by_status.get(int(status.get("id") or 0))
+
+
+def check_invariants(
+    *, avito_state: Mapping[str, Any], amocrm_state: Mapping[str, Any], funnel: Funnel
+) -> dict[str, Any]:
+    view = crm_view(amocrm_state, funnel)
+    avito_leads = list(avito_state.get("leads", []))
+    checks = {
+        "one_deal_per_request": _one_deal_per_request(avito_leads, view),
+        "statuses_in_chain_order": _statuses_in_chain_order(avito_leads, funnel),
+        "final_status_matches_stage": _final_status_matches_stage(avito_leads, view, funnel),
+        "nothing_lost": _nothing_lost(avito_leads, view, funnel),
+        "rate_limits_respected": _rate_limits_respected(avito_state, amocrm_state),
+    }
+    results = {name: check.to_json() for name, check in checks.items()}
+    return {"ok": all(result["ok"] for result in results.values()), "invariants": results}
+
+
+def summarize(result: Mapping[str, Any]) -> str:
+    parts = []
+    for name, outcome in result["invariants"].items():
+        mark = "ok" if outcome["ok"] else f"FAILED ({len(outcome['violations'])}+)"
+        parts.append(f"{name}: {mark} [{outcome['checked']}]")
+    verdict = "все инварианты соблюдены" if result["ok"] else "нарушены инварианты"
+    return f"{verdict}: " + "; ".join(parts)
+
+
+def crm_view(amocrm_state: Mapping[str, Any], funnel: Funnel) -> CrmView:
+    pipeline = _pipeline_named(amocrm_state.get("pipelines", []), funnel.name)
+    pipeline_id = int(pipeline["id"]) if pipeline else None
+    deals = [d for d in amocrm_state.get("leads", []) if _in_pipeline(d, pipeline_id)]
+    by_avito_id: dict[str, list[Json]] = defaultdict(list)
+    without_id: list[int] = []
+    for deal in deals:
+        avito_id = avito_lead_id(deal)
+        if avito_id:
+            by_avito_id[avito_id].append(deal)
+        else:
+            without_id.append(int(deal["id"]))
+    return CrmView(
+        pipeline_id=pipeline_id,
+        stage_by_status=_stage_by_status(pipeline, funnel),
+        loss_reasons={int(r["id"]): str(r["name"]) for r in amocrm_state.get("loss_reasons", [])},
+        deals_by_avito_id=by_avito_id,
+        deals_without_id=without_id,
+        events_by_deal=_status_events(amocrm_state.get("events", [])),
+    )
+
+
+def avito_lead_id(deal: Json) -> str | None:
+    for value in deal.get("custom_fields_values") or []:
+        ours = value.get("field_code") == AVITO_ID_FIELD_CODE
+        if ours or value.get("field_name") == AVITO_ID_FIELD_NAME:
+            values = value.get("values") or []
+            if values and values[0].get("value") not in (None, ""):
+                return str(values[0]["value"])
+    return None
+
+
+def expected_statuses(deal: Json, view: CrmView, funnel: Funnel) -> list[str]:
+    """What the bridge must have sent for this deal: its creation, then each logged change."""
+    events = view.events_by_deal.get(int(deal["id"]), [])
+    creation = _creation_stage(deal, events, view) or funnel.first_stage.key
+    price = int(deal.get("price") or 0) * 100
+    plan = plan_statuses(funnel, last_status=None, stage_key=creation, price_kopecks=price)
+    sent = [planned.status for planned in plan.to_send]
+    reason = view.loss_reasons.get(int(deal.get("loss_reason_id") or 0))
+    for event in events:
+        stage = view.stage_of(_lead_status(event.get("value_after")))
+        if stage is None:
+            continue
+        plan = plan_statuses(
+            funnel,
+            last_status=sent[-1] if sent else None,
+            stage_key=stage,
+            price_kopecks=price,
+            loss_reason=reason if funnel.stage(stage).lost else None,
+        )
+        sent += [planned.status for planned in plan.to_send]
+    return sent
+
+
+def _one_deal_per_request(avito_leads: Sequence[Json], view: CrmView) -> Check:
+    check = Check(checked=len(avito_leads))
+    known = {str(lead["id"]) for lead in avito_leads}
+    for lead_id in sorted(known):
+        count = len(view.deals_by_avito_id.get(lead_id, []))
+        if count != 1:
+            check.fail(f"lead {lead_id}: {count} deals")
+    for lead_id in sorted(set(view.deals_by_avito_id) - known):
+        check.fail(f"deals {_ids(view.deals_by_avito_id[lead_id])}: unknown Avito lead {lead_id}")
+    for deal_id in view.deals_without_id:
+        check.fail(f"deal {deal_id}: no Avito lead id")
+    return check
+
+
+def _statuses_in_chain_order(avito_leads: Sequence[Json], funnel: Funnel) -> Check:
+    check = Check(checked=len(avito_leads))
+    for lead in avito_leads:
+        history = [entry["status"] for entry in lead.get("history", [])]
+        problem = _chain_problem(history, funnel)
+        if problem:
+            check.fail(f"lead {lead['id']}: {problem} in {'>'.join(history)}")
+        for attempt in lead.get("forbidden", []):
+            tried = f"{attempt.get('currentStatus')}>{attempt.get('status')}"
+            check.fail(f"lead {lead['id']}: forbidden {tried} attempted")
+    return check
+
+
+def _chain_problem(history: Sequence[str], funnel: Funnel) -> str | None:
+    """A valid history is a prefix of the chain, then at most one closing status."""
+    chain, statuses = funnel.statuses.chain, funnel.statuses
+    reached = 0
+    for index, status in enumerate(history):
+        if index > 0 and history[index - 1] in statuses.terminal:
+            return f"{status} after {history[index - 1]}"
+        if status == statuses.returned:
+            if index == 0 or history[index - 1] != funnel.commission_status:
+                return f"{status} before {funnel.commission_status}"
+        elif status in statuses.terminal:
+            if index == 0 or history[index - 1] == funnel.commission_status:
+                return f"{status} at the wrong place"
+        elif reached >= len(chain) or status != chain[reached]:
+            return f"{status} out of order"
+        else:
+            reached += 1
+    return None
+
+
+def _final_status_matches_stage(
+    avito_leads: Sequence[Json], view: CrmView, funnel: Funnel
+) -> Check:
+    check = Check()
+    for lead in avito_leads:
+        deals = view.deals_by_avito_id.get(str(lead["id"]), [])
+        if not deals:
+            continue
+        check.checked += 1
+        sent = expected_statuses(deals[0], view, funnel)
+        expected = sent[-1] if sent else None
+        actual = _final_status(lead)
+        if actual != expected:
+            check.fail(f"lead {lead['id']} (deal {deals[0]['id']}): {actual}, expected {expected}")
+    return check
+
+
+def _nothing_lost(avito_leads: Sequence[Json], view: CrmView, funnel: Funnel) -> Check:
+    check = Check(checked=len(avito_leads))
+    for lead in avito_leads:
+        deals = view.deals_by_avito_id.get(str(lead["id"]), [])
+        if not deals:
+            check.fail(f"lead {lead['id']}: never reached amoCRM")
+            continue
+        acknowledged = {entry["status"] for entry in lead.get("history", [])}
+        missing = [s for s in expected_statuses(deals[0], view, funnel) if s not in acknowledged]
+        if missing:
+            check.fail(f"lead {lead['id']}: Avito never acknowledged {', '.join(missing)}")
+    return check
+
+
+def _rate_limits_respected(
+    avito_state: Mapping[str, Any], amocrm_state: Mapping[str, Any]
+) -> Check:
+    check = Check(checked=2)
+    avito_limited = avito_state.get("stats", {}).get("rate_limited", {})
+    for method, count in sorted(avito_limited.items()):
+        if count:
+            check.fail(f"avito {method}: {count} × 429")
+    amocrm_limited = _integration_429s(amocrm_state.get("stats", {}))
+    if amocrm_limited:
+        check.fail(f"amocrm integration: {amocrm_limited} × 429")
+    return check
+
+
+def _integration_429s(stats: Mapping[str, Any]) -> int:
+    """Only the integration is throttled; a manager's browser session never counts."""
+    by_kind = stats.get("rate_limited_by_token_kind")
+    if isinstance(by_kind, Mapping):
+        return sum(int(n) for kind, n in by_kind.items() if kind != "person")
+    return int(stats.get("rate_limited_total") or 0)
+
+
+def _final_status(lead: Json) -> str | None:
+    history = lead.get("history") or []
+    return str(history[-1]["status"]) if history else lead.get("status")
+
+
+def _creation_stage(deal: Json, events: Sequence[Json], view: CrmView) -> str | None:
+    if events:
+        return view.stage_of(_lead_status(events[0].get("value_before")))
+    return view.stage_of({"id": deal.get("status_id"), "pipeline_id": deal.get("pipeline_id")})
+
+
+def _lead_status(value: Any) -> Json:
+    for item in value or []:
+        if "lead_status" in item:
+            status: Json = item["lead_status"]
+            return status
+    return {}
+
+
+def _status_events(events: Iterable[Json]) -> dict[int, list[Json]]:
+    by_deal: dict[int, list[Json]] = defaultdict(list)
+    for event in sorted(events, key=_creation_order):
+        if event.get("type") == STATUS_CHANGED and event.get("entity_type", "lead") == "lead":
+            by_deal[int(event["entity_id"])].append(event)
+    return by_deal
+
+
+def _creation_order(event: Json) -> tuple[int, int, str]:
+    event_id = event.get("id")
+    if isinstance(event_id, int) or (isinstance(event_id, str) and event_id.isdigit()):
+        return (0, int(event_id), "")
+    return (1, 0, str(event_id))
+
+
+def _pipeline_named(pipelines: Iterable[Json], name: str) -> Json | None:
+    return next((p for p in pipelines if p.get("name") == name), None)
+
+
+def _in_pipeline(deal: Json, pipeline_id: int | None) -> bool:
+    return pipeline_id is not None and deal.get("pipeline_id") == pipeline_id
+
+
+def _stage_by_status(pipeline: Json | None, funnel: Funnel) -> dict[int, str]:
+    statuses = (pipeline or {}).get("_embedded", {}).get("statuses", [])
+    by_name = {stage.name: stage.key for stage in funnel.working_stages}
+    mapping = {int(s["id"]): by_name[s["name"]] for s in statuses if s.get("name") in by_name}
+    for stage in funnel.stages:
+        if stage.amocrm_status_id is not None:
+            mapping[stage.amocrm_status_id] = stage.key
+    return mapping
+
+
+def _ids(deals: Iterable[Json]) -> str:
+    return ",".join(str(deal["id"]) for deal in deals)

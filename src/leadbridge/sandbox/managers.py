@@ -1,0 +1,336 @@
+"""Simulated store managers: they work the buyout deals in amoCRM the way people do.
+
+A manager's browser session (a person token, not throttled like the integration) drags each new deal
+through the funnel with pauses of minutes to hours: most deals go stage by stage, some skip a stage
+or two, a few step back and go on, about a third are lost with a reason that fits the stage, and a
+few bought-out devices are returned to the seller. Each deal is walked by its own task from a seed
+of its own, so a run is reproducible whatever the order deals arrive in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import random
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import httpx
+import structlog
+
+from leadbridge.domain.funnel import LOST_STATUS_ID, WON_STATUS_ID, Funnel
+
+log = structlog.get_logger(__name__)
+
+MIN_DELAY_S = 0.02
+STEP_DELAY_S = (120.0, 7200.0)  # a deal is touched again two minutes to two hours later
+NEW_DEALS_POLL_S = 30.0
+LOSS_SHARE, SKIP_SHARE, BACKWARD_SHARE, RETURN_SHARE = 0.30, 0.15, 0.03, 0.03
+RETRY_PAUSE_S, MAX_ATTEMPTS = 0.05, 40
+SELLER_REASONS = ("Продавец передумал", "Продавец не отвечает")
+REASONS_BY_STAGE: dict[str, tuple[str, ...]] = {
+    "contacted": (*SELLER_REASONS, "Подозрение на кражу или блокировку"),
+    "negotiation": ("Не сошлись в цене",),
+    "price_agreed": ("Продавец передумал",),
+    "pickup_scheduled": SELLER_REASONS,
+    "in_transit": ("Продавец передумал",),
+    "received": ("Устройство не прошло диагностику",),
+    "inspection": ("Устройство не прошло диагностику", "Подозрение на кражу или блокировку"),
+}
+FORWARD, SKIP, BACKWARD, CLOSE = "forward", "skip", "backward", "close"
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    stage_key: str
+    kind: str = FORWARD
+    price: int | None = None  # whole rubles, as amoCRM keeps it
+    loss_reason: str | None = None
+
+
+@dataclass(slots=True)
+class CrewStats:
+    deals: int = 0
+    moves: int = 0
+    price_changes: int = 0
+    won: int = 0
+    lost: int = 0
+    returned: int = 0
+    skips: int = 0
+    backward_moves: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    pipeline_id: int
+    status_ids: dict[str, int]  # stage key → amoCRM status id
+    loss_reason_ids: dict[str, int]  # name → id
+
+    def stage_of(self, status_id: int) -> str | None:
+        return next((key for key, known in self.status_ids.items() if known == status_id), None)
+
+
+class RetriesExhausted(RuntimeError):
+    """The amoCRM simulator kept failing a request a manager retried."""
+
+
+def plan_walk(funnel: Funnel, *, start_key: str, price: int, rng: random.Random) -> list[Move]:
+    """The moves one manager makes on one deal, from the stage it is in to won or lost."""
+    path = [stage.key for stage in funnel.stages if not stage.lost]
+    if start_key not in path:
+        return []
+    start, bought = path.index(start_key), _bought_out_index(funnel, path)
+    end, closing = len(path) - 1, None
+    # A seller takes the device back soon after the buyout, before it is put on sale.
+    return_window = range(max(start, bought), min(bought + 2, end))
+    if rng.random() < LOSS_SHARE and start < bought:
+        end = rng.randrange(start, bought)
+        closing = _loss_reason(funnel, path[end], rng)
+    elif rng.random() < RETURN_SHARE and return_window:
+        end = rng.choice(return_window)
+        closing = _returned_reason(funnel)
+    moves = _forward_moves(funnel, path, start=start, end=end, price=price, rng=rng)
+    if closing is not None or end < len(path) - 1:
+        moves.append(Move(_lost_key(funnel), CLOSE, loss_reason=closing))
+    return moves
+
+
+def _forward_moves(
+    funnel: Funnel, path: Sequence[str], *, start: int, end: int, price: int, rng: random.Random
+) -> list[Move]:
+    wants_skip = end > start + 1 and rng.random() < SKIP_SHARE
+    skip_at = rng.randrange(start, end - 1) if wants_skip else None
+    # Stepping back from a closing stage would close the deal twice, so only before the end.
+    wants_back = end > start + 1 and rng.random() < BACKWARD_SHARE
+    back_at = rng.randrange(start + 1, end) if wants_back else None
+    pricing = _Pricing(funnel, price, rng)
+    moves: list[Move] = []
+    position = start
+    while position < end:
+        step = 1 + (rng.choice((1, 2)) if position == skip_at else 0)
+        target = min(position + step, end)
+        kind = SKIP if target - position > 1 else FORWARD
+        moves.append(Move(path[target], kind, pricing.price_for(path[target])))
+        if back_at is not None and back_at <= target < end:
+            moves += [Move(path[target - 1], BACKWARD), Move(path[target])]
+            back_at = None
+        position = target
+    return moves
+
+
+class _Pricing:
+    """The buyout price is revised when agreed (±10%) and fixed again at buyout."""
+
+    def __init__(self, funnel: Funnel, price: int, rng: random.Random) -> None:
+        self._funnel, self._price, self._rng = funnel, price, rng
+        priced = [s for s in funnel.statuses.chain if s in funnel.statuses.priced]
+        self._pending = [funnel.statuses.position(status) for status in priced]
+
+    def price_for(self, stage_key: str) -> int | None:
+        implied = self._funnel.implied_status(stage_key)
+        reached = self._funnel.statuses.position(implied) if implied else -1
+        due = [position for position in self._pending if position <= reached]
+        if not due:
+            return None
+        self._pending = [position for position in self._pending if position > reached]
+        self._price = max(1, round(self._price * self._rng.uniform(0.9, 1.1)))
+        return self._price
+
+
+def _bought_out_index(funnel: Funnel, path: Sequence[str]) -> int:
+    for index, key in enumerate(path):
+        if funnel.implied_status(key) == funnel.commission_status:
+            return index
+    return len(path) - 1
+
+
+def _loss_reason(funnel: Funnel, stage_key: str, rng: random.Random) -> str | None:
+    names = [r.name for r in funnel.loss_reasons if r.avito_status != funnel.statuses.returned]
+    fitting = [name for name in REASONS_BY_STAGE.get(stage_key, SELLER_REASONS) if name in names]
+    choices = fitting or names
+    return rng.choice(choices) if choices else None
+
+
+def _returned_reason(funnel: Funnel) -> str | None:
+    returned = funnel.statuses.returned
+    return next((r.name for r in funnel.loss_reasons if r.avito_status == returned), None)
+
+
+def _lost_key(funnel: Funnel) -> str:
+    return next(stage.key for stage in funnel.stages if stage.lost)
+
+
+class ManagerCrew:
+    def __init__(
+        self,
+        *,
+        amocrm_url: str,
+        person_token: str,
+        funnel: Funnel,
+        seed: int = 0,
+        time_scale: float = 1.0,
+    ) -> None:
+        self._url, self._token, self._funnel = amocrm_url, person_token, funnel
+        self._seed, self._time_scale = seed, time_scale
+        self._stats = CrewStats()
+        self._tasks: dict[int, asyncio.Task[None]] = {}
+        self._closed: set[int] = set()
+
+    @property
+    def stats(self) -> CrewStats:
+        return replace(self._stats)
+
+    async def run(self, *, stop_when_all_closed: int | None = None) -> None:
+        """Work every deal that appears; return once that many deals are all closed."""
+        headers = {"Authorization": f"Bearer {self._token}"}
+        async with httpx.AsyncClient(base_url=self._url, headers=headers, timeout=10) as client:
+            try:
+                layout = await self._wait_for_layout(client)
+                while not self._finished(stop_when_all_closed):
+                    await self._adopt_new_deals(client, layout)
+                    self._raise_failures()
+                    await asyncio.sleep(self._poll_s)
+            finally:
+                await self._cancel_all()
+
+    @property
+    def _poll_s(self) -> float:
+        return min(NEW_DEALS_POLL_S, max(0.1, NEW_DEALS_POLL_S * self._time_scale))
+
+    def _finished(self, wanted: int | None) -> bool:
+        if wanted is None or len(self._closed) < wanted:
+            return False
+        return all(task.done() for task in self._tasks.values())
+
+    async def _wait_for_layout(self, client: httpx.AsyncClient) -> Layout:
+        """The bridge provisions the pipeline and loss reasons; managers wait until it has."""
+        while True:
+            layout = await self._layout(client)
+            if layout is not None:
+                return layout
+            await asyncio.sleep(self._poll_s)
+
+    async def _layout(self, client: httpx.AsyncClient) -> Layout | None:
+        pipelines = await _embedded(client, "/api/v4/leads/pipelines", "pipelines")
+        pipeline = next((p for p in pipelines if p.get("name") == self._funnel.name), None)
+        reasons = await _embedded(client, "/api/v4/leads/loss_reasons", "loss_reasons")
+        reason_ids = {str(reason["name"]): int(reason["id"]) for reason in reasons}
+        if pipeline is None or any(r.name not in reason_ids for r in self._funnel.loss_reasons):
+            return None
+        statuses = pipeline.get("_embedded", {}).get("statuses", [])
+        by_name = {str(status["name"]): int(status["id"]) for status in statuses}
+        status_ids = {
+            s.key: by_name[s.name] for s in self._funnel.working_stages if s.name in by_name
+        }
+        if len(status_ids) < len(self._funnel.working_stages):
+            return None
+        for stage in self._funnel.stages:
+            if stage.amocrm_status_id is not None:
+                status_ids[stage.key] = stage.amocrm_status_id
+        return Layout(int(pipeline["id"]), status_ids, reason_ids)
+
+    async def _adopt_new_deals(self, client: httpx.AsyncClient, layout: Layout) -> None:
+        params = {"filter[pipeline_id]": layout.pipeline_id, "limit": 250}
+        async for deal in _pages(client, "/api/v4/leads", "leads", params):
+            deal_id = int(deal["id"])
+            if deal_id in self._tasks or deal_id in self._closed:
+                continue
+            self._stats.deals += 1
+            if int(deal["status_id"]) in (WON_STATUS_ID, LOST_STATUS_ID):
+                self._closed.add(deal_id)
+                continue
+            work = self._work(client, layout, deal)
+            self._tasks[deal_id] = asyncio.create_task(work, name=f"manager-{deal_id}")
+
+    async def _work(self, client: httpx.AsyncClient, layout: Layout, deal: dict[str, Any]) -> None:
+        deal_id = int(deal["id"])
+        rng = random.Random(f"{self._seed}:{deal_id}")
+        start = layout.stage_of(int(deal["status_id"])) or self._funnel.first_stage.key
+        price = int(deal.get("price") or 0)
+        for move in plan_walk(self._funnel, start_key=start, price=price, rng=rng):
+            await asyncio.sleep(self._delay(rng))
+            await _request(client, "PATCH", f"/api/v4/leads/{deal_id}", json=_body(layout, move))
+            self._count(move)
+            log.debug("manager.moved", deal_id=deal_id, stage=move.stage_key, kind=move.kind)
+        self._closed.add(deal_id)
+
+    def _delay(self, rng: random.Random) -> float:
+        low, high = (math.log(bound) for bound in STEP_DELAY_S)
+        return max(MIN_DELAY_S, math.exp(rng.uniform(low, high)) * self._time_scale)
+
+    def _count(self, move: Move) -> None:
+        stats = self._stats
+        stats.moves += 1
+        stats.price_changes += move.price is not None
+        stats.skips += move.kind == SKIP
+        stats.backward_moves += move.kind == BACKWARD
+        if move.kind == CLOSE:
+            if move.loss_reason is not None and move.loss_reason == _returned_reason(self._funnel):
+                stats.returned += 1
+            else:
+                stats.lost += 1
+        elif self._funnel.stage(move.stage_key).amocrm_status_id == WON_STATUS_ID:
+            stats.won += 1
+
+    def _raise_failures(self) -> None:
+        for task in self._tasks.values():
+            error = task.exception() if task.done() and not task.cancelled() else None
+            if error is not None:
+                raise error
+
+    async def _cancel_all(self) -> None:
+        for task in self._tasks.values():
+            task.cancel()
+        for task in self._tasks.values():
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+
+def _body(layout: Layout, move: Move) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "status_id": layout.status_ids[move.stage_key],
+        "pipeline_id": layout.pipeline_id,
+    }
+    if move.price is not None:
+        body["price"] = move.price
+    if move.loss_reason is not None:
+        body["loss_reason_id"] = layout.loss_reason_ids[move.loss_reason]
+    return body
+
+
+async def _request(
+    client: httpx.AsyncClient, method: str, path: str, **kwargs: Any
+) -> httpx.Response:
+    """Retry what a person would retry: throttling, server errors, a dropped connection."""
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            response = await client.request(method, path, **kwargs)
+        except httpx.TransportError:
+            response = None
+        if response is not None and response.status_code != 429 and response.status_code < 500:
+            response.raise_for_status()
+            return response
+        await asyncio.sleep(min(1.0, RETRY_PAUSE_S * attempt) * random.uniform(0.5, 1.5))
+    raise RetriesExhausted(f"{method} {path}")
+
+
+async def _embedded(client: httpx.AsyncClient, path: str, key: str) -> list[dict[str, Any]]:
+    return [item async for item in _pages(client, path, key, {})]
+
+
+async def _pages(
+    client: httpx.AsyncClient, path: str, key: str, params: dict[str, Any]
+) -> AsyncIterator[dict[str, Any]]:
+    page = 1
+    while True:
+        response = await _request(client, "GET", path, params={**params, "page": page})
+        if response.status_code == 204:
+            return
+        answer = response.json()
+        for item in answer.get("_embedded", {}).get(key, []):
+            yield item
+        if "next" not in answer.get("_links", {}):
+            return
+        page += 1
