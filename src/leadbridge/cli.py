@@ -206,8 +206,16 @@ def _run_async(coroutine: Coroutine[Any, Any, T]) -> T:
         loop = asyncio.get_running_loop()
         task = asyncio.current_task()
         assert task is not None
+        stopping: list[int] = []
+
+        def stop() -> None:
+            # Once: a terminal's Ctrl+C may reach us both directly and through a wrapper.
+            if not stopping:
+                stopping.append(1)
+                task.cancel()
+
         for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, task.cancel)
+            loop.add_signal_handler(signum, stop)
         return await coroutine
 
     try:

@@ -90,7 +90,11 @@ def bridge_settings(options: DemoOptions, sims: Simulators, database_url: str) -
     )
 
 
-async def run_demo(options: DemoOptions, out: Callable[[str], None] = print) -> dict[str, Any]:
+def _say(line: str) -> None:
+    print(line, flush=True)
+
+
+async def run_demo(options: DemoOptions, out: Callable[[str], None] = _say) -> dict[str, Any]:
     """Run the demo; in check mode, return the invariant results once every lead is closed."""
     async with simulators(options.seed) as sims, fresh_demo_database(options.database_url) as url:
         settings = bridge_settings(options, sims, url)
@@ -100,16 +104,29 @@ async def run_demo(options: DemoOptions, out: Callable[[str], None] = print) -> 
             await bridge.prepare()
             bridge.start()
             out(f"Дашборд: {dashboard}/   Авито: {sims.avito_url}   amoCRM: {sims.amocrm_url}")
+            interrupted = False
             try:
                 await _drive(options, sims, bridge)
+            except asyncio.CancelledError:
+                # Ctrl+C ends an open-ended demo: stop the flows, then still show the summary.
+                task = asyncio.current_task()
+                if task is None or options.check:
+                    raise
+                task.uncancel()
+                interrupted = True
             finally:
+                final = await snapshot(bridge.db, sims.avito, sims.amocrm)
                 await bridge.stop()
         result = check_invariants(
             avito_state=sims.avito.state_json(),
             amocrm_state=sims.amocrm.state_json(),
             funnel=settings.funnel,
         )
-        out(summarize(result))
+        out("Итог: " + final.line(options.leads))
+        if interrupted:
+            out("Остановлено на ходу: статусы в пути не проверялись (полная проверка: --check).")
+        else:
+            out(summarize(result))
         return result
 
 
