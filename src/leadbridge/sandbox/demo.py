@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from leadbridge.config import AmoCrmSettings, AvitoSettings, Settings, WebSettings
-from leadbridge.sandbox.amocrm_lite import AmoSandbox, AmoSandboxConfig, create_amocrm_app
+from leadbridge.sandbox.amocrm import AmoSandbox, AmoSandboxConfig, create_amocrm_app
 from leadbridge.sandbox.avito import AvitoSandbox, AvitoSandboxConfig, create_avito_app
 from leadbridge.sandbox.demo_database import fresh_demo_database
 from leadbridge.sandbox.demo_progress import Progress, snapshot

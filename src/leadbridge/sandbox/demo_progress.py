@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from leadbridge.sandbox.amocrm_lite import AmoSandbox
+from leadbridge.sandbox.amocrm import AmoSandbox
 from leadbridge.sandbox.avito import AvitoSandbox
 from leadbridge.store import inbox, leads, outbox
 from leadbridge.store.database import Database

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 
-from leadbridge.sandbox.amocrm_lite import AmoSandboxConfig, create_amocrm_app
+from leadbridge.sandbox.amocrm import AmoSandboxConfig, create_amocrm_app
 from leadbridge.sandbox.avito import AvitoSandboxConfig, create_avito_app
 from leadbridge.web.server import serve
 

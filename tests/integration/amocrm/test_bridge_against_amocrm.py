@@ -14,7 +14,7 @@ from leadbridge.amocrm.connect import connect
 from leadbridge.amocrm.deal_fields import DEAL_FIELDS
 from leadbridge.amocrm.tokens import AmoAuthError
 from leadbridge.config import DEFAULT_FUNNEL, AmoCrmSettings, load_funnel
-from leadbridge.sandbox.amocrm_lite import AmoSandbox, create_amocrm_app
+from leadbridge.sandbox.amocrm import AmoSandbox, create_amocrm_app
 from leadbridge.sandbox.avito import LeadFactory
 from leadbridge.store import tokens as token_store
 from leadbridge.store.database import Database

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from leadbridge.config import DEFAULT_FUNNEL, load_funnel
-from leadbridge.sandbox.amocrm_lite import AmoSandbox, AmoSandboxConfig, create_amocrm_app
+from leadbridge.sandbox.amocrm import AmoSandbox, AmoSandboxConfig, create_amocrm_app
 from leadbridge.sandbox.managers import BACKWARD, CLOSE, SKIP, ManagerCrew, plan_walk
 from leadbridge.sandbox.serving import serve
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from itertools import count
 from typing import Any
 
-from leadbridge.sandbox.amocrm_lite.views import state_dump
-from leadbridge.sandbox.amocrm_lite.webhooks import WebhookDispatcher
+from leadbridge.sandbox.amocrm.views import state_dump
+from leadbridge.sandbox.amocrm.webhooks import WebhookDispatcher
 
 WON, LOST = 142, 143
 CODE_TTL_S = 20 * 60

@@ -7,10 +7,10 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from leadbridge.sandbox.amocrm_lite import views
-from leadbridge.sandbox.amocrm_lite.leads import check_lead, create_lead, matches, update_lead
-from leadbridge.sandbox.amocrm_lite.state import AmoSandbox
-from leadbridge.sandbox.amocrm_lite.validation import ValidationFailed, error
+from leadbridge.sandbox.amocrm import views
+from leadbridge.sandbox.amocrm.leads import check_lead, create_lead, matches, update_lead
+from leadbridge.sandbox.amocrm.state import AmoSandbox
+from leadbridge.sandbox.amocrm.validation import ValidationFailed, error
 
 router = APIRouter(prefix="/api/v4")
 HAL = "application/hal+json"

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 import httpx
 
 if TYPE_CHECKING:
-    from leadbridge.sandbox.amocrm_lite.state import AmoSandbox
+    from leadbridge.sandbox.amocrm.state import AmoSandbox
 
 # Delay before each retry, and the previous answers that allow it (reference §9.3).
 RETRY_SCHEDULE_S = (300.0, 900.0, 900.0, 3600.0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from leadbridge.sandbox.amocrm_lite.state import AmoSandbox
+    from leadbridge.sandbox.amocrm.state import AmoSandbox
 
 
 def status_json(status: dict[str, Any]) -> dict[str, Any]:

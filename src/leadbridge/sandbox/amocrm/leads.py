@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from leadbridge.sandbox.amocrm_lite.validation import normalized_values
+from leadbridge.sandbox.amocrm.validation import normalized_values
 
 if TYPE_CHECKING:
-    from leadbridge.sandbox.amocrm_lite.state import AmoSandbox
+    from leadbridge.sandbox.amocrm.state import AmoSandbox
 
 CLOSED = (142, 143)
 

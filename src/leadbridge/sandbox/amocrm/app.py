@@ -9,9 +9,9 @@ from urllib.parse import parse_qsl
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from leadbridge.sandbox.amocrm_lite import routes_crm
-from leadbridge.sandbox.amocrm_lite.state import AmoSandbox, AmoSandboxConfig
-from leadbridge.sandbox.amocrm_lite.validation import ValidationFailed
+from leadbridge.sandbox.amocrm import routes_crm
+from leadbridge.sandbox.amocrm.state import AmoSandbox, AmoSandboxConfig
+from leadbridge.sandbox.amocrm.validation import ValidationFailed
 
 TOO_MANY = (
     "<html><head><title>429 Too Many Requests</title></head><body><center>"

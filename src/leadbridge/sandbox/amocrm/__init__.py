@@ -1,0 +1,6 @@
+"""The amoCRM API v4 simulator: an account in memory, served over real HTTP."""
+
+from leadbridge.sandbox.amocrm.app import create_amocrm_app
+from leadbridge.sandbox.amocrm.state import AmoSandbox, AmoSandboxConfig
+
+__all__ = ["AmoSandbox", "AmoSandboxConfig", "create_amocrm_app"]
