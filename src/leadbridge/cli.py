@@ -19,7 +19,7 @@ from leadbridge import logs
 from leadbridge.amocrm.client import AmoApiError
 from leadbridge.amocrm.tokens import AmoAuthError
 from leadbridge.avito.token import AvitoAuthError
-from leadbridge.config import Settings
+from leadbridge.config import ConfigurationError, Settings
 from leadbridge.sync.crm_layout import NotProvisioned
 
 T = TypeVar("T")
@@ -223,12 +223,20 @@ def _run_async(coroutine: Coroutine[Any, Any, T]) -> T:
     except asyncio.CancelledError:
         print("stopped", file=sys.stderr)
         raise typer.Exit(0) from None
-    except (CliError, AmoAuthError, AmoApiError, AvitoAuthError, NotProvisioned) as error:
+    except (
+        CliError,
+        ConfigurationError,
+        AmoAuthError,
+        AmoApiError,
+        AvitoAuthError,
+        NotProvisioned,
+    ) as error:
         _fail(str(error))
     except (OSError, httpx.HTTPError) as error:
         _fail(f"{type(error).__name__}: {error}")
 
 
 def _fail(message: str) -> NoReturn:
-    print(f"leadbridge: error: {message}", file=sys.stderr)
+    first_line = message.strip().splitlines()[0] if message.strip() else "failed"
+    print(f"leadbridge: error: {first_line}", file=sys.stderr)
     raise typer.Exit(2)

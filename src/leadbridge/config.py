@@ -26,6 +26,10 @@ from leadbridge.domain.funnel import Funnel
 DEFAULT_FUNNEL = Path(__file__).parent / "funnel.toml"
 
 
+class ConfigurationError(ValueError):
+    """Settings that cannot work together; the message names the setting to fix."""
+
+
 class AvitoSettings(BaseModel):
     """Avito's partner API. Every path and limit is a setting: the real spec is private."""
 

@@ -13,7 +13,7 @@ import structlog
 from leadbridge.amocrm.api import AmoApi
 from leadbridge.amocrm.connect import connect
 from leadbridge.avito.client import AvitoClient
-from leadbridge.config import Settings
+from leadbridge.config import ConfigurationError, Settings
 from leadbridge.store import outbox
 from leadbridge.store.database import Database
 from leadbridge.store.migrate import upgrade
@@ -63,6 +63,10 @@ class Bridge:
         avito_hook = self._webhook_url("avito")
         if avito_hook:
             secret = self.settings.avito.webhook_secret.get_secret_value()
+            if not secret:
+                raise ConfigurationError(
+                    "avito.webhook_secret must be set to receive Avito webhooks (web.public_url)"
+                )
             await self.avito.register_webhook(avito_hook, secret)
 
     def start(self) -> None:

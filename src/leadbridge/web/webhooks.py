@@ -24,12 +24,14 @@ from leadbridge.web.metrics import WEBHOOKS
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 LEAD_CREATED = "lead.created"
+AVITO_SECRET_HEADER = "X-Avito-Webhook-Secret"
 
 
 @router.post("/avito/{token}")
 async def avito_webhook(token: str, request: Request) -> JSONResponse:
     ctx = context_of(request)
     _check_token(ctx, token)
+    _check_avito_secret(ctx, request)
     envelope = _json_object(await _body(ctx, request))
     if not envelope:  # the `{}` ping Avito sends when a webhook is registered
         return _ok("avito", "ping")
@@ -79,6 +81,14 @@ def _check_token(ctx: WebContext, token: str) -> None:
     if not expected or not hmac.compare_digest(token.encode(), expected.encode()):
         WEBHOOKS.labels(source="unknown", result="bad_token").inc()
         raise HTTPException(status_code=404, detail="not found")
+
+
+def _check_avito_secret(ctx: WebContext, request: Request) -> None:
+    """Avito sends the secret given at registration in a header (our contract)."""
+    expected = ctx.settings.avito.webhook_secret.get_secret_value()
+    given = request.headers.get(AVITO_SECRET_HEADER, "")
+    if expected and not hmac.compare_digest(given.encode(), expected.encode()):
+        raise _refused("avito", 403, "wrong webhook secret")
 
 
 async def _body(ctx: WebContext, request: Request) -> bytes:

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from leadbridge.config import AmoCrmSettings, Settings, WebSettings
+from leadbridge.config import AmoCrmSettings, AvitoSettings, Settings, WebSettings
 from leadbridge.sandbox.avito import LeadFactory
 from leadbridge.store.database import Database
 from leadbridge.store.migrate import upgrade
@@ -39,6 +39,9 @@ class Endpoint:
         return int(leads or 0), int(events or 0)
 
 
+AVITO_SECRET = "avito-shared-secret"
+
+
 @pytest.fixture
 async def endpoint(database_url: str) -> AsyncIterator[Endpoint]:
     upgrade(database_url)
@@ -46,10 +49,12 @@ async def endpoint(database_url: str) -> AsyncIterator[Endpoint]:
         database_url=database_url,
         web=WebSettings(webhook_token=TOKEN, max_body_bytes=4096),  # type: ignore[arg-type]
         amocrm=AmoCrmSettings(account_id=ACCOUNT_ID),
+        avito=AvitoSettings(webhook_secret=AVITO_SECRET),  # type: ignore[arg-type]
     )
     db = Database(database_url)
     app = create_app(WebContext(settings=settings, db=db, wakeups=Wakeups()))
-    async with serve(app) as url, httpx.AsyncClient(base_url=url) as http:
+    headers = {"X-Avito-Webhook-Secret": AVITO_SECRET}
+    async with serve(app) as url, httpx.AsyncClient(base_url=url, headers=headers) as http:
         yield Endpoint(http, db)
     await db.dispose()
 
@@ -124,3 +129,16 @@ async def test_health_and_metrics(endpoint: Endpoint) -> None:
     assert (await endpoint.http.get("/healthz")).json() == {"status": "ok"}
     metrics = (await endpoint.http.get("/metrics")).text
     assert "leadbridge_inbox_backlog" in metrics
+
+
+@pytest.mark.parametrize("secret", [None, "", "guess"])
+async def test_avito_webhook_without_the_shared_secret_is_refused(
+    endpoint: Endpoint, secret: str | None
+) -> None:
+    lead = LeadFactory(seed=4).make()
+    headers = {"X-Avito-Webhook-Secret": secret} if secret is not None else {}
+    client = httpx.AsyncClient(base_url=str(endpoint.http.base_url), headers=headers)
+    async with client:
+        response = await client.post(f"/webhooks/avito/{TOKEN}", json=_envelope(lead))
+    assert response.status_code == 403
+    assert await endpoint.counts() == (0, 0)

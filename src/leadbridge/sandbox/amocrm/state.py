@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from itertools import count
 from typing import Any
 
+from leadbridge.sandbox.amocrm.blocking import AccountBlock, BlockPolicy
+from leadbridge.sandbox.amocrm.faults import FaultProfile, Faults
 from leadbridge.sandbox.amocrm.views import state_dump
 from leadbridge.sandbox.amocrm.webhooks import WebhookDispatcher
 
@@ -31,6 +33,10 @@ class AmoSandboxConfig:
     account_rps: int = 50
     webhook_timeout_s: float = 2.0
     seed: int = 0
+    block_after_429s: int = 10  # rate-limit violations within block_window_s that block the API
+    block_window_s: float = 60.0
+    block_duration_s: float = 15 * 60.0
+    faults: FaultProfile = field(default_factory=FaultProfile)
 
 
 @dataclass
@@ -47,6 +53,7 @@ class Stats:
     rate_limited_total: int = 0
     complex_batches: list[int] = field(default_factory=list)
     max_integration_rps_observed: int = 0
+    token_grants: dict[str, int] = field(default_factory=dict)  # grant_type → requests
 
 
 class AmoSandbox:
@@ -69,6 +76,14 @@ class AmoSandbox:
         self.notes: list[dict[str, Any]] = []
         self.events: list[dict[str, Any]] = []
         self.tags: dict[str, int] = {}
+        self.block = AccountBlock(
+            BlockPolicy(
+                self.config.block_after_429s,
+                self.config.block_window_s,
+                self.config.block_duration_s,
+            )
+        )
+        self.faults = Faults(self.config.faults)
         self.webhooks = WebhookDispatcher(self)
         self._event_seq = count(1)
         self._seed_account()
@@ -80,6 +95,14 @@ class AmoSandbox:
     @retry_delay_scale.setter
     def retry_delay_scale(self, value: float) -> None:
         self.webhooks.retry_delay_scale = value
+
+    @property
+    def block_time_scale(self) -> float:
+        return self.block.time_scale
+
+    @block_time_scale.setter
+    def block_time_scale(self, value: float) -> None:
+        self.block.time_scale = value
 
     def next_id(self) -> int:
         return next(self._ids)
@@ -109,6 +132,10 @@ class AmoSandbox:
     def issue_person_token(self) -> str:
         return self._access("person:" + secrets.token_hex(4), "person")
 
+    def issue_long_lived_token(self, days: int = 365) -> str:
+        """A private integration's token (reference §1.4): no refresh token, used as it is."""
+        return self._access("long-lived:" + secrets.token_hex(4), "integration", days * 86400)
+
     def issue_pair(self, lineage: str) -> dict[str, Any]:
         refresh = secrets.token_hex(32)
         self.refresh_tokens[refresh] = lineage
@@ -120,16 +147,16 @@ class AmoSandbox:
             "refresh_token": refresh,
         }
 
-    def _access(self, lineage: str, kind: str) -> str:
+    def _access(self, lineage: str, kind: str, ttl_s: int = TOKEN_TTL_S) -> str:
         claims = {
-            "exp": int(self.now()) + TOKEN_TTL_S,
+            "exp": int(self.now()) + ttl_s,
             "api_domain": "api-b.amocrm.ru",
             "jti": secrets.token_hex(8),
             "account_id": self.config.account_id,
         }
         body = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
         token = f"eyJhbGciOiJub25lIn0.{body}.{secrets.token_hex(8)}"
-        self.tokens[token] = Token(lineage, kind, self.now() + TOKEN_TTL_S)
+        self.tokens[token] = Token(lineage, kind, self.now() + ttl_s)
         return token
 
     def admit(self, token: Token) -> bool:
@@ -153,6 +180,7 @@ class AmoSandbox:
                 window.popleft()
             if len(window) >= limit:
                 self.stats.rate_limited_total += 1
+                self.block.violation(now)
                 return False
         for key, _ in buckets:
             self.windows[key].append(now)

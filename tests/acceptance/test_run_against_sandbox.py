@@ -1,0 +1,152 @@
+"""An integrator's rehearsal: `leadbridge sandbox serve` in one process, `leadbridge run`
+configured by environment variables in another, talking over real HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+LEADBRIDGE = [sys.executable, "-m", "leadbridge"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _eventually(check: Callable[[], Any], seconds: float = 60) -> Any:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if result := check():
+            return result
+        time.sleep(0.2)
+    raise AssertionError("condition not met in time")
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Iterator[dict[str, Any]]:
+    process = subprocess.Popen(
+        [
+            *LEADBRIDGE,
+            "sandbox",
+            "serve",
+            "--avito-port",
+            str(_free_port()),
+            "--amocrm-port",
+            str(_free_port()),
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    try:
+        yield json.loads(process.stdout.readline())
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def test_run_carries_a_request_to_amocrm_and_a_stage_back_to_avito(
+    sandbox: dict[str, Any], tmp_path: Path
+) -> None:
+    avito, amocrm = sandbox["avito"], sandbox["amocrm"]
+    port = _free_port()
+    env = {key: value for key, value in os.environ.items() if not key.startswith("LEADBRIDGE_")}
+    env.update(
+        {
+            "LEADBRIDGE_DATABASE_URL": f"sqlite:///{tmp_path / 'bridge.db'}",
+            "LEADBRIDGE_AVITO__BASE_URL": avito["base_url"],
+            "LEADBRIDGE_AVITO__CLIENT_ID": avito["client_id"],
+            "LEADBRIDGE_AVITO__CLIENT_SECRET": avito["client_secret"],
+            "LEADBRIDGE_AVITO__WEBHOOK_SECRET": "avito-webhook-secret",
+            "LEADBRIDGE_AMOCRM__BASE_URL": amocrm["base_url"],
+            "LEADBRIDGE_AMOCRM__CLIENT_ID": amocrm["client_id"],
+            "LEADBRIDGE_AMOCRM__CLIENT_SECRET": amocrm["client_secret"],
+            "LEADBRIDGE_AMOCRM__REDIRECT_URI": amocrm["redirect_uri"],
+            "LEADBRIDGE_AMOCRM__AUTH_CODE": amocrm["auth_code"],
+            "LEADBRIDGE_WEB__PORT": str(port),
+            "LEADBRIDGE_WEB__PUBLIC_URL": f"http://127.0.0.1:{port}",
+            "LEADBRIDGE_WEB__WEBHOOK_TOKEN": "rehearsal-token-0123456789",
+        }
+    )
+    bridge = subprocess.Popen(
+        [*LEADBRIDGE, "run"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        web = f"http://127.0.0.1:{port}"
+        _eventually(lambda: _get(web + "/healthz") == 200)
+        lead = httpx.post(avito["base_url"] + "/sandbox/leads", json={}).json()
+
+        deal = _eventually(lambda: _deal_of(amocrm["base_url"], lead["id"]))
+        person = httpx.post(amocrm["base_url"] + "/sandbox/person-token").json()["access_token"]
+        pipeline = _pipeline(amocrm["base_url"], person, deal["pipeline_id"])
+        contacted = next(s["id"] for s in pipeline if s["name"] == "Связались с продавцом")
+        moved = httpx.patch(
+            f"{amocrm['base_url']}/api/v4/leads/{deal['id']}",
+            json={"status_id": contacted},
+            headers={"Authorization": f"Bearer {person}"},
+        )
+        assert moved.status_code == 200
+
+        history = _eventually(lambda: _avito_history(avito["base_url"], lead["id"], 2))
+        assert [step["status"] for step in history] == ["accepted", "contacted"]
+        assert "leadbridge_outbox_items" in httpx.get(web + "/metrics").text
+    finally:
+        bridge.send_signal(signal.SIGTERM)
+        code = bridge.wait(timeout=30)
+        logs = bridge.stderr.read() if bridge.stderr else ""
+    assert code == 0, logs[-2000:]
+    assert lead["seller"]["phone"] not in logs
+    assert lead["seller"]["name"] not in logs
+
+
+def _get(url: str) -> int:
+    try:
+        return httpx.get(url).status_code
+    except httpx.HTTPError:
+        return 0
+
+
+def _deal_of(amocrm_url: str, avito_id: str) -> dict[str, Any] | None:
+    for deal in httpx.get(amocrm_url + "/sandbox/state").json()["leads"]:
+        for field in deal.get("custom_fields_values") or []:
+            if (
+                field.get("field_code") == "AVITO_LEAD_ID"
+                and field["values"][0]["value"] == avito_id
+            ):
+                return dict(deal)
+    return None
+
+
+def _pipeline(amocrm_url: str, token: str, pipeline_id: int) -> list[dict[str, Any]]:
+    answer = httpx.get(
+        f"{amocrm_url}/api/v4/leads/pipelines", headers={"Authorization": f"Bearer {token}"}
+    ).json()
+    pipeline = next(p for p in answer["_embedded"]["pipelines"] if p["id"] == pipeline_id)
+    return list(pipeline["_embedded"]["statuses"])
+
+
+def _avito_history(avito_url: str, lead_id: str, length: int) -> list[dict[str, Any]] | None:
+    for lead in httpx.get(avito_url + "/sandbox/state").json()["leads"]:
+        if lead["id"] == lead_id and len(lead["history"]) >= length:
+            return list(lead["history"])
+    return None
