@@ -4,23 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from tests.acceptance.processes import LEADBRIDGE, free_port, sandbox_serve
 from tests.databases import postgres_database
-
-LEADBRIDGE = [sys.executable, "-m", "leadbridge"]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _leadbridge(
@@ -57,7 +48,7 @@ def test_demo_check_carries_every_request_through_and_holds_every_invariant(
     demo_env: dict[str, str], tmp_path: Path
 ) -> None:
     done = _leadbridge(
-        "demo", "--leads", "40", "--check", "--port", str(_free_port()), env=demo_env, cwd=tmp_path
+        "demo", "--leads", "40", "--check", "--port", str(free_port()), env=demo_env, cwd=tmp_path
     )
 
     assert done.returncode == 0, done.stderr[-3000:] + done.stdout[-3000:]
@@ -111,26 +102,10 @@ def test_db_upgrade_creates_the_schema(clean_env: dict[str, str], tmp_path: Path
 def test_sandbox_serve_prints_credentials_that_work(
     clean_env: dict[str, str], tmp_path: Path
 ) -> None:
-    avito_port, amocrm_port = _free_port(), _free_port()
-    process = subprocess.Popen(
-        [
-            *LEADBRIDGE,
-            "sandbox",
-            "serve",
-            "--avito-port",
-            str(avito_port),
-            "--amocrm-port",
-            str(amocrm_port),
-        ],
-        env=clean_env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        credentials = json.loads(process.stdout.readline())
+    avito_port, amocrm_port = free_port(), free_port()
+    with sandbox_serve(
+        tmp_path, clean_env, avito_port=avito_port, amocrm_port=amocrm_port
+    ) as credentials:
         avito, amocrm = credentials["avito"], credentials["amocrm"]
         assert avito["base_url"] == f"http://127.0.0.1:{avito_port}"
         token = httpx.post(
@@ -155,6 +130,3 @@ def test_sandbox_serve_prints_credentials_that_work(
         )
         assert exchange.status_code == 200
         assert exchange.json()["refresh_token"]
-    finally:
-        process.terminate()
-        process.wait(timeout=20)

@@ -3,12 +3,9 @@ configured by environment variables in another, talking over real HTTP."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,14 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-
-LEADBRIDGE = [sys.executable, "-m", "leadbridge"]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.acceptance.processes import LEADBRIDGE, free_port, sandbox_serve
 
 
 def _eventually(check: Callable[[], Any], seconds: float = 60) -> Any:
@@ -37,34 +27,15 @@ def _eventually(check: Callable[[], Any], seconds: float = 60) -> Any:
 
 @pytest.fixture
 def sandbox(tmp_path: Path) -> Iterator[dict[str, Any]]:
-    process = subprocess.Popen(
-        [
-            *LEADBRIDGE,
-            "sandbox",
-            "serve",
-            "--avito-port",
-            str(_free_port()),
-            "--amocrm-port",
-            str(_free_port()),
-        ],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None
-    try:
-        yield json.loads(process.stdout.readline())
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    with sandbox_serve(tmp_path) as credentials:
+        yield credentials
 
 
 def test_run_carries_a_request_to_amocrm_and_a_stage_back_to_avito(
     sandbox: dict[str, Any], tmp_path: Path
 ) -> None:
     avito, amocrm = sandbox["avito"], sandbox["amocrm"]
-    port = _free_port()
+    port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("LEADBRIDGE_")}
     env.update(
         {
