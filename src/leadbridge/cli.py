@@ -38,6 +38,12 @@ db_app = typer.Typer(help="The database: migrations.", no_args_is_help=True)
 sandbox_app = typer.Typer(
     help="The simulators of Avito and amoCRM, for rehearsal.", no_args_is_help=True
 )
+outbox_app = typer.Typer(
+    help="The statuses waiting for Avito: list them; retry, park, unpark or skip one "
+    "(every action is audited).",
+    no_args_is_help=True,
+)
+app.add_typer(outbox_app, name="outbox")
 app.add_typer(auth_app, name="auth")
 app.add_typer(db_app, name="db")
 app.add_typer(sandbox_app, name="sandbox")
@@ -157,6 +163,58 @@ def auth_amocrm(
     logs.configure(settings.log_level)
     _run_async(exchange_amocrm_code(settings, code))
     print("amoCRM authorised: tokens stored")
+
+
+@outbox_app.command("list")
+def outbox_list(
+    state: Annotated[
+        str | None, typer.Option(help="pending, sending, sent, parked or skipped.")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many items.")] = 100,
+) -> None:
+    """List outbox items: id, state, Avito lead, status, attempts, last error."""
+    from leadbridge.sync.outbox_commands import list_items
+
+    for line in _run_async(list_items(_settings(), state=state, limit=limit)):
+        print(line)
+
+
+def _outbox_action(action: str, item_id: int, note: str | None) -> None:
+    from leadbridge.store.operator_actions import ActionRefused
+    from leadbridge.sync.outbox_commands import act
+
+    actor = os.environ.get("USER") or "cli"
+    try:
+        print(_run_async(act(_settings(), item_id=item_id, action=action, actor=actor, note=note)))
+    except ActionRefused as error:
+        _fail(str(error))
+
+
+NOTE = typer.Option(help="Why: kept in the audit trail.")
+
+
+@outbox_app.command("retry")
+def outbox_retry(item_id: int, note: Annotated[str | None, NOTE] = None) -> None:
+    """Send a pending item now instead of after its backoff."""
+    _outbox_action("retry", item_id, note)
+
+
+@outbox_app.command("park")
+def outbox_park(item_id: int, note: Annotated[str | None, NOTE] = None) -> None:
+    """Hold a pending item, and with it its lead's later statuses."""
+    _outbox_action("park", item_id, note)
+
+
+@outbox_app.command("unpark")
+def outbox_unpark(item_id: int, note: Annotated[str | None, NOTE] = None) -> None:
+    """Send a parked item again, once its cause is fixed."""
+    _outbox_action("unpark", item_id, note)
+
+
+@outbox_app.command("skip")
+def outbox_skip(item_id: int, note: Annotated[str | None, NOTE] = None) -> None:
+    """Give up a parked item so that its lead's later statuses may go."""
+    _outbox_action("skip", item_id, note)
 
 
 @db_app.command("upgrade")

@@ -96,7 +96,7 @@ def test_bad_configuration_is_one_line_and_exit_2(
 def test_db_upgrade_creates_the_schema(clean_env: dict[str, str], tmp_path: Path) -> None:
     done = _leadbridge("db", "upgrade", env=clean_env, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "revision 0001" in done.stdout
+    assert "revision 0002" in done.stdout
 
 
 def test_sandbox_serve_prints_credentials_that_work(
@@ -130,3 +130,15 @@ def test_sandbox_serve_prints_credentials_that_work(
         )
         assert exchange.status_code == 200
         assert exchange.json()["refresh_token"]
+
+
+def test_outbox_commands_list_and_refuse_with_one_line(
+    clean_env: dict[str, str], tmp_path: Path
+) -> None:
+    listed = _leadbridge("outbox", "list", "--state", "parked", env=clean_env, cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout == ""
+
+    refused = _leadbridge("outbox", "unpark", "42", "--note", "x", env=clean_env, cwd=tmp_path)
+    assert refused.returncode == 2
+    assert refused.stderr.strip() == "leadbridge: error: no outbox item 42"

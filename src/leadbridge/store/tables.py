@@ -139,6 +139,21 @@ class SendAttempt(Base):
     detail: Mapped[str | None] = mapped_column(Text)
 
 
+class OperatorAction(Base):
+    """Audit trail of what a person did to the outbox, and why."""
+
+    __tablename__ = "operator_actions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(32))
+    outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"), index=True)
+    state_before: Mapped[str] = mapped_column(String(16))
+    state_after: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
 class Cursor(Base):
     """Where a pull feed stopped, by name."""
 

@@ -1,0 +1,77 @@
+"""What a person may do to an outbox item, each change audited in the same transaction.
+
+| action  | from            | to      | meaning                                                  |
+|---------|-----------------|---------|----------------------------------------------------------|
+| retry   | pending         | pending | send at once instead of after the backoff                |
+| park    | pending         | parked  | hold this lead's statuses until someone unparks them     |
+| unpark  | parked          | pending | send again (after the cause was fixed)                   |
+| skip    | parked          | skipped | give this status up so the lead's later statuses may go  |
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from leadbridge.store import outbox
+from leadbridge.store.tables import OperatorAction, OutboxItem
+
+ALLOWED = {
+    "retry": ((outbox.PENDING,), outbox.PENDING),
+    "park": ((outbox.PENDING,), outbox.PARKED),
+    "unpark": ((outbox.PARKED,), outbox.PENDING),
+    "skip": ((outbox.PARKED,), outbox.SKIPPED),
+}
+
+
+class ActionRefused(ValueError):
+    """The item does not exist or is not in a state the action applies to."""
+
+
+async def act(
+    session: AsyncSession, *, item_id: int, action: str, actor: str, note: str | None, now: datetime
+) -> OutboxItem:
+    if action not in ALLOWED:
+        raise ActionRefused(f"unknown action {action!r}: one of {', '.join(ALLOWED)}")
+    item = await session.get(OutboxItem, item_id, with_for_update=True)
+    if item is None:
+        raise ActionRefused(f"no outbox item {item_id}")
+    sources, target = ALLOWED[action]
+    if item.state not in sources:
+        raise ActionRefused(f"cannot {action} item {item_id}: it is {item.state}")
+    before = item.state
+    item.state = target
+    if target == outbox.PENDING:
+        item.next_attempt_at = now
+    session.add(
+        OperatorAction(
+            at=now,
+            actor=actor,
+            action=action,
+            outbox_id=item.id,
+            state_before=before,
+            state_after=target,
+            note=note,
+        )
+    )
+    await session.flush()
+    return item
+
+
+async def items(session: AsyncSession, state: str | None, limit: int) -> Sequence[OutboxItem]:
+    statement = select(OutboxItem).order_by(OutboxItem.id).limit(limit)
+    if state is not None:
+        statement = statement.where(OutboxItem.state == state)
+    return (await session.scalars(statement)).all()
+
+
+async def history(session: AsyncSession, item_id: int) -> Sequence[OperatorAction]:
+    statement = (
+        select(OperatorAction)
+        .where(OperatorAction.outbox_id == item_id)
+        .order_by(OperatorAction.id)
+    )
+    return (await session.scalars(statement)).all()

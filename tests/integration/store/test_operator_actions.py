@@ -1,0 +1,95 @@
+"""Operator actions on outbox items: only the allowed moves, each one audited."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from tests.integration.store.test_store import _request
+
+from leadbridge.domain.status_path import PlannedStatus
+from leadbridge.store import leads, operator_actions, outbox
+from leadbridge.store.database import Database
+from leadbridge.store.migrate import upgrade
+
+pytestmark = pytest.mark.anyio
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    upgrade(database_url)
+    database = Database(database_url)
+    yield database
+    await database.dispose()
+
+
+async def _parked_head(db: Database) -> int:
+    async with db.transaction() as session:
+        lead_id = await leads.add_if_new(session, _request("op-1"), {}, NOW)
+        assert lead_id is not None
+        await outbox.enqueue(
+            session,
+            lead_id=lead_id,
+            avito_lead_id="op-1",
+            statuses=[PlannedStatus("accepted"), PlannedStatus("contacted")],
+            occurred_at=NOW,
+            now=NOW,
+        )
+        (head,) = await outbox.claim_heads(session, limit=10, now=NOW)
+        await outbox.finish(session, head.id, state=outbox.PARKED, error="forbidden", sent_at=None)
+    return head.id
+
+
+async def test_unpark_makes_the_head_due_again_and_is_audited(db: Database) -> None:
+    head = await _parked_head(db)
+    later = NOW + timedelta(hours=1)
+    async with db.transaction() as session:
+        item = await operator_actions.act(
+            session, item_id=head, action="unpark", actor="anna", note="fixed in Avito", now=later
+        )
+        assert (item.state, item.next_attempt_at) == (outbox.PENDING, later)
+    async with db.transaction() as session:
+        (claimed,) = await outbox.claim_heads(session, limit=10, now=later)
+        (audit,) = await operator_actions.history(session, head)
+    assert claimed.id == head
+    assert (audit.actor, audit.action, audit.state_before, audit.state_after, audit.note) == (
+        "anna",
+        "unpark",
+        "parked",
+        "pending",
+        "fixed in Avito",
+    )
+
+
+async def test_skipping_a_parked_head_lets_the_next_status_go(db: Database) -> None:
+    head = await _parked_head(db)
+    async with db.transaction() as session:
+        await operator_actions.act(
+            session, item_id=head, action="skip", actor="anna", note=None, now=NOW
+        )
+    async with db.transaction() as session:
+        (claimed,) = await outbox.claim_heads(session, limit=10, now=NOW)
+    assert claimed.status == "contacted"
+
+
+@pytest.mark.parametrize(("action", "message"), [("retry", "is parked"), ("fly", "unknown")])
+async def test_refused_actions_change_nothing(db: Database, action: str, message: str) -> None:
+    head = await _parked_head(db)
+    with pytest.raises(operator_actions.ActionRefused, match=message):
+        async with db.transaction() as session:
+            await operator_actions.act(
+                session, item_id=head, action=action, actor="anna", note=None, now=NOW
+            )
+    async with db.transaction() as session:
+        assert await operator_actions.history(session, head) == []
+        assert (await outbox.count_by_state(session))[outbox.PARKED] == 1
+
+
+async def test_an_unknown_item_is_refused(db: Database) -> None:
+    with pytest.raises(operator_actions.ActionRefused, match="no outbox item"):
+        async with db.transaction() as session:
+            await operator_actions.act(
+                session, item_id=999, action="park", actor="anna", note=None, now=NOW
+            )
