@@ -41,6 +41,7 @@ class AvitoSettings(BaseModel):
     webhook_path: str = "/partner/buyout/v1/webhook"
     status_apply_path: str = "/partner/buyout/v1/leads/statuses/apply"
     status_read_path: str = "/partner/buyout/v1/leads/{lead_id}/status"
+    settlement_path: str = "/partner/buyout/v1/settlements"
     status_apply_rps: float = Field(5.0, gt=0, description="Avito's limit for status apply")
     leads_get_rps: float = Field(5.0, gt=0)
     status_batch_size: int = Field(100, ge=1, le=100)
@@ -66,6 +67,12 @@ class AmoCrmSettings(BaseModel):
         60.0, gt=0, description="catch-up of stage changes whose webhook was lost"
     )
     timeout_s: float = Field(10.0, gt=0)
+    block_probe_after_s: float = Field(
+        300.0, gt=0, description="after amoCRM's 403 block, wait this long before one probe"
+    )
+    block_probe_max_s: float = Field(
+        7200.0, gt=0, description="ceiling of the probe pause, which doubles while blocked"
+    )
 
 
 class RelaySettings(BaseModel):

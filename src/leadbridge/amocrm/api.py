@@ -5,9 +5,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
-from leadbridge.amocrm.client import AmoClient
+import structlog
+
+from leadbridge.amocrm.client import RETRYABLE_STATUSES, AmoApiError, AmoClient
 
 Json = dict[str, Any]
+log = structlog.get_logger(__name__)
+GATEWAY_TIMEOUT = 504
+# A 504 on a batch is answered by smaller batches, not by sending the same one again.
+RETRYABLE_EXCEPT_TIMEOUT = RETRYABLE_STATUSES - {GATEWAY_TIMEOUT}
 
 
 class AmoApi:
@@ -55,8 +61,26 @@ class AmoApi:
         return list(answer["_embedded"]["webhooks"]) if answer else []
 
     async def create_complex(self, leads: Sequence[Json]) -> list[Json]:
-        """`/leads/complex` answers a bare array, one row per lead, keyed by our request_id."""
-        answer = await self.client.request("POST", "/api/v4/leads/complex", json=list(leads))
+        """`/leads/complex` answers a bare array, one row per lead, keyed by our request_id.
+
+        On a 504 amoCRM advises a smaller batch: the two halves go separately (recursively) and
+        their answers are merged. A single lead's 504 is raised: the caller's recovery looks the
+        deal up before creating it again, in case amoCRM wrote it after all.
+        """
+        try:
+            answer = await self.client.request(
+                "POST",
+                "/api/v4/leads/complex",
+                json=list(leads),
+                retry_statuses=RETRYABLE_EXCEPT_TIMEOUT,
+            )
+        except AmoApiError as error:
+            if error.status != GATEWAY_TIMEOUT or len(leads) < 2:
+                raise
+            middle = len(leads) // 2
+            log.warning("amocrm.complex_halved", size=len(leads))
+            first = await self.create_complex(leads[:middle])
+            return first + await self.create_complex(leads[middle:])
         return list(answer)
 
     async def add_notes(self, notes: Sequence[Json]) -> None:

@@ -15,4 +15,12 @@ from leadbridge.store.database import Database
 def connect(settings: AmoCrmSettings, db: Database) -> AmoApi:
     http = httpx.AsyncClient(base_url=settings.base_url, timeout=settings.timeout_s)
     tokens = AmoTokens(db, http, settings)
-    return AmoApi(AmoClient(http, tokens, SlidingWindowLimiter.per_second(settings.rps)))
+    limiter = SlidingWindowLimiter.per_second(settings.rps)
+    client = AmoClient(
+        http,
+        tokens,
+        limiter,
+        block_probe_after_s=settings.block_probe_after_s,
+        block_probe_max_s=settings.block_probe_max_s,
+    )
+    return AmoApi(client)

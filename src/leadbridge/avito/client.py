@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 import httpx
 
 from leadbridge.avito.results import ITEM_OUTCOMES, ApplyResult, FeedPage, Outcome, StatusUpdate
+from leadbridge.avito.settlement import SettlementRow, parse_settlement
 from leadbridge.avito.token import AvitoToken
 from leadbridge.config import AvitoSettings
 from leadbridge.ratelimit import RateLimiter, SlidingWindowLimiter
@@ -53,8 +55,9 @@ class AvitoClient:
             )
         except httpx.TransportError as error:
             return _all(updates, Outcome.RETRYABLE, f"transport: {type(error).__name__}")
+        except httpx.HTTPStatusError as error:  # only the token request raises: 5xx or 429
+            return _all(updates, _token_outcome(error), f"token: HTTP {error.response.status_code}")
         if response.status_code == 429:
-            self.limiters["status_apply"].push_back(RATE_LIMIT_PAUSE_S)
             return _all(updates, Outcome.RETRYABLE, "429 too many requests")
         if response.status_code >= 500:
             return _all(updates, Outcome.RETRYABLE, f"HTTP {response.status_code}")
@@ -71,6 +74,13 @@ class AvitoClient:
         status = response.json().get("status")
         return str(status) if status is not None else None
 
+    async def fetch_settlement(self, date_from: date, date_to: date) -> list[SettlementRow]:
+        """Avito's settlement rows for the week [date_from, date_to), Mondays, Europe/Moscow."""
+        params = {"dateFrom": date_from.isoformat(), "dateTo": date_to.isoformat()}
+        response = await self._call(None, "GET", self._settings.settlement_path, params=params)
+        response.raise_for_status()
+        return parse_settlement(response.json())
+
     async def _call(
         self, method_key: str | None, verb: str, path: str, **kwargs: Any
     ) -> httpx.Response:
@@ -80,6 +90,9 @@ class AvitoClient:
             headers = {"Authorization": f"Bearer {token}"}
             async with self._slot(method_key):
                 response = await self._http.request(verb, path, headers=headers, **kwargs)
+            if response.status_code == 429 and method_key is not None:
+                # Whatever the method, 429 means this client outran Avito: every caller pauses.
+                self.limiters[method_key].push_back(RATE_LIMIT_PAUSE_S)
             if response.status_code in (401, 403) and attempt == 0:
                 self._token.invalidate(token)
                 continue
@@ -104,6 +117,11 @@ def _item(update: StatusUpdate) -> dict[str, Any]:
     if update.reason is not None:
         item["reason"] = update.reason
     return item
+
+
+def _token_outcome(error: httpx.HTTPStatusError) -> Outcome:
+    status = error.response.status_code
+    return Outcome.RETRYABLE if status == 429 or status >= 500 else Outcome.PERMANENT
 
 
 def _all(updates: Sequence[StatusUpdate], outcome: Outcome, detail: str) -> list[ApplyResult]:

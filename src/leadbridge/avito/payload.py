@@ -15,6 +15,24 @@ import phonenumbers
 
 from leadbridge.domain.lead import BuyoutRequest, DeviceCard, Seller
 
+KNOWN_DEVICE = frozenset(
+    {
+        "category",
+        "vendor",
+        "model",
+        "memory",
+        "color",
+        "ram",
+        "batteryHealth",
+        "imei",
+        "kit",
+        "condition",
+        "deviceHistory",
+        "screenCondition",
+        "caseCondition",
+        "defects",
+    }
+)
 KNOWN_TOP_LEVEL = frozenset(
     {
         "id",
@@ -59,8 +77,17 @@ def parse_lead(raw: Mapping[str, Any]) -> BuyoutRequest:
         item_url=_text(raw.get("itemUrl")),
         buyout_price_kopecks=_kopecks(raw.get("buyoutPrice"), "buyoutPrice"),
         seller_price_kopecks=_int_or_none(raw.get("sellerPrice")),
-        unknown_fields={key: value for key, value in raw.items() if key not in KNOWN_TOP_LEVEL},
+        unknown_fields=_unknown_fields(raw, device),
     )
+
+
+def _unknown_fields(raw: Mapping[str, Any], device: Mapping[str, Any]) -> dict[str, Any]:
+    """Fields we do not read yet; unknown device fields are kept under "device"."""
+    unknown = {key: value for key, value in raw.items() if key not in KNOWN_TOP_LEVEL}
+    device_extras = {key: value for key, value in device.items() if key not in KNOWN_DEVICE}
+    if device_extras:
+        unknown["device"] = device_extras
+    return unknown
 
 
 def normalize_phone(value: Any) -> str | None:

@@ -7,16 +7,13 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
 
-from leadbridge.sandbox.amocrm import routes_crm
+from leadbridge.sandbox.amocrm import routes_admin, routes_crm, routes_entities, routes_more
+from leadbridge.sandbox.amocrm.gateway import TOO_MANY, UNAUTHORIZED, gateway_answer, problem
 from leadbridge.sandbox.amocrm.state import AmoSandbox, AmoSandboxConfig
 from leadbridge.sandbox.amocrm.validation import ValidationFailed
 
-TOO_MANY = (
-    "<html><head><title>429 Too Many Requests</title></head><body><center>"
-    "<h1>429 Too Many Requests</h1></center><hr><center>nginx</center></body></html>"
-)
 REVOKED = {
     "hint": "Token has been revoked",
     "title": "Некорректный запрос",
@@ -30,16 +27,7 @@ BAD_CLIENT = {
     "status": 401,
     "detail": "Авторизация клиента не прошла",
 }
-UNAUTHORIZED = {
-    "title": "Unauthorized",
-    "type": "https://httpstatus.es/401",
-    "status": 401,
-    "detail": "Неверный логин или пароль",
-}
-
-
-def problem(body: dict[str, Any], status: int) -> JSONResponse:
-    return JSONResponse(body, status_code=status, media_type="application/problem+json")
+__all__ = ["TOO_MANY", "UNAUTHORIZED", "create_amocrm_app", "problem"]
 
 
 def create_amocrm_app(config: AmoSandboxConfig | None = None) -> FastAPI:
@@ -53,12 +41,9 @@ def create_amocrm_app(config: AmoSandboxConfig | None = None) -> FastAPI:
     ) -> Response:
         if not request.url.path.startswith("/api/v4/"):
             return await call_next(request)
-        header = request.headers.get("authorization", "")
-        token = sandbox.tokens.get(header.removeprefix("Bearer ").strip())
-        if token is None or token.expires_at < sandbox.now():
-            return problem(UNAUTHORIZED, 401)
-        if not sandbox.admit(token):
-            return HTMLResponse(TOO_MANY, status_code=429)
+        refused = await gateway_answer(sandbox, request)
+        if refused is not None:
+            return refused
         try:
             return await call_next(request)
         except ValidationFailed as failed:
@@ -76,6 +61,8 @@ def create_amocrm_app(config: AmoSandboxConfig | None = None) -> FastAPI:
     @app.post("/oauth2/access_token")
     async def access_token(request: Request) -> Response:
         body = await _body(request)
+        grant = str(body.get("grant_type"))
+        sandbox.stats.token_grants[grant] = sandbox.stats.token_grants.get(grant, 0) + 1
         if (
             body.get("client_id") != sandbox.config.client_id
             or body.get("client_secret") != sandbox.config.client_secret
@@ -114,6 +101,9 @@ def create_amocrm_app(config: AmoSandboxConfig | None = None) -> FastAPI:
         return {"access_token": sandbox.issue_person_token()}
 
     app.include_router(routes_crm.router)
+    app.include_router(routes_entities.router)
+    app.include_router(routes_admin.router)
+    app.include_router(routes_more.router)
 
     return app
 

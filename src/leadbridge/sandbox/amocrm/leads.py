@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from leadbridge.sandbox.amocrm.validation import normalized_values
+from leadbridge.sandbox.amocrm.validation import ValidationFailed, error, normalized_values
 
 if TYPE_CHECKING:
     from leadbridge.sandbox.amocrm.state import AmoSandbox
 
 CLOSED = (142, 143)
+UNKNOWN = "The value you selected is not a valid choice."
 
 
 def create_contact(
@@ -35,6 +36,7 @@ def create_contact(
 def check_lead(sandbox: AmoSandbox, raw: Mapping[str, Any], request_id: str) -> None:
     """Validate before anything is written: a bad element fails the whole request."""
     normalized_values(raw.get("custom_fields_values"), sandbox.fields, request_id)
+    check_stage(sandbox, raw, request_id)
     for contact in (raw.get("_embedded") or {}).get("contacts") or []:
         if "id" not in contact:
             normalized_values(
@@ -86,18 +88,44 @@ def create_lead(sandbox: AmoSandbox, raw: Mapping[str, Any], request_id: str) ->
         "_contacts": contact_ids,
     }
     sandbox.leads[lead_id] = lead
+    sandbox.webhooks.lead_changed("add", lead, now)
     return lead
 
 
-def update_lead(sandbox: AmoSandbox, lead: dict[str, Any], raw: Mapping[str, Any]) -> None:
+def check_stage(
+    sandbox: AmoSandbox, raw: Mapping[str, Any], request_id: str, current: int | None = None
+) -> None:
+    """The pipeline must exist and hold the status (142 and 143 are in every pipeline)."""
+    pipeline_id = raw.get("pipeline_id") or current or sandbox.main_pipeline()
+    pipeline = sandbox.pipelines.get(int(pipeline_id))
+    if pipeline is None:
+        raise ValidationFailed([error(request_id, "NotSupportedChoice", "pipeline_id", UNKNOWN)])
+    status_id = raw.get("status_id")
+    if status_id is not None and int(status_id) not in pipeline["statuses"]:
+        raise ValidationFailed([error(request_id, "NotSupportedChoice", "status_id", UNKNOWN)])
+
+
+def check_update(
+    sandbox: AmoSandbox, lead: Mapping[str, Any], raw: Mapping[str, Any], request_id: str
+) -> list[dict[str, Any]] | None:
+    """Validate a PATCH element before anything is written; its normalized field values."""
+    check_stage(sandbox, raw, request_id, current=lead["pipeline_id"])
+    if "custom_fields_values" not in raw:
+        return None
+    return normalized_values(raw["custom_fields_values"], sandbox.fields, request_id)
+
+
+def update_lead(
+    sandbox: AmoSandbox, lead: dict[str, Any], raw: Mapping[str, Any], request_id: str = "0"
+) -> None:
+    """Apply one PATCH element; a ValidationFailed leaves the deal exactly as it was."""
+    values = check_update(sandbox, lead, raw, request_id)
     before = (lead["status_id"], lead["pipeline_id"])
     for key in ("name", "price", "loss_reason_id"):
         if key in raw:
             lead[key] = raw[key]
     if "custom_fields_values" in raw:
-        lead["custom_fields_values"] = normalized_values(
-            raw["custom_fields_values"], sandbox.fields, "0"
-        )
+        lead["custom_fields_values"] = values
     if "pipeline_id" in raw:
         lead["pipeline_id"] = int(raw["pipeline_id"])
     if "status_id" in raw:
@@ -107,6 +135,7 @@ def update_lead(sandbox: AmoSandbox, lead: dict[str, Any], raw: Mapping[str, Any
     if (lead["status_id"], lead["pipeline_id"]) != before:
         lead["closed_at"] = now if lead["status_id"] in CLOSED else None
         sandbox.record_status_change(lead, before)
+    sandbox.webhooks.lead_changed("update", lead, now)
 
 
 def _tag(sandbox: AmoSandbox, tag: Mapping[str, Any]) -> dict[str, Any]:

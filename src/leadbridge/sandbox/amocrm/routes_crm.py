@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 
-from leadbridge.sandbox.amocrm import views
-from leadbridge.sandbox.amocrm.leads import check_lead, create_lead, matches, update_lead
+from leadbridge.sandbox.amocrm import notes, views
+from leadbridge.sandbox.amocrm.event_filters import filter_events
+from leadbridge.sandbox.amocrm.faults import GATEWAY_TIMEOUT
+from leadbridge.sandbox.amocrm.leads import check_lead, check_update, create_lead, update_lead
 from leadbridge.sandbox.amocrm.state import AmoSandbox
 from leadbridge.sandbox.amocrm.validation import ValidationFailed, error
 
@@ -67,6 +70,14 @@ def paging(request: Request, cap: int = MAX_LIMIT) -> tuple[int, int]:
     return page, limit
 
 
+def listing(request: Request, items: list[Any], key: str, cap: int = MAX_LIMIT) -> Response:
+    """One page of `items` as HAL, links absolute and keeping the other query parameters."""
+    page, limit = paging(request, cap)
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in ("page", "limit")]
+    path = str(request.url.replace(query=""))
+    return hal(views.page(items, key, path, page, limit, query=kept))
+
+
 @router.get("/account")
 async def account(request: Request) -> Response:
     config = sb(request).config
@@ -80,6 +91,9 @@ async def account(request: Request) -> Response:
             "is_unsorted_on": False,
             "is_loss_reason_enabled": True,
             "is_api_filter_enabled": True,
+            "amojo_id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"amojo:{config.account_id}")),
+            "uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"account:{config.account_id}")),
+            "version": 11,
         }
     )
 
@@ -165,13 +179,7 @@ def _check_colors(statuses: list[dict[str, Any]]) -> None:
 
 @router.get("/{entity}/custom_fields")
 async def custom_fields(entity: str, request: Request) -> Response:
-    fields = _registry(sb(request), entity)
-    page, limit = paging(request)
-    return hal(
-        views.page(
-            list(fields.values()), "custom_fields", f"/api/v4/{entity}/custom_fields", page, limit
-        )
-    )
+    return listing(request, list(_registry(sb(request), entity).values()), "custom_fields")
 
 
 @router.post("/{entity}/custom_fields")
@@ -227,22 +235,6 @@ async def add_loss_reasons(request: Request) -> Response:
     return hal({"_embedded": {"loss_reasons": created}})
 
 
-@router.get("/leads")
-async def list_leads(request: Request) -> Response:
-    sandbox, params = sb(request), request.query_params
-    leads = list(sandbox.leads.values())
-    if "filter[pipeline_id]" in params:
-        leads = [
-            lead for lead in leads if lead["pipeline_id"] == int(params["filter[pipeline_id]"])
-        ]
-    if "query" in params:
-        leads = [lead for lead in leads if matches(lead, params["query"])]
-    with_contacts = "contacts" in params.get("with", "")
-    page, limit = paging(request)
-    rendered = [views.lead_json(lead, with_contacts=with_contacts) for lead in leads]
-    return hal(views.page(rendered, "leads", "/api/v4/leads", page, limit))
-
-
 @router.get("/leads/{lead_id}")
 async def get_lead(lead_id: int, request: Request) -> Response:
     lead = sb(request).leads.get(lead_id)
@@ -253,6 +245,9 @@ async def get_lead(lead_id: int, request: Request) -> Response:
 async def complex_create(request: Request) -> Response:
     sandbox, body = sb(request), await request.json()
     too_many(len(body), MAX_COMPLEX)
+    if sandbox.faults.complex_times_out(len(body)):
+        # Too big to finish in time: nothing is written, the client should shrink the batch.
+        return HTMLResponse(GATEWAY_TIMEOUT, status_code=504)
     for index, raw in enumerate(body):
         check_lead(sandbox, raw, str(raw.get("request_id", index)))
     sandbox.stats.complex_batches.append(len(body))
@@ -311,9 +306,12 @@ async def patch_lead(lead_id: int, request: Request) -> Response:
 async def patch_leads(request: Request) -> Response:
     sandbox, body = sb(request), await request.json()
     too_many(len(body), MAX_BATCH)
+    found = [(sandbox.leads.get(int(raw["id"])), raw) for raw in body]
+    for index, (lead, raw) in enumerate(found):
+        if lead is not None:  # every element is checked before any is written
+            check_update(sandbox, lead, raw, str(raw.get("request_id", index)))
     updated = []
-    for raw in body:
-        lead = sandbox.leads.get(int(raw["id"]))
+    for lead, raw in found:
         if lead is not None:
             update_lead(sandbox, lead, raw)
             updated.append({"id": lead["id"], "updated_at": lead["updated_at"]})
@@ -322,49 +320,13 @@ async def patch_leads(request: Request) -> Response:
 
 @router.post("/leads/notes")
 async def add_notes(request: Request) -> Response:
-    sandbox, body = sb(request), await request.json()
-    created = []
-    for index, raw in enumerate(body):
-        note = {
-            "id": sandbox.next_id(),
-            "entity_id": int(raw["entity_id"]),
-            "note_type": raw.get("note_type", "common"),
-            "params": raw.get("params", {}),
-            "created_at": int(sandbox.now()),
-        }
-        sandbox.notes.append(note)
-        created.append(
-            {
-                "id": note["id"],
-                "entity_id": note["entity_id"],
-                "request_id": str(raw.get("request_id", index)),
-            }
-        )
-    return hal({"_embedded": {"notes": created}})
-
-
-@router.get("/contacts")
-async def contacts(request: Request) -> Response:
-    page, limit = paging(request)
-    return hal(
-        views.page(list(sb(request).contacts.values()), "contacts", "/api/v4/contacts", page, limit)
-    )
+    return hal(notes.add_notes(sb(request), await request.json()))
 
 
 @router.get("/events")
 async def events(request: Request) -> Response:
-    sandbox, params = sb(request), request.query_params
-    items = sandbox.events
-    if "filter[type]" in params:
-        items = [e for e in items if e["type"] == params["filter[type]"]]
-    entity_ids = {int(value) for value in params.getlist("filter[entity_id][]")}
-    if entity_ids:
-        items = [e for e in items if e["entity_id"] in entity_ids]
-    since = params.get("filter[created_at][from]")
-    if since is not None:
-        items = [e for e in items if e["created_at"] >= int(since)]
-    page, limit = paging(request, MAX_EVENTS)
-    return hal(views.page(items, "events", "/api/v4/events", page, limit))
+    items = filter_events(sb(request).events, request.query_params)
+    return listing(request, items, "events", MAX_EVENTS)
 
 
 @router.get("/webhooks")

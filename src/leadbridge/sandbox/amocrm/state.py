@@ -1,4 +1,14 @@
-"""The simulated account: pipelines, fields, deals, contacts, events; tokens and limits."""
+"""The simulated account: pipelines, fields, deals, contacts, events; tokens and limits.
+
+Where the reference (amocrm-api-v4.md) says UNCONFIRMED, the simulator chooses:
+- the 7 rps bucket is keyed by grant lineage: every access token of one OAuth grant chain
+  (code exchange and its refreshes) shares it; a long-lived token is its own lineage;
+- `PATCH /api/v4/leads/{id}` answers `{id, updated_at, _links}`;
+- events are made by the system: `created_by` is 0; ids are 26-character strings that sort in
+  creation order, like ULIDs;
+- list links (`_links.self/next/prev/first`) are absolute and keep the request's filters;
+- a status id that is not in the deal's (target) pipeline is a 400 `NotSupportedChoice`.
+"""
 
 from __future__ import annotations
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 if TYPE_CHECKING:
     from leadbridge.sandbox.amocrm.state import AmoSandbox
@@ -40,18 +42,32 @@ def lead_json(lead: dict[str, Any], *, with_contacts: bool = True) -> dict[str, 
 
 
 def page(
-    items: list[Any], key: str, path: str, page_number: int, limit: int
+    items: list[Any],
+    key: str,
+    path: str,
+    page_number: int,
+    limit: int,
+    *,
+    query: Sequence[tuple[str, str]] = (),
 ) -> dict[str, Any] | None:
-    """One page in the HAL envelope; None (→ 204) when the page is empty."""
+    """One page in the HAL envelope; None (→ 204) when the page is empty.
+
+    The links keep the request's other parameters (filters, `with`), so following
+    `_links.next` as it is walks the same filtered list.
+    """
     start = (page_number - 1) * limit
     chunk = items[start : start + limit]
     if not chunk:
         return None
-    links: dict[str, Any] = {"self": {"href": f"{path}?page={page_number}&limit={limit}"}}
+
+    def href(number: int) -> dict[str, str]:
+        return {"href": f"{path}?{urlencode([*query, ('page', number), ('limit', limit)])}"}
+
+    links: dict[str, Any] = {"self": href(page_number), "first": href(1)}
     if start + limit < len(items):
-        links["next"] = {"href": f"{path}?page={page_number + 1}&limit={limit}"}
+        links["next"] = href(page_number + 1)
     if page_number > 1:
-        links["prev"] = {"href": f"{path}?page={page_number - 1}&limit={limit}"}
+        links["prev"] = href(page_number - 1)
     return {"_page": page_number, "_links": links, "_embedded": {key: chunk}}
 
 
@@ -76,5 +92,10 @@ def state_dump(sandbox: AmoSandbox) -> dict[str, Any]:
             "rate_limited_total": stats.rate_limited_total,
             "complex_batches": list(stats.complex_batches),
             "max_integration_rps_observed": stats.max_integration_rps_observed,
+            "token_grants": dict(stats.token_grants),
+            "blocked_until": sandbox.block.until or None,
+            "blocks_started": sandbox.block.started_total,
+            "blocked_requests_total": sandbox.block.forbidden_total,
+            "faults_injected": dict(sandbox.faults.injected),
         },
     }

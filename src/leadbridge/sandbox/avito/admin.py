@@ -5,12 +5,49 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request
+from pydantic import BaseModel, ConfigDict, Field
 
 from leadbridge.sandbox.avito.deps import sandbox_of
 from leadbridge.sandbox.avito.errors import ApiError
 from leadbridge.sandbox.avito.state import DuplicateLeadError
 
 router = APIRouter(prefix="/sandbox", tags=["sandbox"])
+
+Probability = Annotated[float, Field(ge=0, le=1)]
+
+
+class EvolutionChange(BaseModel):
+    """Switches to flip; the ones left out keep their value. Unknown names are a 400."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    extra_fields: bool | None = None
+    new_status: bool | None = None
+    renamed_enums: bool | None = None
+    status_comment: bool | None = None
+    new_status_name: str | None = Field(default=None, min_length=1)
+    new_status_after: str | None = Field(default=None, min_length=1)
+
+
+class FaultChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    error_rate: Probability | None = None
+    latency_s: float | None = Field(default=None, ge=0)
+    latency_jitter_s: float | None = Field(default=None, ge=0)
+    burst_429_probability: Probability | None = None
+    burst_429_length: int | None = Field(default=None, ge=1)
+    apply_lost_answer_rate: Probability | None = None
+    webhook_duplicate_probability: Probability | None = None
+    webhook_reorder_probability: Probability | None = None
+    webhook_reorder_hold_s: float | None = Field(default=None, ge=0)
+    expire_tokens_at_request: int | None = Field(default=None, ge=1)
+
+
+def _given(change: BaseModel, nullable: frozenset[str] | set[str] = frozenset()) -> dict[str, Any]:
+    """The knobs the body names; `null` clears only those that may be unset."""
+    given = change.model_dump(exclude_unset=True)
+    return {key: value for key, value in given.items() if value is not None or key in nullable}
 
 
 @router.post("/leads")
@@ -26,8 +63,34 @@ async def state(request: Request) -> dict[str, Any]:
     return sandbox_of(request).state_json()
 
 
+@router.post("/evolution")
+async def change_evolution(request: Request, change: EvolutionChange) -> dict[str, Any]:
+    sandbox = sandbox_of(request)
+    sandbox.set_evolution(**_given(change))
+    return sandbox.config.evolution.to_json()
+
+
+@router.post("/faults")
+async def change_faults(request: Request, change: FaultChange) -> dict[str, Any]:
+    """Set knobs of the fault profile; `expire_tokens_at_request` counts from the sandbox's
+    start, and `null` clears it."""
+    sandbox = sandbox_of(request)
+    sandbox.set_faults(**_given(change, nullable={"expire_tokens_at_request"}))
+    return {
+        **sandbox.config.faults.to_json(),
+        "webhook_duplicate_probability": sandbox.config.webhook_duplicate_probability,
+    }
+
+
 @router.post("/tokens/expire")
 async def expire_tokens(request: Request) -> dict[str, Any]:
     tokens = sandbox_of(request).tokens
     tokens.expire_all()
+    return tokens.to_json()
+
+
+@router.post("/tokens/revoke")
+async def revoke_tokens(request: Request) -> dict[str, Any]:
+    tokens = sandbox_of(request).tokens
+    tokens.revoke_all()
     return tokens.to_json()

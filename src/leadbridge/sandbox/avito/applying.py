@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from leadbridge.sandbox.avito.clock import parse_rfc3339, rfc3339, utc_now
@@ -19,6 +19,16 @@ class StatusItem:
     idempotency_key: str
     price: int | None
     reason: str | None
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class ApplyRules:
+    """What an apply call checks against, and what happens after each success."""
+
+    statuses: StatusDictionary
+    optional_fields: frozenset[str] = frozenset()  # accepted on top of the documented ones
+    after_success: Callable[[LeadRecord], None] | None = field(default=None, compare=False)
 
 
 class InvalidItemError(ValueError):
@@ -48,7 +58,9 @@ def _price(raw: Mapping[str, Any]) -> int | None:
     return price
 
 
-def parse_item(raw: Mapping[str, Any]) -> StatusItem:
+def parse_item(raw: Mapping[str, Any], optional_fields: frozenset[str] = frozenset()) -> StatusItem:
+    """The item, or InvalidItemError. Fields outside the contract and `optional_fields` are
+    ignored, as a server that has not learned them yet would."""
     occurred_at = _text(raw, "occurredAt")
     if parse_rfc3339(occurred_at) is None:
         raise InvalidItemError("occurredAt must be an RFC 3339 date-time with an offset")
@@ -59,6 +71,7 @@ def parse_item(raw: Mapping[str, Any]) -> StatusItem:
         idempotency_key=_text(raw, "idempotencyKey"),
         price=_price(raw),
         reason=_optional_text(raw, "reason"),
+        comment=_optional_text(raw, "comment") if "comment" in optional_fields else None,
     )
 
 
@@ -85,11 +98,10 @@ def _answer(
     return answer
 
 
-def _apply_one(
-    book: LeadBook, statuses: StatusDictionary, raw: Mapping[str, Any]
-) -> dict[str, Any]:
+def _apply_one(book: LeadBook, rules: ApplyRules, raw: Mapping[str, Any]) -> dict[str, Any]:
+    statuses = rules.statuses
     try:
-        item = parse_item(raw)
+        item = parse_item(raw, rules.optional_fields)
     except InvalidItemError as error:
         return _answer(raw, "invalid", None, str(error))
     record = book.get(item.lead_id)
@@ -105,6 +117,8 @@ def _apply_one(
     if not statuses.allows(record.status, item.status):
         return _forbid(book, statuses, record, item, raw)
     _record(book, record, item)
+    if rules.after_success is not None:
+        rules.after_success(record)
     return _answer(raw, "success", record.status)
 
 
@@ -130,12 +144,13 @@ def _record(book: LeadBook, record: LeadRecord, item: StatusItem) -> None:
         idempotency_key=item.idempotency_key,
         price=item.price,
         reason=item.reason,
+        comment=item.comment,
     )
     record.history.append(entry)
     book.applied_keys[item.idempotency_key] = record.lead_id
 
 
 def apply_items(
-    book: LeadBook, statuses: StatusDictionary, items: Sequence[Mapping[str, Any]]
+    book: LeadBook, rules: ApplyRules, items: Sequence[Mapping[str, Any]]
 ) -> list[dict[str, Any]]:
-    return [_apply_one(book, statuses, raw) for raw in items]
+    return [_apply_one(book, rules, raw) for raw in items]

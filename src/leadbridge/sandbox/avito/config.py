@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from leadbridge.sandbox.avito.evolution import EvolutionSwitches
+from leadbridge.sandbox.avito.faults import FaultProfile
+from leadbridge.sandbox.avito.settlement import CommissionRule
 from leadbridge.sandbox.avito.transitions import StatusDictionary
 
 DEFAULT_METHOD_RPS: dict[str, int] = {
@@ -12,6 +15,7 @@ DEFAULT_METHOD_RPS: dict[str, int] = {
     "status_apply": 5,
     "status_get": 10,
     "webhook": 2,
+    "settlement": 1,
 }
 
 
@@ -31,3 +35,6 @@ class AvitoSandboxConfig:
     webhook_ack_timeout_s: float = 2.0
     webhook_max_attempts: int = 10
     webhook_duplicate_probability: float = 0.0
+    evolution: EvolutionSwitches = field(default_factory=EvolutionSwitches)
+    faults: FaultProfile = field(default_factory=FaultProfile)
+    commission: CommissionRule = field(default_factory=CommissionRule)

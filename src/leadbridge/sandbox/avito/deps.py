@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import cast
 
@@ -27,6 +28,15 @@ def limited(method: str) -> Callable[[Request], Awaitable[None]]:
             raise ApiError(429, "Too many requests")
 
     return check_limit
+
+
+async def inject_faults(request: Request) -> None:
+    """The fault profile's verdict on this request: delayed, 5xx, or a 429 of a burst."""
+    fault = sandbox_of(request).faults.next()
+    if fault.delay_s > 0:
+        await asyncio.sleep(fault.delay_s)
+    if fault.status is not None:
+        raise ApiError(fault.status, fault.message)
 
 
 async def require_token(request: Request) -> None:

@@ -1,23 +1,27 @@
 """The partner API: token, lead feed, webhook, status apply and read-back.
 
-Each route is limited under its key in `AvitoSandboxConfig.method_rps`, then authorized.
+Each route is limited under its key in `AvitoSandboxConfig.method_rps`, then given the fault
+profile's verdict, then authorized.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import Annotated, Any
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from leadbridge.sandbox.avito.deps import limited, require_token, sandbox_of
+from leadbridge.sandbox.avito.deps import inject_faults, limited, require_token, sandbox_of
 from leadbridge.sandbox.avito.errors import ApiError
+from leadbridge.sandbox.avito.settlement import PeriodError
 
 FEED_PATH = "/partner/buyout/v1/leads/get"
 WEBHOOK_PATH = "/partner/buyout/v1/webhook"
 APPLY_PATH = "/partner/buyout/v1/leads/statuses/apply"
 STATUS_PATH = "/partner/buyout/v1/leads/{lead_id}/status"
+SETTLEMENT_PATH = "/partner/buyout/v1/settlements"
 MAX_BATCH = 100
 
 
@@ -38,14 +42,19 @@ class ApplyRequest(BaseModel):
 
 
 def guarded(method: str) -> list[Any]:
-    return [Depends(limited(method)), Depends(require_token)]
+    """Limit first (every request counts), then faults, then the token."""
+    return [*tokenless(method), Depends(require_token)]
+
+
+def tokenless(method: str) -> list[Any]:
+    return [Depends(limited(method)), Depends(inject_faults)]
 
 
 router = APIRouter()
 
 
-@router.post("/token", dependencies=[Depends(limited("token"))])
-@router.post("/token/", dependencies=[Depends(limited("token"))], include_in_schema=False)
+@router.post("/token", dependencies=tokenless("token"))
+@router.post("/token/", dependencies=tokenless("token"), include_in_schema=False)
 async def issue_token(request: Request) -> dict[str, Any]:
     form = {key: values[0] for key, values in parse_qs((await request.body()).decode()).items()}
     sandbox = sandbox_of(request)
@@ -93,7 +102,11 @@ async def delete_webhook(request: Request) -> dict[str, Any]:
 
 @router.post(APPLY_PATH, dependencies=guarded("status_apply"))
 async def apply_statuses(body: ApplyRequest, request: Request) -> dict[str, Any]:
-    return {"result": sandbox_of(request).apply_statuses(body.items)}
+    sandbox = sandbox_of(request)
+    result = sandbox.apply_statuses(body.items)
+    if sandbox.faults.lose_answer():
+        raise ApiError(502, "Bad gateway")  # applied all the same: the ambiguous failure
+    return {"result": result}
 
 
 @router.get(STATUS_PATH, dependencies=guarded("status_get"))
@@ -102,3 +115,15 @@ async def get_status(lead_id: str, request: Request) -> dict[str, Any]:
     if record is None:
         raise ApiError(404, f"lead {lead_id!r} not found")
     return record.status_json()
+
+
+@router.get(SETTLEMENT_PATH, dependencies=guarded("settlement"))
+async def get_settlement(
+    request: Request,
+    date_from: Annotated[date, Query(alias="dateFrom")],
+    date_to: Annotated[date, Query(alias="dateTo")],
+) -> dict[str, Any]:
+    try:
+        return sandbox_of(request).settlement(date_from, date_to)
+    except PeriodError as error:
+        raise ApiError(400, str(error)) from error

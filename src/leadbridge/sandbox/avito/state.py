@@ -18,6 +18,7 @@ class HistoryEntry:
     idempotency_key: str
     price: int | None = None
     reason: str | None = None
+    comment: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         entry: dict[str, Any] = {
@@ -30,6 +31,8 @@ class HistoryEntry:
             entry["price"] = self.price
         if self.reason is not None:
             entry["reason"] = self.reason
+        if self.comment is not None:
+            entry["comment"] = self.comment
         return entry
 
 

@@ -39,6 +39,10 @@ class TokenStore:
         now = self._clock()
         self._expiry = {token: min(expiry, now) for token, expiry in self._expiry.items()}
 
+    def revoke_all(self) -> None:
+        """Fault injection: Avito forgets every token, so each is answered 401 from now on."""
+        self._expiry.clear()
+
     def to_json(self) -> dict[str, int]:
         now = self._clock()
         live = sum(1 for expiry in self._expiry.values() if now < expiry)

@@ -6,6 +6,7 @@ import asyncio
 import random
 import uuid
 from collections import deque
+from collections.abc import Callable, Coroutine
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -32,6 +33,8 @@ class DeliveryCounters:
     failed_attempts: int = 0
     given_up: int = 0
     duplicates_sent: int = 0
+    reordered: int = 0
+    held: int = 0
     in_flight: int = 0
 
 
@@ -58,6 +61,8 @@ class WebhookDispatcher:
 
     Retries go to whatever URL is subscribed at the time of the attempt; an event whose
     subscription was removed is given up. Redeliveries of an event keep its envelope id.
+    With `reorder_probability` an event is held back and sent right after the next one (or
+    alone after `reorder_hold_s`), so the receiver sees a later event before an earlier one.
     """
 
     def __init__(
@@ -66,17 +71,24 @@ class WebhookDispatcher:
         ack_timeout_s: float = 2.0,
         max_attempts: int = 10,
         duplicate_probability: float = 0.0,
+        reorder_probability: float = 0.0,
+        reorder_hold_s: float = 1.0,
         seed: int = 0,
     ) -> None:
         self.ack_timeout_s = ack_timeout_s
         self.max_attempts = max_attempts
         self.duplicate_probability = duplicate_probability
+        self.reorder_probability = reorder_probability
+        self.reorder_hold_s = reorder_hold_s
         self.retry_delay_scale = 1.0
         self.subscription: Subscription | None = None
         self.counters = DeliveryCounters()
         self.recent: deque[dict[str, Any]] = deque(maxlen=100)
         self._rng = random.Random(f"{seed}:webhook")
-        self._backlog: list[dict[str, Any]] = []
+        # Its own generator: turning reordering on leaves the duplicate draws as they were.
+        self._reorder_rng = random.Random(f"{seed}:webhook-reorder")
+        self._held: dict[str, Any] | None = None
+        self._backlog: list[Callable[[], Coroutine[Any, Any, None]]] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self._client: httpx.AsyncClient | None = None
 
@@ -95,8 +107,29 @@ class WebhookDispatcher:
         if self.subscription is None:
             return
         self.counters.events += 1
-        self._backlog.append(envelope(lead))
+        event = envelope(lead)
+        held, self._held = self._held, None
+        self.counters.held = 0
+        if held is not None:
+            self.counters.reordered += 1
+            self._backlog.append(lambda: self._deliver_in_order(event, held))
+        elif self._reorder_rng.random() < self.reorder_probability:
+            self._held, self.counters.held = event, 1
+            self._backlog.append(lambda: self._release_later(event))
+        else:
+            self._backlog.append(lambda: self._deliver(event))
         self._schedule_backlog()
+
+    async def _deliver_in_order(self, *events: dict[str, Any]) -> None:
+        for event in events:
+            await self._deliver(event)
+
+    async def _release_later(self, event: dict[str, Any]) -> None:
+        """A held event that no later one came to overtake goes out on its own."""
+        await asyncio.sleep(self.reorder_hold_s)
+        if self._held is event:
+            self._held, self.counters.held = None, 0
+            await self._deliver(event)
 
     def _schedule_backlog(self) -> None:
         try:
@@ -104,7 +137,7 @@ class WebhookDispatcher:
         except RuntimeError:
             return
         while self._backlog:
-            task = loop.create_task(self._deliver(self._backlog.pop(0)))
+            task = loop.create_task(self._backlog.pop(0)())
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 

@@ -1,0 +1,56 @@
+"""/api/v4 routes that complete the surface: one pipeline, contact creation, a deal's notes,
+and removing a webhook."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from leadbridge.sandbox.amocrm import views
+from leadbridge.sandbox.amocrm.leads import create_contact
+from leadbridge.sandbox.amocrm.notes import add_notes, notes_of
+from leadbridge.sandbox.amocrm.routes_crm import MAX_BATCH, hal, listing, sb, too_many
+from leadbridge.sandbox.amocrm.validation import normalized_values
+
+router = APIRouter(prefix="/api/v4")
+
+
+@router.get("/leads/pipelines/{pipeline_id:int}")
+async def pipeline(pipeline_id: int, request: Request) -> Response:
+    found = sb(request).pipelines.get(pipeline_id)
+    return hal(views.pipeline_json(found) if found else None)
+
+
+@router.post("/contacts")
+async def add_contacts(request: Request) -> Response:
+    """No duplicate control, like amoCRM: the same phone twice makes two contacts."""
+    sandbox, body = sb(request), await request.json()
+    too_many(len(body), MAX_BATCH)
+    request_ids = [str(raw.get("request_id", index)) for index, raw in enumerate(body)]
+    for raw, request_id in zip(body, request_ids, strict=True):
+        normalized_values(raw.get("custom_fields_values"), sandbox.contact_fields, request_id)
+    created = []
+    for raw, request_id in zip(body, request_ids, strict=True):
+        contact_id = create_contact(sandbox, raw, request_id, "")
+        link = {"self": {"href": f"/api/v4/contacts/{contact_id}"}}
+        created.append({"id": contact_id, "request_id": request_id, "_links": link})
+    return hal(
+        {"_links": {"self": {"href": "/api/v4/contacts"}}, "_embedded": {"contacts": created}}
+    )
+
+
+@router.post("/leads/{lead_id:int}/notes")
+async def add_lead_notes(lead_id: int, request: Request) -> Response:
+    return hal(add_notes(sb(request), await request.json(), entity_id=lead_id))
+
+
+@router.get("/leads/{lead_id:int}/notes")
+async def lead_notes(lead_id: int, request: Request) -> Response:
+    return listing(request, notes_of(sb(request), lead_id), "notes")
+
+
+@router.delete("/webhooks")
+async def unsubscribe(request: Request) -> Response:
+    """Body `{"destination": url}`: 204, or 404 when no hook has that destination."""
+    body = await request.json()
+    removed = sb(request).webhooks.hooks.pop(str(body.get("destination")), None)
+    return Response(status_code=404 if removed is None else 204)
