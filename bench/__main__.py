@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 
-from bench import avito_status_apply
+from bench import amocrm_deals, avito_status_apply
+from leadbridge import logs
 
 
 def main() -> None:
+    logs.configure("WARNING")
     print(json.dumps({"avito_status_apply": asyncio.run(avito_status_apply.measure(20.0, 5))}))
+    print(json.dumps({"amocrm_deals": asyncio.run(amocrm_deals.measure(5000, 140))}))
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,6 +28,15 @@ async def contact_for_phone(session: AsyncSession, phone_e164: str) -> int | Non
     return await session.scalar(
         select(CrmContact.amo_contact_id).where(CrmContact.phone_e164 == phone_e164)
     )
+
+
+async def contacts_for_phones(session: AsyncSession, phones: Sequence[str]) -> dict[str, int]:
+    rows = await session.execute(
+        select(CrmContact.phone_e164, CrmContact.amo_contact_id).where(
+            CrmContact.phone_e164.in_(phones)
+        )
+    )
+    return {phone: contact for phone, contact in rows.all()}
 
 
 async def remember_contact(session: AsyncSession, phone_e164: str, amo_contact_id: int) -> None:

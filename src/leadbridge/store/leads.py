@@ -70,6 +70,20 @@ async def awaiting_deal(session: AsyncSession, limit: int) -> Sequence[Lead]:
     return (await session.scalars(statement)).all()
 
 
+async def awaiting_note(session: AsyncSession, limit: int) -> Sequence[Lead]:
+    statement = (
+        select(Lead)
+        .where(Lead.deal_state == "created", Lead.note_added_at.is_(None))
+        .order_by(Lead.id)
+        .limit(limit)
+    )
+    return (await session.scalars(statement)).all()
+
+
+async def mark_notes_added(session: AsyncSession, lead_ids: Sequence[int], now: datetime) -> None:
+    await session.execute(update(Lead).where(Lead.id.in_(lead_ids)).values(note_added_at=now))
+
+
 async def by_id(session: AsyncSession, lead_id: int) -> Lead | None:
     return await session.get(Lead, lead_id)
 

@@ -25,6 +25,7 @@ from leadbridge.sync.crm_layout import CrmLayout
 from leadbridge.sync.wakeups import OUTBOX, Wakeups
 
 log = structlog.get_logger(__name__)
+NOTES_PER_REQUEST = 250
 
 
 class DealBatcher:
@@ -43,11 +44,12 @@ class DealBatcher:
         self._batch_size = batch_size
 
     async def run_once(self) -> int:
-        """Create deals for one batch of waiting leads; returns how many leads it settled."""
+        """Create deals for one batch of waiting leads; with none waiting, add the device-card
+        notes of created deals. Returns how many leads it settled."""
         async with self._db.transaction() as session:
             batch = list(await leads.awaiting_deal(session, self._batch_size))
         if not batch:
-            return 0
+            return await self._add_notes()
         recovered = await self._find_existing([lead for lead in batch if lead.deal_attempts > 0])
         await self._record([(lead, deal, None) for lead, deal in recovered.items()])
         fresh = [lead for lead in batch if lead not in recovered]
@@ -69,34 +71,44 @@ class DealBatcher:
         if len(created) < len(chosen):
             log.warning("deals.missing_in_answer", count=len(chosen) - len(created))
         await self._record(created)
-        notes = []
-        for lead, deal_id, _ in created:
-            notes.append(
-                {
-                    "entity_id": deal_id,
-                    "note_type": "common",
-                    "params": {"text": deal_card.note_text(lead)},
-                }
-            )
-        if notes:
-            await self._api.add_notes(notes)
-        log.info("deals.created", count=len(notes))
-        return len(notes)
+        log.info("deals.created", count=len(created))
+        return len(created)
+
+    async def _add_notes(self) -> int:
+        """Notes wait until no deal does: a manager needs the deal (whose fields already carry
+        the card) first, and 250 notes go in one request instead of one per deal batch."""
+        async with self._db.transaction() as session:
+            batch = list(await leads.awaiting_note(session, NOTES_PER_REQUEST))
+        if not batch:
+            return 0
+        notes = [
+            {
+                "entity_id": lead.amo_lead_id,
+                "note_type": "common",
+                "params": {"text": deal_card.note_text(lead)},
+            }
+            for lead in batch
+        ]
+        await self._api.add_notes(notes)
+        async with self._db.transaction() as session:
+            await leads.mark_notes_added(session, [lead.id for lead in batch], _now())
+        return len(batch)
 
     async def _payloads(self, batch: Sequence[Lead]) -> tuple[list[dict[str, Any]], list[Lead]]:
         """One element per lead; a phone seen twice in the batch waits for the next batch, so
         that its contact is created once and then reused."""
-        payloads, chosen, phones = [], [], set()
+        phones = [lead.seller_phone for lead in batch if lead.seller_phone]
         async with self._db.transaction() as session:
-            for lead in batch:
-                phone = lead.seller_phone
-                if phone and phone in phones:
-                    continue
-                known = await crm_objects.contact_for_phone(session, phone) if phone else None
-                payloads.append(self._payload(lead, known))
-                chosen.append(lead)
-                if phone:
-                    phones.add(phone)
+            known = await crm_objects.contacts_for_phones(session, phones)
+        payloads, chosen, seen = [], [], set()
+        for lead in batch:
+            phone = lead.seller_phone
+            if phone and phone in seen:
+                continue
+            payloads.append(self._payload(lead, known.get(phone) if phone else None))
+            chosen.append(lead)
+            if phone:
+                seen.add(phone)
         return payloads, chosen
 
     def _payload(self, lead: Lead, contact_id: int | None) -> dict[str, Any]:

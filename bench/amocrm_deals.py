@@ -1,0 +1,116 @@
+"""Creating deals in amoCRM at its 7 req/s limit: fraction of the ceiling, and 429s.
+
+    uv run python -m bench.amocrm_deals [--deals 5000] [--baseline-deals 140]
+
+The ceiling is 7 requests × 50 deals per second (`/leads/complex` takes 50). leadbridge's deal
+batcher is timed from a backlog of `--deals` stored requests to the last deal created (the
+device-card notes follow once no deal waits, and are timed separately). The baseline creates one
+deal per request — the pattern of the popular Python clients, which cannot be pointed at a
+loopback simulator because they build the host from the subdomain — through the same limiter.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from leadbridge import logs
+from leadbridge.amocrm.connect import connect
+from leadbridge.config import DEFAULT_FUNNEL, AmoCrmSettings, load_funnel
+from leadbridge.sandbox.amocrm import AmoSandbox, create_amocrm_app
+from leadbridge.sandbox.avito import LeadFactory
+from leadbridge.store import leads
+from leadbridge.store.database import Database
+from leadbridge.store.migrate import upgrade
+from leadbridge.sync.deal_batcher import DealBatcher
+from leadbridge.sync.intake import accept_lead
+from leadbridge.sync.provisioning import provision
+from leadbridge.sync.wakeups import Wakeups
+from leadbridge.web.server import serve
+
+CEILING_DEALS_PER_S = 7 * 50
+
+
+async def measure(deals: int, baseline_deals: int) -> dict[str, Any]:
+    funnel = load_funnel(DEFAULT_FUNNEL)
+    app = create_amocrm_app()
+    sandbox: AmoSandbox = app.state.sandbox
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{Path(folder) / 'bench.db'}"
+        upgrade(url)
+        db = Database(url)
+        async with serve(app) as base_url:
+            settings = AmoCrmSettings(
+                base_url=base_url,
+                client_id=sandbox.config.client_id,
+                client_secret=sandbox.config.client_secret,  # type: ignore[arg-type]
+                redirect_uri=sandbox.config.redirect_uri,
+                auth_code=sandbox.issue_auth_code(),  # type: ignore[arg-type]
+            )
+            api = connect(settings, db)
+            await api.client.tokens.bootstrap()
+            layout = await provision(db, api, funnel, webhook_url=None)
+            factory = LeadFactory(seed=7)
+            for _ in range(deals):
+                await accept_lead(db, factory.make(), channel="feed", wakeups=Wakeups())
+            batcher = DealBatcher(db=db, api=api, funnel=funnel, layout=layout, wakeups=Wakeups())
+
+            started = time.monotonic()
+            while await _waiting(db):
+                await batcher.run_once()
+            deals_s = time.monotonic() - started
+            while await batcher.run_once():
+                pass
+            notes_s = time.monotonic() - started - deals_s
+
+            baseline_s = await _one_per_request(api, layout.pipeline_id, baseline_deals)
+            await api.client.http.aclose()
+        await db.dispose()
+    stats = sandbox.state_json()["stats"]
+    rate, baseline_rate = deals / deals_s, baseline_deals / baseline_s
+    return {
+        "deals": deals,
+        "deals_created": len(sandbox.leads) - baseline_deals,
+        "seconds_to_last_deal": round(deals_s, 2),
+        "deals_per_second": round(rate, 1),
+        "fraction_of_ceiling": round(rate / CEILING_DEALS_PER_S, 3),
+        "notes_seconds_after": round(notes_s, 2),
+        "http_429": stats["rate_limited_total"],
+        "baseline_deals_per_second": round(baseline_rate, 2),
+        "baseline_fraction_of_ceiling": round(baseline_rate / CEILING_DEALS_PER_S, 4),
+        "speedup_over_baseline": round(rate / baseline_rate, 1),
+    }
+
+
+async def _waiting(db: Database) -> bool:
+    async with db.transaction() as session:
+        return bool(await leads.awaiting_deal(session, 1))
+
+
+async def _one_per_request(api: Any, pipeline_id: int, count: int) -> float:
+    started = time.monotonic()
+    for index in range(count):
+        await api.client.request(
+            "POST",
+            "/api/v4/leads",
+            json=[{"name": f"baseline {index}", "pipeline_id": pipeline_id}],
+        )
+    return time.monotonic() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--deals", type=int, default=5000)
+    parser.add_argument("--baseline-deals", type=int, default=140)
+    args = parser.parse_args()
+    logs.configure("WARNING")
+    print(json.dumps(asyncio.run(measure(args.deals, args.baseline_deals))))
+
+
+if __name__ == "__main__":
+    main()
