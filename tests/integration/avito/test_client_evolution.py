@@ -41,7 +41,7 @@ async def test_renamed_and_unknown_enum_values_pass_through_as_text() -> None:
 
 @pytest.mark.anyio
 async def test_new_status_and_extra_answer_fields_do_not_disturb_applying() -> None:
-    async with rig() as r:
+    async with rig(status_apply_rps=50) as r:
         r.sandbox.add_lead({"id": "b-1"})
         await r.post_admin("/sandbox/evolution", {"new_status": True, "extra_fields": True})
         results = [(await r.client.apply_statuses([update("b-1", step)]))[0] for step in range(5)]

@@ -49,7 +49,7 @@ async def test_a_rejected_token_is_renewed_once_and_every_call_replayed(
 
 @pytest.mark.anyio
 async def test_token_expiring_between_status_batches_loses_nothing() -> None:
-    async with rig() as r:
+    async with rig(status_apply_rps=50) as r:
         r.sandbox.add_lead({"id": "b-1"})
         await r.post_admin("/sandbox/faults", {"expire_tokens_at_request": 4})
         results = [(await r.client.apply_statuses([update("b-1", step)]))[0] for step in range(6)]
