@@ -90,7 +90,9 @@ class Bridge:
             batch_size=settings.avito.status_batch_size,
         )
         idle = settings.relay.idle_poll_s
-        self.catch_up = EventsCatchUp(db=self.db, api=self.amo, changes=changes)
+        self.catch_up = EventsCatchUp(
+            db=self.db, api=self.amo, changes=changes, webhook_url=self._webhook_url("amocrm")
+        )
         self._spawn("deals", self._drain(batcher.run_once, DEALS, idle))
         self._spawn("stage_changes", self._drain(changes.run_once, STAGE_CHANGES, idle))
         self._spawn("relay", self._relay_loop(idle))

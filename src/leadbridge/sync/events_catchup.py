@@ -15,6 +15,7 @@ from leadbridge.amocrm.api import AmoApi
 from leadbridge.amocrm.events import change_from_event
 from leadbridge.store import tokens as cursors
 from leadbridge.store.database import Database
+from leadbridge.sync.provisioning import ensure_webhook
 from leadbridge.sync.stage_changes import Outcome, StageChanges
 
 log = structlog.get_logger(__name__)
@@ -23,11 +24,17 @@ OVERLAP_S = 120
 
 
 class EventsCatchUp:
-    def __init__(self, *, db: Database, api: AmoApi, changes: StageChanges) -> None:
+    def __init__(
+        self, *, db: Database, api: AmoApi, changes: StageChanges, webhook_url: str | None = None
+    ) -> None:
         self._db, self._api, self._changes = db, api, changes
+        self._webhook_url = webhook_url
 
     async def run_once(self) -> int:
-        """One pass; returns how many changes were new to us."""
+        """One pass; returns how many changes were new to us. Each pass also makes sure the
+        status webhook is still on: amoCRM switches it off after too many failed deliveries."""
+        if self._webhook_url:
+            await ensure_webhook(self._api, self._webhook_url)
         async with self._db.transaction() as session:
             stored = await cursors.cursor(session, CURSOR)
         since = max(int(stored) - OVERLAP_S, 0) if stored else 0

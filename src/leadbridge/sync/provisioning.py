@@ -48,15 +48,21 @@ async def plan_and_apply(
         return changes  # dry run without a pipeline: its stages are all in `changes` already
     await _fields(db, api, changes, dry_run)
     await _loss_reasons(db, api, funnel, changes, dry_run)
-    if webhook_url:
-        hooks = await api.webhooks(webhook_url)
-        if not any(
-            hook.get("destination") == webhook_url and not hook.get("disabled") for hook in hooks
-        ):
-            changes.append("subscribe the status webhook")
-            if not dry_run:
-                await api.subscribe_webhook(webhook_url, WEBHOOK_EVENTS)
+    if webhook_url and await ensure_webhook(api, webhook_url, dry_run=dry_run):
+        changes.append("subscribe the status webhook")
     return changes
+
+
+async def ensure_webhook(api: AmoApi, webhook_url: str, *, dry_run: bool = False) -> bool:
+    """Subscribe, or re-enable a subscription amoCRM switched off after failed deliveries
+    (re-posting the same destination re-enables it). True when it had to."""
+    hooks = await api.webhooks(webhook_url)
+    if any(hook.get("destination") == webhook_url and not hook.get("disabled") for hook in hooks):
+        return False
+    if not dry_run:
+        await api.subscribe_webhook(webhook_url, WEBHOOK_EVENTS)
+        log.warning("amocrm.webhook_subscribed", reenabled=bool(hooks))
+    return True
 
 
 async def _pipeline(
