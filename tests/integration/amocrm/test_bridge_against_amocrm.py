@@ -21,7 +21,7 @@ from leadbridge.store.database import Database
 from leadbridge.store.migrate import upgrade
 from leadbridge.sync.deal_batcher import DealBatcher
 from leadbridge.sync.intake import accept_lead
-from leadbridge.sync.provisioning import plan_and_apply, provision
+from leadbridge.sync.provisioning import ensure_webhook, plan_and_apply, provision
 from leadbridge.sync.wakeups import Wakeups
 from leadbridge.web.server import serve
 
@@ -221,3 +221,16 @@ async def test_the_integration_never_exceeds_seven_requests_a_second(database_ur
             await r.api.pipelines()
         assert r.sandbox.stats.rate_limited_total == 0
         assert r.sandbox.stats.max_integration_rps_observed <= 7
+
+
+async def test_a_webhook_amocrm_switched_off_is_switched_back_on(database_url: str) -> None:
+    async with rig(database_url) as r:
+        await r.api.client.tokens.bootstrap()
+        url = "http://127.0.0.1:9/webhooks/amocrm/token"
+        assert await ensure_webhook(r.api, url) is True
+        assert await ensure_webhook(r.api, url) is False
+        r.sandbox.webhooks.hooks[url]["disabled"] = True  # too many failed deliveries
+
+        assert await ensure_webhook(r.api, url) is True
+
+        assert r.sandbox.webhooks.hooks[url]["disabled"] is False
