@@ -29,10 +29,16 @@ async def enqueue(
     statuses: Sequence[PlannedStatus],
     occurred_at: datetime,
     now: datetime,
+    first: bool = False,
 ) -> None:
-    """Append statuses after the lead's last one. The caller holds the lead's row lock."""
-    last = await session.scalar(
-        select(func.max(OutboxItem.seq)).where(OutboxItem.lead_id == lead_id)
+    """Append statuses after the lead's last one. The caller holds the lead's row lock;
+    `first` says the lead has no outbox item yet, which spares the query."""
+    last = (
+        0
+        if first
+        else await session.scalar(
+            select(func.max(OutboxItem.seq)).where(OutboxItem.lead_id == lead_id)
+        )
     )
     for offset, planned in enumerate(statuses, start=1):
         session.add(

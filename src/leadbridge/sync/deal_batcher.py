@@ -169,6 +169,7 @@ class DealBatcher:
                     statuses=plan.to_send,
                     occurred_at=now,
                     now=now,
+                    first=True,  # only a lead without a deal gets here: no items yet
                 )
 
 
