@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import tempfile
 import time
 from pathlib import Path
@@ -33,7 +34,8 @@ from leadbridge.sync.provisioning import provision
 from leadbridge.sync.wakeups import Wakeups
 from leadbridge.web.server import serve
 
-CEILING_DEALS_PER_S = 7 * 50
+REQUESTS_PER_S = 7
+CEILING_DEALS_PER_S = REQUESTS_PER_S * 50
 
 
 async def measure(deals: int, baseline_deals: int) -> dict[str, Any]:
@@ -79,12 +81,21 @@ async def measure(deals: int, baseline_deals: int) -> dict[str, Any]:
         "seconds_to_last_deal": round(deals_s, 2),
         "deals_per_second": round(rate, 1),
         "fraction_of_ceiling": round(rate / CEILING_DEALS_PER_S, 3),
+        "fraction_of_fastest_possible": round(_fastest_possible_s(deals) / deals_s, 3),
         "notes_seconds_after": round(notes_s, 2),
         "http_429": stats["rate_limited_total"],
         "baseline_deals_per_second": round(baseline_rate, 2),
         "baseline_fraction_of_ceiling": round(baseline_rate / CEILING_DEALS_PER_S, 4),
         "speedup_over_baseline": round(rate / baseline_rate, 1),
     }
+
+
+def _fastest_possible_s(deals: int) -> float:
+    """The least time any client needs for `deals` under 7 requests in any second: the k-th
+    request (from 0) cannot leave before second k // 7. Unlike deals per second, this does not
+    credit the burst of 7 requests the first second allows."""
+    requests = math.ceil(deals / 50)
+    return float((requests - 1) // REQUESTS_PER_S)
 
 
 async def _waiting(db: Database) -> bool:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadbridge.store.tables import CrmContact, CrmObject
-from leadbridge.store.upsert import insert_ignoring_conflict
+from leadbridge.store.upsert import insert_many_ignoring_conflict
 
 
 async def ids_of(session: AsyncSession, kind: str) -> dict[str, int]:
@@ -39,12 +39,10 @@ async def contacts_for_phones(session: AsyncSession, phones: Sequence[str]) -> d
     return {phone: contact for phone, contact in rows.all()}
 
 
-async def remember_contact(session: AsyncSession, phone_e164: str, amo_contact_id: int) -> None:
-    values = {"phone_e164": phone_e164, "amo_contact_id": amo_contact_id}
-    await insert_ignoring_conflict(
-        session,
-        CrmContact,
-        values,
-        ["phone_e164"],
-        returning="phone_e164",
-    )
+async def remember_contacts(session: AsyncSession, contacts: Mapping[str, int]) -> None:
+    """Contacts by E.164 phone; a phone already known keeps its first contact."""
+    rows = [
+        {"phone_e164": phone, "amo_contact_id": contact_id}
+        for phone, contact_id in contacts.items()
+    ]
+    await insert_many_ignoring_conflict(session, CrmContact, rows, ["phone_e164"])

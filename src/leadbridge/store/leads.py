@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -111,28 +112,37 @@ async def recent(session: AsyncSession, limit: int) -> Sequence[Lead]:
     return (await session.scalars(select(Lead).order_by(Lead.id.desc()).limit(limit))).all()
 
 
-async def mark_deal_created(
+@dataclass(frozen=True, slots=True)
+class CreatedDeal:
+    lead_id: int
+    amo_lead_id: int
+    amo_contact_id: int | None
+
+
+async def mark_deals_created(
     session: AsyncSession,
-    lead_id: int,
+    deals: Sequence[CreatedDeal],
     *,
-    amo_lead_id: int,
-    amo_contact_id: int | None,
     stage_key: str,
     avito_status: str | None,
     now: datetime,
 ) -> None:
-    await session.execute(
-        update(Lead)
-        .where(Lead.id == lead_id)
-        .values(
-            deal_state="created",
-            amo_lead_id=amo_lead_id,
-            amo_contact_id=amo_contact_id,
-            stage_key=stage_key,
-            avito_status=avito_status,
-            updated_at=now,
-        )
-    )
+    """One statement for the whole batch (an executemany by primary key)."""
+    if not deals:
+        return
+    rows = [
+        {
+            "id": deal.lead_id,
+            "deal_state": "created",
+            "amo_lead_id": deal.amo_lead_id,
+            "amo_contact_id": deal.amo_contact_id,
+            "stage_key": stage_key,
+            "avito_status": avito_status,
+            "updated_at": now,
+        }
+        for deal in deals
+    ]
+    await session.execute(update(Lead), rows)
 
 
 async def mark_deal_attempted(

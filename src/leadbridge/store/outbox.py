@@ -7,9 +7,11 @@ statuses leave in order even when many workers send many leads at once.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import and_, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -29,36 +31,81 @@ async def enqueue(
     statuses: Sequence[PlannedStatus],
     occurred_at: datetime,
     now: datetime,
-    first: bool = False,
 ) -> None:
-    """Append statuses after the lead's last one. The caller holds the lead's row lock;
-    `first` says the lead has no outbox item yet, which spares the query."""
-    last = (
-        0
-        if first
-        else await session.scalar(
-            select(func.max(OutboxItem.seq)).where(OutboxItem.lead_id == lead_id)
-        )
+    """Append statuses after the lead's last one. The caller holds the lead's row lock."""
+    last = await session.scalar(
+        select(func.max(OutboxItem.seq)).where(OutboxItem.lead_id == lead_id)
     )
-    for offset, planned in enumerate(statuses, start=1):
-        session.add(
-            OutboxItem(
-                lead_id=lead_id,
-                seq=(last or 0) + offset,
-                avito_lead_id=avito_lead_id,
-                status=planned.status,
-                price_kopecks=planned.price_kopecks,
-                reason=planned.reason,
-                occurred_at=occurred_at,
-                # One key per lead and status: Avito applies each status at most once.
-                idempotency_key=f"{avito_lead_id}:{planned.status}",
-                state=PENDING,
-                attempts=0,
-                next_attempt_at=now,
-                created_at=now,
-            )
+    rows = [
+        _row(
+            lead_id,
+            avito_lead_id,
+            planned,
+            seq=(last or 0) + offset,
+            occurred_at=occurred_at,
+            now=now,
         )
-    await session.flush()
+        for offset, planned in enumerate(statuses, start=1)
+    ]
+    if rows:
+        await session.execute(insert(OutboxItem), rows)
+
+
+@dataclass(frozen=True, slots=True)
+class FirstStatuses:
+    lead_id: int
+    avito_lead_id: str
+    statuses: Sequence[PlannedStatus]
+
+
+async def enqueue_first(
+    session: AsyncSession,
+    batch: Sequence[FirstStatuses],
+    *,
+    occurred_at: datetime,
+    now: datetime,
+) -> None:
+    """The first statuses of leads that have none yet, for a whole batch in one statement."""
+    rows = [
+        _row(
+            entry.lead_id,
+            entry.avito_lead_id,
+            planned,
+            seq=seq,
+            occurred_at=occurred_at,
+            now=now,
+        )
+        for entry in batch
+        for seq, planned in enumerate(entry.statuses, start=1)
+    ]
+    if rows:
+        await session.execute(insert(OutboxItem), rows)
+
+
+def _row(
+    lead_id: int,
+    avito_lead_id: str,
+    planned: PlannedStatus,
+    *,
+    seq: int,
+    occurred_at: datetime,
+    now: datetime,
+) -> dict[str, Any]:
+    return {
+        "lead_id": lead_id,
+        "seq": seq,
+        "avito_lead_id": avito_lead_id,
+        "status": planned.status,
+        "price_kopecks": planned.price_kopecks,
+        "reason": planned.reason,
+        "occurred_at": occurred_at,
+        # One key per lead and status: Avito applies each status at most once.
+        "idempotency_key": f"{avito_lead_id}:{planned.status}",
+        "state": PENDING,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
 
 
 async def claim_heads(session: AsyncSession, *, limit: int, now: datetime) -> Sequence[OutboxItem]:

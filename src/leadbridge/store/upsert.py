@@ -35,3 +35,18 @@ async def insert_ignoring_conflict(
     )
     result = await session.execute(statement)
     return result.scalar_one_or_none()
+
+
+async def insert_many_ignoring_conflict(
+    session: AsyncSession,
+    model: type[DeclarativeBase],
+    rows: Sequence[Mapping[str, Any]],
+    conflict_columns: Sequence[str],
+) -> None:
+    """The same for many rows, in one executemany; colliding rows are skipped."""
+    if not rows:
+        return
+    table = cast(Table, model.__table__)
+    dialect = postgresql if dialect_name(session) == "postgresql" else sqlite
+    statement = dialect.insert(table).on_conflict_do_nothing(index_elements=list(conflict_columns))
+    await session.execute(statement, list(rows))

@@ -141,36 +141,46 @@ class DealBatcher:
     async def _record(self, created: Sequence[tuple[Lead, int, int | None]]) -> None:
         """Store the deal ids and queue the first status, for the whole batch at once: the
         sooner the ids are known, the sooner a manager's first move can be matched."""
+        if not created:
+            return
         first = self._funnel.first_stage.key
         now = _now()
+        plans = {
+            lead.id: plan_statuses(
+                self._funnel,
+                last_status=None,
+                stage_key=first,
+                price_kopecks=lead.buyout_price_kopecks,
+            )
+            for lead, _, _ in created
+        }
+        contacts = {
+            lead.seller_phone: contact_id
+            for lead, _, contact_id in created
+            if contact_id and lead.seller_phone
+        }
         async with self._db.transaction() as session:
-            for lead, deal_id, contact_id in created:
-                plan = plan_statuses(
-                    self._funnel,
-                    last_status=None,
-                    stage_key=first,
-                    price_kopecks=lead.buyout_price_kopecks,
-                )
-                await leads.mark_deal_created(
-                    session,
-                    lead.id,
-                    amo_lead_id=deal_id,
-                    amo_contact_id=contact_id,
-                    stage_key=first,
-                    avito_status=plan.last,
-                    now=now,
-                )
-                if contact_id and lead.seller_phone:
-                    await crm_objects.remember_contact(session, lead.seller_phone, contact_id)
-                await outbox.enqueue(
-                    session,
-                    lead_id=lead.id,
-                    avito_lead_id=lead.avito_lead_id,
-                    statuses=plan.to_send,
-                    occurred_at=now,
-                    now=now,
-                    first=True,  # only a lead without a deal gets here: no items yet
-                )
+            await leads.mark_deals_created(
+                session,
+                [
+                    leads.CreatedDeal(lead.id, deal_id, contact_id)
+                    for lead, deal_id, contact_id in created
+                ],
+                stage_key=first,
+                # The first stage's status does not depend on the lead (only its price does).
+                avito_status=next(iter(plans.values())).last,
+                now=now,
+            )
+            await crm_objects.remember_contacts(session, contacts)
+            await outbox.enqueue_first(
+                session,
+                [
+                    outbox.FirstStatuses(lead.id, lead.avito_lead_id, plans[lead.id].to_send)
+                    for lead, _, _ in created
+                ],
+                occurred_at=now,
+                now=now,
+            )
 
 
 def _contact(lead: Lead, contact_id: int | None) -> dict[str, Any]:
