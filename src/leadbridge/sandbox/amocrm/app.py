@@ -9,7 +9,13 @@ from urllib.parse import parse_qsl
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
-from leadbridge.sandbox.amocrm import routes_admin, routes_crm, routes_entities, routes_more
+from leadbridge.sandbox.amocrm import (
+    routes_admin,
+    routes_crm,
+    routes_entities,
+    routes_layout,
+    routes_more,
+)
 from leadbridge.sandbox.amocrm.gateway import TOO_MANY, UNAUTHORIZED, gateway_answer, problem
 from leadbridge.sandbox.amocrm.state import AmoSandbox, AmoSandboxConfig
 from leadbridge.sandbox.amocrm.validation import ValidationFailed
@@ -100,6 +106,8 @@ def create_amocrm_app(config: AmoSandboxConfig | None = None) -> FastAPI:
     async def person_token() -> dict[str, str]:
         return {"access_token": sandbox.issue_person_token()}
 
+    # The layout first: its `/leads/pipelines` must not be taken for `/leads/{lead_id}`.
+    app.include_router(routes_layout.router)
     app.include_router(routes_crm.router)
     app.include_router(routes_entities.router)
     app.include_router(routes_admin.router)
