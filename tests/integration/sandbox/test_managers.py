@@ -12,8 +12,9 @@ import pytest
 
 from leadbridge.config import DEFAULT_FUNNEL, load_funnel
 from leadbridge.sandbox.amocrm import AmoSandbox, AmoSandboxConfig, create_amocrm_app
-from leadbridge.sandbox.managers import BACKWARD, CLOSE, SKIP, ManagerCrew, plan_walk
+from leadbridge.sandbox.managers import ManagerCrew
 from leadbridge.sandbox.serving import serve
+from leadbridge.sandbox.walks import BACKWARD, CLOSE, SKIP, plan_walk
 
 FUNNEL = load_funnel(DEFAULT_FUNNEL)
 DEALS = 24
