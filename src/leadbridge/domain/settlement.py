@@ -122,24 +122,37 @@ class Diff:
         return not self.discrepancies
 
 
-def diff_lines(ours: Iterable[Line], avito: Iterable[AvitoLine]) -> Diff:
-    """Line by line. Adjustments are ours alone (Avito re-reads past weeks), so they are left
-    out. Streams `ours`: only Avito's rows, one answer's worth, are held in memory."""
-    theirs = {line.key: line for line in avito}
-    result = Diff()
-    for line in ours:
+class Differ:
+    """Line by line, as our lines stream past: only Avito's rows — one answer's worth — are held
+    in memory. Adjustments are ours alone (Avito re-reads past weeks), so they are left out."""
+
+    def __init__(self, avito: Iterable[AvitoLine]) -> None:
+        self._theirs = {line.key: line for line in avito}
+        self._result = Diff()
+
+    def add(self, line: Line) -> None:
         if line.kind == ADJUSTMENT:
-            continue
-        other = theirs.pop(line.key, None)
+            return
+        other = self._theirs.pop(line.key, None)
         if other is None:
-            result.discrepancies.append(_missing(ONLY_OURS, line.key, line, None))
+            self._result.discrepancies.append(_missing(ONLY_OURS, line.key, line, None))
         elif other.amount_kopecks != line.amount_kopecks:
-            result.discrepancies.append(_missing(AMOUNT_MISMATCH, line.key, line, other))
+            self._result.discrepancies.append(_missing(AMOUNT_MISMATCH, line.key, line, other))
         else:
-            result.matched += 1
-    for key, other in sorted(theirs.items()):
-        result.discrepancies.append(_missing(ONLY_AVITO, key, None, other))
-    return result
+            self._result.matched += 1
+
+    def finish(self) -> Diff:
+        for key, other in sorted(self._theirs.items()):
+            self._result.discrepancies.append(_missing(ONLY_AVITO, key, None, other))
+        self._theirs = {}
+        return self._result
+
+
+def diff_lines(ours: Iterable[Line], avito: Iterable[AvitoLine]) -> Diff:
+    differ = Differ(avito)
+    for line in ours:
+        differ.add(line)
+    return differ.finish()
 
 
 def _missing(outcome: str, key: str, ours: Line | None, theirs: AvitoLine | None) -> Discrepancy:
