@@ -33,6 +33,7 @@ class SettlementEvent:
     category: str
     price_kopecks: int  # the final buyout price
     bought_out_at: datetime  # picks the rule, for a storno too
+    amo_lead_id: int | None = None  # the deal, to read its current price
 
 
 @dataclass(frozen=True, slots=True)

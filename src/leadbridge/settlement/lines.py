@@ -21,9 +21,9 @@ REPRICE_CHUNK = 250  # amoCRM's page size: one request per chunk of deals
 
 
 class PriceSource(Protocol):
-    """The final buyout price of deals as the CRM has it now, by Avito lead id (kopecks)."""
+    """The final buyout price of deals as the CRM has it now (kopecks), by deal id."""
 
-    async def current(self, avito_lead_ids: Sequence[str]) -> Mapping[str, int]: ...
+    async def current(self, amo_lead_ids: Sequence[int]) -> Mapping[int, int]: ...
 
 
 @dataclass(frozen=True)
@@ -86,8 +86,9 @@ class LineMaker:
     async def _reprice(self, chunk: list[SettlementEvent]) -> list[SettlementEvent]:
         if not chunk or self.prices is None:
             return chunk
-        now = await self.prices.current(sorted({event.avito_lead_id for event in chunk}))
+        deals = sorted({event.amo_lead_id for event in chunk if event.amo_lead_id is not None})
+        now = await self.prices.current(deals)
         return [
-            replace(event, price_kopecks=now.get(event.avito_lead_id, event.price_kopecks))
+            replace(event, price_kopecks=now.get(event.amo_lead_id or 0, event.price_kopecks))
             for event in chunk
         ]

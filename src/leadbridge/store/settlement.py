@@ -38,6 +38,7 @@ def _events_query(week: Week, bought_out: str, returned: str) -> Select[Any]:
             Lead.device["category"].as_string(),
             buyout.price_kopecks,
             buyout.occurred_at,
+            Lead.amo_lead_id,
         )
         # A storno is priced from the buyout it reverses; a buyout joins itself.
         .join(buyout, and_(buyout.lead_id == status.lead_id, buyout.status == bought_out))
@@ -58,7 +59,7 @@ async def events(
 ) -> AsyncIterator[SettlementEvent]:
     query = _events_query(week, bought_out, returned).execution_options(yield_per=BATCH)
     result = await session.stream(query)
-    async for lead_id, status, occurred_at, category, price, bought_out_at in result:
+    async for lead_id, status, occurred_at, category, price, bought_out_at, amo_id in result:
         yield SettlementEvent(
             avito_lead_id=lead_id,
             kind=COMMISSION if status == bought_out else STORNO,
@@ -66,6 +67,7 @@ async def events(
             category=category or "phone",
             price_kopecks=price,
             bought_out_at=bought_out_at,
+            amo_lead_id=amo_id,
         )
 
 
