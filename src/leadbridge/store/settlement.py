@@ -175,3 +175,14 @@ async def record_diff(session: AsyncSession, week: Week, diff: Diff, now: dateti
     ]
     if values:
         await session.execute(insert(SettlementException), values)
+
+
+async def money_span(
+    session: AsyncSession, *, bought_out: str, returned: str
+) -> tuple[datetime, datetime] | None:
+    """The first and last moment of an acknowledged money status, if any."""
+    query = select(func.min(OutboxItem.occurred_at), func.max(OutboxItem.occurred_at)).where(
+        OutboxItem.status.in_((bought_out, returned)), OutboxItem.state == SENT
+    )
+    first, last = (await session.execute(query)).one()
+    return None if first is None or last is None else (first, last)
