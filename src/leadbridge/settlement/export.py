@@ -27,6 +27,7 @@ from leadbridge.domain.settlement import Diff, Line
 RUBLES = '#,##0.00 "₽"'
 MOMENT = "yyyy-mm-dd hh:mm:ss"
 DAY = "yyyy-mm-dd"
+LINES_PER_SHEET = 1_048_575  # header included; one row is kept for the totals
 LINE_HEADER = (
     "Строка",
     "Тип",
@@ -71,14 +72,15 @@ class Tally:
 
 
 class XlsxExport:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, rows_per_sheet: int = LINES_PER_SHEET) -> None:
         self.path = path
+        self._rows_per_sheet = rows_per_sheet
         self._book = Workbook(write_only=True)
         # Created in reading order; each write-only sheet streams to its own temporary file.
         self._summary = self._book.create_sheet("Summary")
         self._lines = self._sheet("Lines", LINE_HEADER)
-        self._exceptions = self._sheet("Exceptions", EXCEPTION_HEADER)
         self._rows = 1
+        self._sheets = 1
 
     def _sheet(self, title: str, header: tuple[str, ...]) -> WriteOnlyWorksheet:
         sheet: WriteOnlyWorksheet = self._book.create_sheet(title)
@@ -92,6 +94,12 @@ class XlsxExport:
         return cell
 
     def add(self, line: Line) -> None:
+        if self._rows == self._rows_per_sheet:
+            # Excel's hard limit is 1 048 576 rows a sheet: a bigger week goes on in "Lines 2".
+            _autofilter(self._lines, f"A1:H{self._rows}")
+            self._sheets += 1
+            self._lines = self._sheet(f"Lines {self._sheets}", LINE_HEADER)
+            self._rows = 1
         sheet = self._lines
         sheet.append(
             [
@@ -115,15 +123,14 @@ class XlsxExport:
         lines.append(
             ["Итого", None, None, None, None, None, self._money(lines, tally.total_kopecks)]
         )
-        self._write_exceptions(diff)
+        self._write_exceptions(self._sheet("Exceptions", EXCEPTION_HEADER), diff)
         self._write_summary(week, tally, diff, frozen_at)
         self._book.save(self.path)
 
     def _money(self, sheet: WriteOnlyWorksheet, kopecks: int | None) -> Cell | None:
         return None if kopecks is None else self._cell(sheet, rubles(kopecks), RUBLES)
 
-    def _write_exceptions(self, diff: Diff | None) -> None:
-        sheet = self._exceptions
+    def _write_exceptions(self, sheet: WriteOnlyWorksheet, diff: Diff | None) -> None:
         items = diff.discrepancies if diff else []
         for item in items:
             gap = (item.our_kopecks or 0) - (item.avito_kopecks or 0)
