@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from tests.acceptance.processes import free_port
+from tests.acceptance.processes import free_port, sandbox_serve
 from tests.acceptance.test_cli import _leadbridge
 
 OFFLINE = ("--no-diff", "--no-amocrm-prices")
@@ -70,3 +70,20 @@ def test_settle_exports_freezes_once_and_refuses_bad_input_in_one_line(
         assert refused.returncode == 2, refused.stderr
         assert refused.stderr.startswith(message), refused.stderr
         assert len(refused.stderr.strip().splitlines()) == 1
+
+
+def test_settle_diffs_against_the_avito_simulator(
+    clean_env: dict[str, str], tmp_path: Path
+) -> None:
+    with sandbox_serve(tmp_path, clean_env) as credentials:
+        avito = credentials["avito"]
+        env = {
+            **clean_env,
+            "LEADBRIDGE_AVITO__BASE_URL": avito["base_url"],
+            "LEADBRIDGE_AVITO__CLIENT_ID": avito["client_id"],
+            "LEADBRIDGE_AVITO__CLIENT_SECRET": avito["client_secret"],
+        }
+        done = _leadbridge("settle", "--no-amocrm-prices", env=env, cwd=tmp_path)
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[1] == "diff with Avito: 0 matched, 0 not"

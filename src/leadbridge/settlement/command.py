@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from leadbridge.amocrm.connect import connect
 from leadbridge.avito.client import AvitoClient
+from leadbridge.avito.settlement import SettlementError
 from leadbridge.config import Settings
 from leadbridge.domain.commission import RuleError
 from leadbridge.domain.periods import Week, WeekError
@@ -22,8 +24,10 @@ from leadbridge.settlement.service import (
     settle_week,
 )
 from leadbridge.store.database import Database
+from leadbridge.store.migrate import upgrade
 
-REFUSALS = (WeekError, RuleError, SettlementRefused)
+# Avito's answer unreadable without guessing is refused too: a diff built on a guess is worse.
+REFUSALS = (WeekError, RuleError, SettlementRefused, SettlementError)
 
 
 def request_for(week: str | None, *, export: Path | None, freeze: bool) -> SettleRequest:
@@ -36,6 +40,7 @@ async def run(
     settings: Settings, request: SettleRequest, *, diff: bool, prices: bool
 ) -> WeekResult:
     funnel = settings.funnel
+    await asyncio.to_thread(upgrade, settings.database_url)
     db = Database(settings.database_url)
     async with AsyncExitStack() as stack:
         stack.push_async_callback(db.dispose)
