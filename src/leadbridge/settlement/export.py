@@ -188,8 +188,8 @@ class CsvExport:
                 line.avito_lead_id,
                 line.category,
                 moscow(line.occurred_at).isoformat(sep=" "),
-                _comma(line.base_price_kopecks),
-                _comma(line.amount_kopecks),
+                csv_rubles(line.base_price_kopecks),
+                csv_rubles(line.amount_kopecks),
                 line.rule,
             ]
         )
@@ -204,7 +204,7 @@ def _autofilter(sheet: WriteOnlyWorksheet, ref: str) -> None:
     cast(Any, sheet).auto_filter.ref = ref
 
 
-def _comma(kopecks: int) -> str:
+def csv_rubles(kopecks: int) -> str:
     return f"{rubles(kopecks):.2f}".replace(".", ",")
 
 
