@@ -20,6 +20,7 @@ from leadbridge.amocrm.client import AmoApiError
 from leadbridge.amocrm.tokens import AmoAuthError
 from leadbridge.avito.token import AvitoAuthError
 from leadbridge.config import ConfigurationError, Settings
+from leadbridge.settlement_cli import settle
 from leadbridge.sync.crm_layout import NotProvisioned
 
 T = TypeVar("T")
@@ -47,6 +48,7 @@ app.add_typer(outbox_app, name="outbox")
 app.add_typer(auth_app, name="auth")
 app.add_typer(db_app, name="db")
 app.add_typer(sandbox_app, name="sandbox")
+app.command()(settle)
 
 
 class CliError(Exception):

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import os
 import tomllib
+from datetime import date
+from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -21,6 +23,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from leadbridge.domain.commission import CommissionRule, RuleBook, RuleError
 from leadbridge.domain.funnel import Funnel
 
 DEFAULT_FUNNEL = Path(__file__).parent / "funnel.toml"
@@ -91,6 +94,43 @@ class WebSettings(BaseModel):
     max_body_bytes: int = 256 * 1024
 
 
+class CommissionRuleSettings(BaseModel):
+    """One commission rule; see `domain/commission.py`. Defaults: Avito's published terms."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    valid_from: date = Field(date(2000, 1, 1), description="Moscow date it takes effect")
+    kind: Literal["percent", "fixed"] = "percent"
+    percent: Decimal = Field(Decimal("5"), ge=0)
+    min_kopecks: int = Field(30_000, ge=0)
+    max_kopecks: int = Field(500_000, ge=0)
+    fixed_kopecks: dict[str, int] = Field(
+        default_factory=dict, description="per device category (phone, tablet), for kind fixed"
+    )
+
+    def rule(self) -> CommissionRule:
+        return CommissionRule(
+            valid_from=self.valid_from,
+            kind=self.kind,
+            percent=self.percent,
+            min_kopecks=self.min_kopecks,
+            max_kopecks=self.max_kopecks,
+            fixed_kopecks=dict(self.fixed_kopecks),
+        )
+
+
+class SettlementSettings(BaseModel):
+    """The weekly settlement with Avito: commission rules, each from its own date."""
+
+    rules: list[CommissionRuleSettings] = Field(default_factory=lambda: [CommissionRuleSettings()])
+
+    def rule_book(self) -> RuleBook:
+        try:
+            return RuleBook.of(rule.rule() for rule in self.rules)
+        except RuleError as error:
+            raise ConfigurationError(f"settlement.rules: {error}") from error
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="LEADBRIDGE_", env_nested_delimiter="__", extra="forbid"
@@ -103,6 +143,7 @@ class Settings(BaseSettings):
     amocrm: AmoCrmSettings = AmoCrmSettings()
     relay: RelaySettings = RelaySettings()
     web: WebSettings = WebSettings()
+    settlement: SettlementSettings = SettlementSettings()
 
     @classmethod
     def settings_customise_sources(

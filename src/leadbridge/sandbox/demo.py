@@ -20,6 +20,7 @@ from leadbridge.sandbox.demo_database import fresh_demo_database
 from leadbridge.sandbox.demo_progress import Progress, snapshot
 from leadbridge.sandbox.invariants import check_invariants, summarize
 from leadbridge.sandbox.managers import ManagerCrew
+from leadbridge.settlement.demo_check import with_settlement
 from leadbridge.sync.bridge import Bridge
 from leadbridge.web.app import create_app
 from leadbridge.web.context import WebContext
@@ -122,6 +123,7 @@ async def run_demo(options: DemoOptions, out: Callable[[str], None] = _say) -> d
             amocrm_state=sims.amocrm.state_json(),
             funnel=settings.funnel,
         )
+        result = await with_settlement(result, settings)
         out("Итог: " + final.line(options.leads))
         if interrupted:
             out("Остановлено на ходу: статусы в пути не проверялись (полная проверка: --check).")

@@ -1,0 +1,1 @@
+"""The weekly settlement with Avito: lines, freezing, export and the diff against Avito."""

@@ -1,0 +1,131 @@
+"""Settle one week: stream its lines once into the tally, the diff against Avito and the exports;
+freeze it first when asked."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from leadbridge.avito.settlement import SettlementRow
+from leadbridge.domain.periods import MOSCOW, Week
+from leadbridge.domain.settlement import AvitoLine, Diff, Differ
+from leadbridge.settlement.export import CsvExport, Tally, XlsxExport, export_paths
+from leadbridge.settlement.lines import LineMaker
+from leadbridge.store import settlement as store
+from leadbridge.store.database import Database
+
+PROGRESS_EVERY = 50_000
+
+
+class SettlementRefused(ValueError):
+    """The week cannot be settled as asked; the message says why, in one line."""
+
+
+class AvitoSettlement(Protocol):
+    async def fetch_settlement(self, date_from: date, date_to: date) -> list[SettlementRow]: ...
+
+
+@dataclass(frozen=True)
+class SettleRequest:
+    week: Week
+    now: datetime
+    freeze: bool = False
+    export_dir: Path | None = None
+
+
+@dataclass
+class WeekResult:
+    week: Week
+    frozen_at: datetime | None
+    tally: Tally
+    diff: Diff | None
+    files: list[Path] = field(default_factory=list)
+
+    def diff_json(self) -> list[dict[str, Any]]:
+        """The discrepancies only: empty when Avito's week equals ours."""
+        items = self.diff.discrepancies if self.diff else []
+        return [
+            {
+                "week": self.week.name,
+                "outcome": item.outcome,
+                "line": item.key,
+                "ours": item.our_kopecks,
+                "avito": item.avito_kopecks,
+            }
+            for item in items
+        ]
+
+
+async def settle_week(
+    db: Database,
+    maker: LineMaker,
+    request: SettleRequest,
+    avito: AvitoSettlement | None,
+    progress: Callable[[int], None] | None = None,
+) -> WeekResult:
+    week = request.week
+    if request.freeze:
+        await _freeze(db, maker, request)
+    theirs = await _avito_lines(avito, week) if avito is not None else None
+    differ = Differ(theirs) if theirs is not None else None
+    tally = Tally()
+    xlsx, csv_file = _exports(request)
+    try:
+        async with db.transaction() as session:
+            row = await store.period(session, week)
+            frozen_at = row.frozen_at if row else None
+            async for line in maker.stored_or_computed(session, week):
+                tally.add(line)
+                for sink in (differ, xlsx, csv_file):
+                    if sink is not None:
+                        sink.add(line)
+                if progress is not None and tally.lines % PROGRESS_EVERY == 0:
+                    progress(tally.lines)
+        diff = differ.finish() if differ is not None else None
+        if diff is not None:
+            async with db.transaction() as session:
+                await store.record_diff(session, week, diff, request.now)
+        if xlsx is not None:
+            xlsx.finish(week, tally, diff, frozen_at)
+    finally:
+        if csv_file is not None:
+            csv_file.finish()
+    files = [sink.path for sink in (xlsx, csv_file) if sink is not None]
+    return WeekResult(week, frozen_at, tally, diff, files)
+
+
+async def _freeze(db: Database, maker: LineMaker, request: SettleRequest) -> None:
+    week = request.week
+    if not week.is_over(request.now):
+        ends = week.ends_at.astimezone(MOSCOW).strftime("%Y-%m-%d %H:%M")
+        raise SettlementRefused(f"{week} is not over until {ends} Moscow time: not frozen")
+    async with db.transaction() as session:
+        row = await store.period(session, week)
+        if row is not None and row.frozen_at is not None:
+            raise SettlementRefused(f"{week} was frozen at {row.frozen_at:%Y-%m-%d %H:%M} UTC")
+        await store.freeze(session, week, maker.open_week(session, week), request.now)
+
+
+async def _avito_lines(avito: AvitoSettlement, week: Week) -> list[AvitoLine]:
+    rows: Sequence[SettlementRow] = await avito.fetch_settlement(week.monday, week.next_monday)
+    return [
+        AvitoLine(
+            key=f"{row.lead_id}:{row.type}",
+            avito_lead_id=row.lead_id,
+            kind=row.type,
+            amount_kopecks=row.amount_kopecks,
+            occurred_at=row.occurred_at,
+        )
+        for row in rows
+    ]
+
+
+def _exports(request: SettleRequest) -> tuple[XlsxExport | None, CsvExport | None]:
+    if request.export_dir is None:
+        return None, None
+    request.export_dir.mkdir(parents=True, exist_ok=True)
+    xlsx_path, csv_path = export_paths(request.export_dir, request.week)
+    return XlsxExport(xlsx_path), CsvExport(csv_path)
