@@ -150,6 +150,21 @@ def setup(
         print("amoCRM already matches the funnel: nothing to change")
 
 
+@app.command()
+def reconcile(
+    fix: Annotated[
+        bool, typer.Option("--fix", help="Queue the repairs that can be queued.")
+    ] = False,
+) -> None:
+    """Compare amoCRM's deals, our records and Avito's statuses; print the drift found."""
+    from leadbridge.sync.reconcile_command import reconcile as run_reconcile
+
+    settings = _settings()
+    logs.configure("WARNING")
+    for line in _run_async(run_reconcile(settings, fix=fix)):
+        print(line)
+
+
 @auth_app.command("amocrm")
 def auth_amocrm(
     code: Annotated[
