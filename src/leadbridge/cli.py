@@ -165,6 +165,25 @@ def reconcile(
         print(line)
 
 
+@app.command()
+def stats(
+    week: Annotated[
+        str | None, typer.Option(help="Only requests created in this ISO week, e.g. 2026-W18.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of tables.")] = False,
+) -> None:
+    """Conversion per stage, city, device model and week; time in stage; prices; loss reasons."""
+    from leadbridge.domain.statistics import iso_week_range
+    from leadbridge.sync.stats_command import stats_report
+
+    if week is not None:
+        try:
+            iso_week_range(week)
+        except ValueError as error:
+            _fail(str(error))
+    print(_run_async(stats_report(_settings(), week=week, as_json=as_json)))
+
+
 @auth_app.command("amocrm")
 def auth_amocrm(
     code: Annotated[

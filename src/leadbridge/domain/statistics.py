@@ -93,7 +93,7 @@ class Statistics:
 
 def percent(part: int, whole: int) -> Decimal:
     if whole == 0:
-        return Decimal(0)
+        return Decimal(0).quantize(PERCENT)
     return (Decimal(part) * 100 / whole).quantize(PERCENT)
 
 
