@@ -26,6 +26,7 @@ import httpx
 import structlog
 
 from leadbridge.amocrm.api import AmoApi, Json
+from leadbridge.amocrm.client import AmoApiError
 from leadbridge.avito.client import AvitoClient
 from leadbridge.config import ReconcileSettings
 from leadbridge.domain.funnel import Funnel
@@ -190,7 +191,12 @@ class Reconciler:
         if deal is None or deal.stage_key is None or record.amo_lead_id is None:
             return False
         if record.stage_key != deal.stage_key:
-            await self._changes.resync(record.amo_lead_id)
+            try:
+                await self._changes.resync(record.amo_lead_id)
+            except (AmoApiError, httpx.HTTPError) as error:
+                # The run goes on; this lead stays `repairable` and the next run tries again.
+                log.warning("reconcile.resync_failed", error=type(error).__name__)
+                return False
         now = datetime.now(UTC)
         async with self._db.transaction() as session:
             lead = await leads.by_amo_lead_id(session, record.amo_lead_id, lock=True)
