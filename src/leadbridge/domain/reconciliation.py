@@ -84,13 +84,12 @@ def classify(facts: LeadFacts, funnel: Funnel) -> list[Drift]:
 def _status_drifts(facts: LeadFacts, funnel: Funnel, deal: CrmDeal, stage: str) -> list[Drift]:
     drifts: list[Drift] = []
     if facts.was_read and facts.read_back != facts.acknowledged:
-        drifts.append(
-            Drift(
-                DriftKind.STATUS_MISMATCH,
-                f"Avito has {facts.read_back}, it acknowledged {facts.acknowledged}",
-            )
-        )
-        return drifts  # planning on a status Avito does not have would be wrong
+        # Planning on a status Avito does not have would be wrong: this is a person's to look at.
+        # Behind what it acknowledged, Avito lacks statuses; the outbox cannot send a status twice.
+        behind = _behind(funnel, facts.read_back, facts.acknowledged)
+        kind = DriftKind.MISSING_IN_AVITO if behind else DriftKind.STATUS_MISMATCH
+        detail = f"Avito has {facts.read_back}, it acknowledged {facts.acknowledged}"
+        return [Drift(kind, detail)]
     plan = _plan(funnel, facts, deal)
     if plan.verdict is Verdict.SEND:
         wanted = ", ".join(planned.status for planned in plan.to_send)
@@ -117,6 +116,15 @@ def _status_drifts(facts: LeadFacts, funnel: Funnel, deal: CrmDeal, stage: str) 
             )
         )
     return drifts
+
+
+def _behind(funnel: Funnel, read_back: str | None, acknowledged: str | None) -> bool:
+    chain = funnel.statuses.chain
+    if acknowledged not in chain:
+        return False
+    return read_back is None or (
+        read_back in chain and chain.index(read_back) < chain.index(acknowledged)
+    )
 
 
 def _plan(funnel: Funnel, facts: LeadFacts, deal: CrmDeal) -> StatusPlan:

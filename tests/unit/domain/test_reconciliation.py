@@ -60,13 +60,24 @@ def test_no_deal_is_missing_in_crm_either_way() -> None:
 
 def test_a_read_back_that_differs_is_a_mismatch_and_nothing_is_planned_on_it() -> None:
     facts = replace(
-        AGREEING, deal=CrmDeal("received", 3_000_000), read_back="contacted", was_read=True
+        AGREEING, deal=CrmDeal("received", 3_000_000), read_back="pickup_scheduled", was_read=True
     )
 
     (drift,) = classify(facts, FUNNEL)
 
     assert drift.kind is DriftKind.STATUS_MISMATCH
     assert not drift.repairable
+
+
+def test_avito_behind_what_it_acknowledged_lacks_statuses_and_a_person_looks() -> None:
+    facts = replace(AGREEING, read_back="contacted", was_read=True)
+
+    (drift,) = classify(facts, FUNNEL)
+
+    assert drift.kind is DriftKind.MISSING_IN_AVITO
+    assert not drift.repairable
+    assert kinds(replace(facts, read_back=None)) == [DriftKind.MISSING_IN_AVITO]
+    assert kinds(replace(facts, read_back="cancelled")) == [DriftKind.STATUS_MISMATCH]
 
 
 def test_a_skipped_status_with_nothing_waiting_is_for_a_person() -> None:
