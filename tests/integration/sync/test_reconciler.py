@@ -176,3 +176,19 @@ def edited_funnel(**mapping: str) -> Funnel:
         if stage["key"] in mapping:
             stage["avito_status"] = mapping[stage["key"]]
     return Funnel.from_mapping(raw)
+
+
+async def test_a_deal_closed_as_lost_unnoticed_gets_the_closing_status_of_its_reason(
+    database_url: str,
+) -> None:
+    async with rig(database_url) as r:
+        avito_id, amo_id = await worked_lead(r, "contacted")
+        reason = r.layout.loss_reason_ids["Продавец передумал"]
+        await r.move(amo_id, "lost", loss_reason_id=reason)
+
+        fixed = await r.reconciler().run(fix=True)
+        await r.send_all()
+
+        assert await r.findings(fixed) == {("missing_in_avito", "queued"): 1}
+        assert r.avito_status(avito_id) == "cancelled"
+        assert await r.findings(await r.reconciler(EVERY_LEAD_READ).run(fix=True)) == {}
