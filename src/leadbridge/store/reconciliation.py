@@ -23,6 +23,7 @@ class LeadRecord:
     stage_key: str | None
     queued_status: str | None
     created_at: datetime
+    updated_at: datetime
     sent: list[tuple[str, int | None]] = field(default_factory=list)  # status, price, in order
     in_flight: bool = False
 
@@ -37,6 +38,7 @@ async def lead_records(session: AsyncSession, *, after_id: int, limit: int) -> l
             Lead.stage_key,
             Lead.avito_status,
             Lead.created_at,
+            Lead.updated_at,
         )
         .where(Lead.id > after_id)
         .order_by(Lead.id)

@@ -144,8 +144,10 @@ class Reconciler:
         self, record: LeadRecord, deals: dict[int, CrmDeal], now: datetime
     ) -> tuple[LeadRecord, CrmDeal | None, list[Drift]]:
         deal = deals.get(record.amo_lead_id) if record.amo_lead_id is not None else None
+        if record.updated_at >= now:
+            return record, None, []  # changed since the deals were listed: the next run judges
         grace = timedelta(seconds=self._settings.missing_deal_grace_s)
-        if record.amo_lead_id is None and now - record.created_at < grace:
+        if deal is None and now - record.created_at < grace:
             return record, None, []  # the deal batcher may simply not have got to it yet
         facts = _facts(record, deal)
         if deal is not None and self._should_read(facts):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from tests.integration.sync.reconcile_rig import Rig, rig
@@ -88,6 +89,23 @@ async def test_a_lost_stage_change_is_found_and_fixed_so_the_next_run_is_clean(
         assert r.avito_status(avito_id) == "price_agreed"
         again = await r.reconciler(EVERY_LEAD_READ).run(fix=True)
         assert await r.findings(again) == {}
+
+
+async def test_a_lead_that_changed_while_the_deals_were_listed_waits_for_the_next_run(
+    database_url: str,
+) -> None:
+    async with rig(database_url) as r:
+        _, amo_id = await worked_lead(r, "contacted")
+        await r.move(amo_id, "price_agreed")
+        async with r.db.transaction() as session:
+            lead = await leads.by_amo_lead_id(session, amo_id)
+            assert lead is not None
+            lead.updated_at = datetime.now(UTC) + timedelta(minutes=5)  # as if changed mid-run
+
+        result = await r.reconciler().run(fix=True)
+
+        assert await r.findings(result) == {}
+        assert result.leads_checked == 1
 
 
 async def test_the_lost_change_is_logged_by_the_stage_change_flow(database_url: str) -> None:
