@@ -152,6 +152,40 @@ def setup(
         print("amoCRM already matches the funnel: nothing to change")
 
 
+@app.command()
+def reconcile(
+    fix: Annotated[
+        bool, typer.Option("--fix", help="Queue the repairs that can be queued.")
+    ] = False,
+) -> None:
+    """Compare amoCRM's deals, our records and Avito's statuses; print the drift found."""
+    from leadbridge.sync.reconcile_command import reconcile as run_reconcile
+
+    settings = _settings()
+    logs.configure("WARNING")
+    for line in _run_async(run_reconcile(settings, fix=fix)):
+        print(line)
+
+
+@app.command()
+def stats(
+    week: Annotated[
+        str | None, typer.Option(help="Only requests created in this ISO week, e.g. 2026-W18.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of tables.")] = False,
+) -> None:
+    """Conversion per stage, city, device model and week; time in stage; prices; loss reasons."""
+    from leadbridge.domain.statistics import iso_week_range
+    from leadbridge.sync.stats_command import stats_report
+
+    if week is not None:
+        try:
+            iso_week_range(week)
+        except ValueError as error:
+            _fail(str(error))
+    print(_run_async(stats_report(_settings(), week=week, as_json=as_json)))
+
+
 @auth_app.command("amocrm")
 def auth_amocrm(
     code: Annotated[

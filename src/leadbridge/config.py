@@ -131,6 +131,21 @@ class SettlementSettings(BaseModel):
             raise ConfigurationError(f"settlement.rules: {error}") from error
 
 
+class ReconcileSettings(BaseModel):
+    """Comparing amoCRM, our records and Avito (`leadbridge reconcile`, and inside the bridge)."""
+
+    interval_s: float = Field(3600.0, gt=0, description="how often the bridge reconciles")
+    fix: bool = Field(True, description="whether the bridge's runs queue repairs")
+    read_sample_ratio: float = Field(
+        0.01, ge=0, le=1, description="share of agreeing leads read back from Avito as a check"
+    )
+    max_reads: int = Field(200, ge=0, description="Avito status reads per run, at most")
+    status_read_rps: float = Field(5.0, gt=0, description="pace of Avito status reads")
+    missing_deal_grace_s: float = Field(
+        600.0, ge=0, description="a request younger than this may still be waiting for its deal"
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="LEADBRIDGE_", env_nested_delimiter="__", extra="forbid"
@@ -144,6 +159,7 @@ class Settings(BaseSettings):
     relay: RelaySettings = RelaySettings()
     web: WebSettings = WebSettings()
     settlement: SettlementSettings = SettlementSettings()
+    reconcile: ReconcileSettings = ReconcileSettings()
 
     @classmethod
     def settings_customise_sources(

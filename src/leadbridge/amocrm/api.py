@@ -117,6 +117,13 @@ class AmoApi:
         async for event in self._pages("/api/v4/events", "events", params):
             yield event
 
+    async def pipeline_deal_pages(self, pipeline_id: int) -> AsyncIterator[list[Json]]:
+        """The pipeline's deals with their loss reasons, one list per request of up to 250
+        (an empty list for an empty answer)."""
+        params = {"filter[pipeline_id]": pipeline_id, "with": "loss_reason", "limit": 250}
+        async for page in self._page_lists("/api/v4/leads", "leads", params):
+            yield page
+
     async def _embedded_list(self, path: str, key: str) -> list[Json]:
         answer = await self.client.request("GET", path)
         return list(answer["_embedded"][key]) if answer else []
@@ -124,14 +131,21 @@ class AmoApi:
     async def _pages(
         self, path: str, key: str, params: Mapping[str, Any] | None = None
     ) -> AsyncIterator[Json]:
+        async for items in self._page_lists(path, key, params):
+            for item in items:
+                yield item
+
+    async def _page_lists(
+        self, path: str, key: str, params: Mapping[str, Any] | None = None
+    ) -> AsyncIterator[list[Json]]:
         """Follow `page` while `_links.next` exists; a 204 (even after a next link) ends it."""
         page = 1
         while True:
             answer = await self.client.request("GET", path, params={**(params or {}), "page": page})
             if not answer:
+                yield []  # one list per request, the empty answer's too: callers count requests
                 return
-            for item in answer.get("_embedded", {}).get(key, []):
-                yield item
+            yield list(answer.get("_embedded", {}).get(key, []))
             if "next" not in answer.get("_links", {}):
                 return
             page += 1

@@ -22,6 +22,7 @@ from leadbridge.sync.deal_batcher import DealBatcher
 from leadbridge.sync.events_catchup import EventsCatchUp
 from leadbridge.sync.intake import pull_feed_once
 from leadbridge.sync.provisioning import provision
+from leadbridge.sync.reconciler import Reconciler
 from leadbridge.sync.relay import Relay
 from leadbridge.sync.stage_changes import StageChanges
 from leadbridge.sync.wakeups import DEALS, OUTBOX, STAGE_CHANGES, Wakeups
@@ -100,6 +101,12 @@ class Bridge:
         self._spawn(
             "events", self._every(settings.amocrm.events_poll_interval_s, self.catch_up.run_once)
         )
+        # Reconciliation (sync/reconciler.py): drift between amoCRM, our records and Avito.
+        reconciler = Reconciler(
+            db=self.db, api=self.amo, avito=self.avito, funnel=funnel, layout=self.layout,
+            changes=changes, settings=settings.reconcile, wakeups=self.wakeups,
+        )  # fmt: skip
+        self._spawn("reconcile", reconciler.every(settings.reconcile.interval_s))
 
     def webhook_url(self, source: str) -> str | None:
         """Where `source` must send its webhooks; None without a public URL."""
