@@ -196,3 +196,28 @@ class CrmContact(Base):
 
     phone_e164: Mapped[str] = mapped_column(String(32), primary_key=True)
     amo_contact_id: Mapped[int] = mapped_column(BigInteger)
+
+
+# --- Dashboard users and secrets -------------------------------------------------------------
+
+
+class DashboardUser(Base):
+    """A person who may log in to the dashboard. Only the argon2 hash of the password is kept."""
+
+    __tablename__ = "dashboard_users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class AppSecret(Base):
+    """Secrets leadbridge generates for itself when none is configured (the session key)."""
+
+    __tablename__ = "app_secrets"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
