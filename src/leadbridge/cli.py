@@ -39,7 +39,7 @@ sandbox_app = typer.Typer(
     help="The simulators of Avito and amoCRM, for rehearsal.", no_args_is_help=True
 )
 outbox_app = typer.Typer(
-    help="The statuses waiting for Avito: list them; retry, park, unpark or skip one "
+    help="The statuses waiting for Avito: list them; retry, park, unpark, skip or replay one "
     "(every action is audited).",
     no_args_is_help=True,
 )
@@ -215,6 +215,12 @@ def outbox_unpark(item_id: int, note: Annotated[str | None, NOTE] = None) -> Non
 def outbox_skip(item_id: int, note: Annotated[str | None, NOTE] = None) -> None:
     """Give up a parked item so that its lead's later statuses may go."""
     _outbox_action("skip", item_id, note)
+
+
+@outbox_app.command("replay")
+def outbox_replay(item_id: int, note: Annotated[str | None, NOTE] = None) -> None:
+    """Send a parked or sent item again under a new idempotency key, as its lead's head."""
+    _outbox_action("replay", item_id, note)
 
 
 @db_app.command("upgrade")
