@@ -15,11 +15,12 @@ import httpx
 import typer
 from pydantic import ValidationError
 
-from leadbridge import logs
+from leadbridge import logs, security_cli
 from leadbridge.amocrm.client import AmoApiError
 from leadbridge.amocrm.tokens import AmoAuthError
 from leadbridge.avito.token import AvitoAuthError
 from leadbridge.config import ConfigurationError, Settings
+from leadbridge.store import sealed
 from leadbridge.sync.crm_layout import NotProvisioned
 
 T = TypeVar("T")
@@ -47,6 +48,8 @@ app.add_typer(outbox_app, name="outbox")
 app.add_typer(auth_app, name="auth")
 app.add_typer(db_app, name="db")
 app.add_typer(sandbox_app, name="sandbox")
+app.add_typer(security_cli.users_app, name="users")
+app.add_typer(security_cli.keys_app, name="keys")
 
 
 class CliError(Exception):
@@ -256,6 +259,7 @@ def _settings() -> Settings:
     try:
         settings = Settings()
         _ = settings.funnel
+        sealed.use_keys(settings.security.token_keys.get_secret_value())
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])

@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from leadbridge.store.sealed import SealedText
 from leadbridge.store.types import JsonColumn, UtcDateTime
 
 NAMING = {
@@ -166,13 +167,13 @@ class Cursor(Base):
 
 
 class OAuthToken(Base):
-    """The current token pair of one provider. Rotated under a row lock."""
+    """The current token pair of one provider. Rotated under a row lock; encrypted at rest."""
 
     __tablename__ = "oauth_tokens"
 
     provider: Mapped[str] = mapped_column(String(32), primary_key=True)
-    access_token: Mapped[str] = mapped_column(Text)
-    refresh_token: Mapped[str | None] = mapped_column(Text)
+    access_token: Mapped[str] = mapped_column(SealedText)
+    refresh_token: Mapped[str | None] = mapped_column(SealedText)
     expires_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
