@@ -22,6 +22,7 @@ from leadbridge.sandbox.invariants import check_invariants, summarize
 from leadbridge.sandbox.managers import ManagerCrew
 from leadbridge.sync.bridge import Bridge
 from leadbridge.web.app import create_app
+from leadbridge.web.auth.demo_user import create_demo_user
 from leadbridge.web.context import WebContext
 from leadbridge.web.server import serve
 
@@ -102,6 +103,7 @@ async def run_demo(options: DemoOptions, out: Callable[[str], None] = _say) -> d
         context = WebContext(settings=settings, db=bridge.db, wakeups=bridge.wakeups)
         async with serve(create_app(context), port=options.port) as dashboard:
             await bridge.prepare()
+            out(await create_demo_user(bridge.db))
             bridge.start()
             out(f"Дашборд: {dashboard}/   Авито: {sims.avito_url}   amoCRM: {sims.amocrm_url}")
             interrupted = False
