@@ -23,14 +23,14 @@ AMO_ID_BASE = 31_000_000
 
 
 class _Clock:
-    """What the flows did happens in the minute after the leads came in, so a lead's timeline
-    reads in order; everything falls in the current week, which the overview counts."""
+    """What the flows did happens in the two seconds after the leads came in, so a lead's
+    timeline reads in order; everything falls in the current week, which the overview counts."""
 
     def __init__(self, start: datetime) -> None:
         self.start = start
 
     def at(self, fraction: float) -> datetime:
-        return self.start + timedelta(seconds=60 * fraction)
+        return self.start + timedelta(seconds=2 * fraction)
 
 
 def _created_at() -> datetime:

@@ -92,3 +92,8 @@ class SlidingWindowLimiter:
             return pause
         oldest = min(slot.at for slot in self._slots)
         return max(pause, oldest + self._window - now)
+
+    def usage(self) -> tuple[int, int]:
+        """Requests counted in the current window, and the most it admits (for the dashboard)."""
+        now = self._clock()
+        return sum(1 for slot in self._slots if now - slot.at < self._window), self._limit

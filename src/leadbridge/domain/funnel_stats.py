@@ -15,7 +15,7 @@ class StageCount:
     name: str
     current: int  # deals in the stage now
     reached: int  # deals that were in this stage or any later one (the lost stage excluded)
-    to_next: Decimal | None  # share of `reached` that reached the next stage; None for the last
+    to_next: Decimal | None  # % of `reached` that reached the next stage; None if nobody here
 
 
 def stage_positions(funnel: Funnel) -> dict[str, int]:
@@ -55,8 +55,6 @@ def funnel_counts(
 
 
 def _share(part: int | None, whole: int) -> Decimal | None:
-    if part is None:
+    if part is None or whole == 0:  # the last stage, or nobody got here: no share to give
         return None
-    if whole == 0:
-        return Decimal(0)
     return (Decimal(part) * 100 / whole).quantize(Decimal("0.1"))

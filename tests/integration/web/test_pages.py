@@ -12,14 +12,16 @@ import pytest
 from tests.dashboard_data import Seeded, seed_dashboard
 from tests.dashboard_login import add_user, login
 
-from leadbridge.config import Settings, WebSettings
+from leadbridge.config import AmoCrmSettings, Settings, WebSettings
 from leadbridge.store import operator_actions, outbox
 from leadbridge.store.database import Database
 from leadbridge.store.migrate import upgrade
 from leadbridge.store.tables import OutboxItem
+from leadbridge.sync.bridge import Bridge
 from leadbridge.sync.wakeups import Wakeups
 from leadbridge.web.app import create_app
 from leadbridge.web.context import WebContext
+from leadbridge.web.pages.live import BridgeStatus
 from leadbridge.web.server import serve
 
 pytestmark = pytest.mark.anyio
@@ -181,3 +183,27 @@ async def test_htmx_is_served_from_the_package(site: Site) -> None:
     assert script.status_code == 200
     assert script.text.startswith("var htmx=")
     assert other.status_code == 404
+
+
+async def test_overview_shows_amocrms_block_and_limiters_of_the_bridge_in_process(
+    database_url: str,
+) -> None:
+    upgrade(database_url)
+    settings = Settings(
+        database_url=database_url,
+        web=WebSettings(webhook_token="t"),  # type: ignore[arg-type]
+        amocrm=AmoCrmSettings(base_url="http://127.0.0.1:9", long_lived_token="x"),  # type: ignore[arg-type]
+    )
+    bridge = Bridge.from_settings(settings)
+    await add_user(bridge.db, "olga", "operator", password="olga-password")
+    app = create_app(WebContext(settings=settings, db=bridge.db, wakeups=bridge.wakeups))
+    app.state.live_status = BridgeStatus(bridge)
+    async with serve(app) as url, httpx.AsyncClient(base_url=url) as http:
+        await login(http, "olga", "olga-password")
+        before = (await http.get("/")).text
+        bridge.amo.client.block.refused()  # what a 403 HTML answer from amoCRM does
+        during = (await http.get("/")).text
+    await bridge.stop()  # never started: closes its clients and the database
+    assert "работает" in before
+    assert "403: заблокирован" in during
+    assert re.search(r"Лимит amoCRM<b>0 / 7</b>", during)

@@ -8,9 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from starlette.requests import Request
+
+from leadbridge.ratelimit import SlidingWindowLimiter
+
+if TYPE_CHECKING:
+    from leadbridge.sync.bridge import Bridge
 
 
 class LiveStatus(Protocol):
@@ -38,3 +43,23 @@ def snapshot(request: Request, _now: datetime) -> LiveSnapshot:
         blocked_until=status.amo_blocked_until(),
         limiters=tuple((name, used, limit) for name, (used, limit) in sorted(use.items())),
     )
+
+
+class BridgeStatus:
+    """The `LiveStatus` of a bridge running in this process."""
+
+    def __init__(self, bridge: Bridge) -> None:
+        self._bridge = bridge
+
+    def amo_blocked_until(self) -> datetime | None:
+        return self._bridge.amo.client.blocked_until
+
+    def limiter_use(self) -> dict[str, tuple[int, int]]:
+        avito = self._bridge.avito.limiters
+        limiters = {"amoCRM": self._bridge.amo.client.limiter}
+        limiters |= {f"Авито {name}": limiter for name, limiter in avito.items()}
+        return {
+            name: limiter.usage()
+            for name, limiter in limiters.items()
+            if isinstance(limiter, SlidingWindowLimiter)
+        }
