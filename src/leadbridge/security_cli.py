@@ -44,11 +44,7 @@ def users_add(
         _fail("a user name is 1–64 letters, digits or . _ @ -")
     if role not in ROLES:
         _fail(f"unknown role {role!r}: use {', '.join(ROLES)}")
-    password = _read_password(password_stdin)
-    try:
-        password_hash = hash_password(password)
-    except WeakPassword as error:
-        _fail(str(error))
+    password_hash = _new_hash(_read_password(password_stdin))
 
     async def add(db: Database) -> None:
         async with db.transaction() as session:
@@ -58,6 +54,25 @@ def users_add(
 
     _with_database(add)
     print(f"user {name} added ({role})")
+
+
+@users_app.command("password")
+def users_password(
+    name: str,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Set a new password; the user's open sessions end."""
+    password_hash = _new_hash(_read_password(password_stdin))
+
+    async def change(db: Database) -> bool:
+        async with db.transaction() as session:
+            return await users.set_password(session, name, password_hash)
+
+    if not _with_database(change):
+        _fail(f"no user {name!r}")
+    print(f"password of {name} changed")
 
 
 @users_app.command("list")
@@ -101,6 +116,13 @@ def keys_reencrypt() -> None:
             return await tokens.reseal_tokens(session)
 
     print(f"tokens re-encrypted: {_with_database(reseal)}")
+
+
+def _new_hash(password: str) -> str:
+    try:
+        return hash_password(password)
+    except WeakPassword as error:
+        _fail(str(error))
 
 
 def _read_password(from_stdin: bool) -> str:

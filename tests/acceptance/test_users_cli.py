@@ -41,6 +41,9 @@ def test_users_are_added_listed_and_removed(env: dict[str, str]) -> None:
     assert listed.stdout.split("\t")[:2] == ["fin", "finance"]
     assert "pw-long-enough" not in listed.stdout
 
+    changed = _run(env, "users", "password", "fin", "--password-stdin", stdin="another-password\n")
+    assert changed.returncode == 0, changed.stderr
+
     assert _run(env, "users", "remove", "fin").returncode == 0
     assert _run(env, "users", "list").stdout == ""
 
@@ -60,6 +63,7 @@ def test_users_are_added_listed_and_removed(env: dict[str, str]) -> None:
             "user name",
         ),
         (["users", "remove", "nobody"], "", "no user"),
+        (["users", "password", "nobody", "--password-stdin"], "pw-long-enough", "no user"),
     ],
 )
 def test_bad_input_is_one_line_and_changes_nothing(

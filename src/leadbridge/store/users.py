@@ -41,6 +41,15 @@ async def all_users(session: AsyncSession) -> Sequence[DashboardUser]:
     return (await session.scalars(select(DashboardUser).order_by(DashboardUser.name))).all()
 
 
+async def set_password(session: AsyncSession, name: str, password_hash: str) -> bool:
+    user = await by_name(session, name)
+    if user is None:
+        return False
+    user.password_hash = password_hash  # the session fingerprint changes: old sessions end
+    await session.flush()
+    return True
+
+
 async def remove_user(session: AsyncSession, name: str) -> bool:
     result = await session.execute(delete(DashboardUser).where(DashboardUser.name == name))
     return bool(getattr(result, "rowcount", 0))

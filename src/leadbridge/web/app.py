@@ -10,6 +10,7 @@ from leadbridge.web import dashboard, health, webhooks
 from leadbridge.web.auth import csrf, guard, login, sessions
 from leadbridge.web.context import WebContext
 from leadbridge.web.correlation import CorrelationIds
+from leadbridge.web.headers import SecurityHeaders
 from leadbridge.web.limits import BodyLimit
 
 # Every page of the dashboard needs a logged-in user; a router may narrow it to roles.
@@ -25,11 +26,13 @@ def create_app(context: WebContext) -> FastAPI:
     app.include_router(health.router)
     app.add_exception_handler(OperationalError, _database_unavailable)
     app.add_exception_handler(guard.LoginRequired, guard.login_required_handler)
-    # Outermost last: the body limit runs first, then ids, the session, and the CSRF check.
+    # Outermost last: hardening headers on every answer, then the body limit, ids, the session,
+    # and the CSRF check.
     app.add_middleware(csrf.CsrfProtection)
     app.add_middleware(sessions.DashboardSessions, context=context)
     app.add_middleware(CorrelationIds)
     app.add_middleware(BodyLimit, max_bytes=context.settings.web.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
     return app
 
 

@@ -14,6 +14,8 @@ from fastapi.routing import iter_route_contexts
 from tests.dashboard_login import add_user, csrf_of, login
 
 from leadbridge.config import SecuritySettings, Settings, WebSettings
+from leadbridge.security.passwords import hash_password
+from leadbridge.store import users
 from leadbridge.store.database import Database
 from leadbridge.store.migrate import upgrade
 from leadbridge.sync.wakeups import Wakeups
@@ -115,6 +117,14 @@ async def test_session_cookie_is_httponly_and_samesite_lax(dashboard: Dashboard)
     assert "secure" not in cookie  # the public URL is not https here
 
 
+async def test_pages_may_not_be_framed_by_other_sites(dashboard: Dashboard) -> None:
+    async with dashboard.client() as http:
+        page = await http.get("/login")
+    assert page.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+
+
 async def test_htmx_request_without_login_is_told_to_load_the_login_page(
     dashboard: Dashboard,
 ) -> None:
@@ -211,3 +221,16 @@ async def test_a_tampered_session_cookie_is_a_stranger(dashboard: Dashboard) -> 
         cookie = http.cookies["leadbridge_session"]
         http.cookies.set("leadbridge_session", cookie[:-3] + "AAA")
         assert (await http.get("/")).status_code == 303
+
+
+async def test_a_new_password_or_removal_ends_open_sessions(dashboard: Dashboard) -> None:
+    async with dashboard.client() as olga, dashboard.client() as fedor:
+        await login(olga, "olga", "olga-password")
+        await login(fedor, "fedor", "fedor-password")
+        async with dashboard.db.transaction() as session:
+            assert await users.set_password(session, "olga", hash_password("another-password"))
+            assert await users.remove_user(session, "fedor")
+        assert (await olga.get("/")).status_code == 303
+        assert (await fedor.get("/")).status_code == 303
+        await login(olga, "olga", "another-password")
+        assert (await olga.get("/")).status_code == 200
