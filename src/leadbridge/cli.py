@@ -20,6 +20,7 @@ from leadbridge.amocrm.client import AmoApiError
 from leadbridge.amocrm.tokens import AmoAuthError
 from leadbridge.avito.token import AvitoAuthError
 from leadbridge.config import ConfigurationError, Settings
+from leadbridge.security.settings_secrets import open_secrets
 from leadbridge.store import sealed
 from leadbridge.sync.crm_layout import NotProvisioned
 
@@ -259,7 +260,7 @@ def _settings() -> Settings:
     try:
         settings = Settings()
         _ = settings.funnel
-        sealed.use_keys(settings.security.token_keys.get_secret_value())
+        open_secrets(settings, sealed.use_keys(settings.security.token_keys.get_secret_value()))
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])

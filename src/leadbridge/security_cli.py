@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError
 from leadbridge.security.crypto import new_key
 from leadbridge.security.passwords import WeakPassword, hash_password
 from leadbridge.security.roles import ROLES
-from leadbridge.store import tokens, users
+from leadbridge.store import sealed, tokens, users
 from leadbridge.store.database import Database
 
 T = TypeVar("T")
@@ -105,6 +105,19 @@ def users_remove(name: str) -> None:
 def keys_generate() -> None:
     """Print a new key. Put it first in security.token_keys, keep the old ones after it."""
     print(new_key())
+
+
+@keys_app.command("encrypt")
+def keys_encrypt() -> None:
+    """Encrypt a secret read from stdin with the first key, for the configuration: e.g.
+    `amocrm.client_secret = "fernet:…"`. leadbridge opens it when it loads the settings."""
+    from leadbridge.cli import _settings  # noqa: PLC0415 (see _with_database)
+
+    _settings()
+    cipher = sealed.cipher()
+    if not cipher.enabled:
+        _fail("set security.token_keys first (`leadbridge keys generate`)")
+    print(cipher.seal(sys.stdin.readline().rstrip("\r\n")))
 
 
 @keys_app.command("reencrypt")

@@ -91,3 +91,20 @@ def test_a_generated_key_is_accepted_as_the_token_key(env: dict[str, str]) -> No
     bad = _run({**env, "LEADBRIDGE_SECURITY__TOKEN_KEYS": "nonsense"}, "keys", "reencrypt")
     assert bad.returncode == 2
     assert "nonsense" not in bad.stderr
+
+
+def test_an_encrypted_client_secret_is_accepted_in_the_configuration(env: dict[str, str]) -> None:
+    key = _run(env, "keys", "generate").stdout.strip()
+    keyed = {**env, "LEADBRIDGE_SECURITY__TOKEN_KEYS": key}
+    sealed = _run(keyed, "keys", "encrypt", stdin="amo-client-secret\n").stdout.strip()
+    assert sealed.startswith("fernet:")
+    assert "amo-client-secret" not in sealed
+    assert _run(env, "keys", "encrypt", stdin="x\n").returncode == 2  # no key set
+
+    assert _run(keyed, "db", "upgrade").returncode == 0
+    with_sealed = {**keyed, "LEADBRIDGE_AMOCRM__CLIENT_SECRET": sealed}
+    assert _run(with_sealed, "users", "list").returncode == 0
+    unopenable = {**env, "LEADBRIDGE_AMOCRM__CLIENT_SECRET": sealed}
+    refused = _run(unopenable, "users", "list")
+    assert refused.returncode == 2
+    assert "token_keys" in refused.stderr
