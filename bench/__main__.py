@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 
-from bench import amocrm_deals, avito_status_apply
+from bench import amocrm_deals, avito_status_apply, security_overhead
 from leadbridge import logs
 
 
@@ -13,6 +13,7 @@ def main() -> None:
     logs.configure("WARNING")
     print(json.dumps({"avito_status_apply": asyncio.run(avito_status_apply.measure(20.0, 5))}))
     print(json.dumps({"amocrm_deals": asyncio.run(amocrm_deals.measure(5000, 140))}))
+    print(json.dumps({"security_overhead": asyncio.run(security_overhead.measure(600, 3))}))
 
 
 if __name__ == "__main__":
