@@ -120,6 +120,7 @@ async def test_finance_sees_the_lead_masked_and_cannot_search_by_phone(site: Sit
         by_phone = await http.get("/leads", params={"q": seeded.phones[5]})
         outbox_page = await http.get("/outbox")
     assert seeded.phones[5] not in card
+    assert "hx-post" not in card  # finance may look, not act
     assert f"***-**-{seeded.phones[5][-2:]}" in card
     assert [row for row in _cells(by_phone.text, "leads") if row] == [["Ничего не найдено"]]
     assert outbox_page.status_code == 403
@@ -160,6 +161,22 @@ async def test_replay_from_the_outbox_page_is_audited_and_queues_the_item(site: 
     assert item is not None
     assert (item.state, item.attempts) == (outbox.PENDING, 0)
     assert (action.actor, action.action, action.state_before) == ("olga", "replay", "parked")
+
+
+async def test_a_sent_status_can_be_replayed_from_its_leads_page(site: Site) -> None:
+    seeded = site.seeded
+    async with site.logged_in("olga") as (http, csrf):
+        card = (await http.get(f"/leads/{seeded.lead_ids[2]}")).text
+        answer = await http.post(
+            f"/outbox/{seeded.sent_item}/replay", headers={"X-CSRF-Token": csrf}
+        )
+        after = (await http.get(f"/leads/{seeded.lead_ids[2]}")).text
+    assert f'hx-post="/outbox/{seeded.sent_item}/replay"' in card
+    assert answer.status_code == 200
+    states = {row[0]: row[3] for row in _cells(after, "outbox") if row}
+    assert states[str(seeded.sent_item)] == "в очереди"
+    operator_rows = [row for row in _cells(after, "timeline") if row and row[1] == "Оператор"]
+    assert [(row[2], row[4]) for row in operator_rows] == [("replay", "olga")]
 
 
 async def test_the_funnel_page_lists_stages_chain_and_loss_reasons(site: Site) -> None:

@@ -8,13 +8,19 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 
 from leadbridge.avito.payload import normalize_phone
-from leadbridge.security.roles import FINANCE, OPERATOR, sees_personal_data
+from leadbridge.security.roles import FINANCE, OPERATOR, permits, sees_personal_data
 from leadbridge.store import lead_search, timeline
 from leadbridge.store import leads as lead_store
 from leadbridge.web.auth import CurrentUser, require_role
 from leadbridge.web.context import context_of
 from leadbridge.web.pages.common import templates
-from leadbridge.web.pages.labels import OUTBOX_FILTER_LABELS, OUTBOX_STATE_LABELS
+from leadbridge.web.pages.labels import (
+    ACTION_LABELS,
+    ACTIONS_FOR_STATE,
+    OUTBOX_FILTER_LABELS,
+    OUTBOX_STATE_LABELS,
+    TIMELINE_KINDS,
+)
 
 router = APIRouter()
 Viewer = Annotated[CurrentUser, Depends(require_role(OPERATOR, FINANCE))]
@@ -69,7 +75,7 @@ def _looks_like_phone(text: str) -> bool:
 
 
 @router.get("/leads/{lead_id}", response_class=HTMLResponse)
-async def lead_page(request: Request, lead_id: int, _user: Viewer) -> HTMLResponse:
+async def lead_page(request: Request, lead_id: int, user: Viewer) -> HTMLResponse:
     ctx = context_of(request)
     async with ctx.db.transaction() as session:
         lead = await lead_store.by_id(session, lead_id)
@@ -86,6 +92,10 @@ async def lead_page(request: Request, lead_id: int, _user: Viewer) -> HTMLRespon
             "entries": entries,
             "items": items,
             "stage_names": {s.key: s.name for s in funnel.stages},
+            "kinds": TIMELINE_KINDS,
+            # Its statuses get the outbox page's buttons, for operators only.
+            "actions_for": ACTIONS_FOR_STATE if permits(user.role, (OPERATOR,)) else {},
             "state_labels": OUTBOX_STATE_LABELS,
+            "action_labels": ACTION_LABELS,
         },
     )
