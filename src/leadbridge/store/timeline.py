@@ -1,8 +1,8 @@
 """A lead's history for the dashboard: what Avito sent, what amoCRM did, what we sent back.
 
-Four append-only sources are merged by time: the inbox (Avito events keyed by the lead's Avito
-id), the status log (amoCRM stage changes), send attempts (each answer Avito gave) and operator
-actions on the lead's outbox items.
+Four append-only sources are merged by time: the inbox (the Avito event that brought the lead),
+the status log (amoCRM stage changes), send attempts (each answer Avito gave) and operator actions
+on the lead's outbox items.
 """
 
 from __future__ import annotations
@@ -54,9 +54,9 @@ async def outbox_items(session: AsyncSession, lead_id: int) -> Sequence[OutboxIt
 
 
 async def _inbox(session: AsyncSession, avito_lead_id: str) -> list[Entry]:
+    # Intake keys an Avito lead's event `lead:<id>`: an exact match uses the unique index.
     statement = select(InboxEvent).where(
-        InboxEvent.source == "avito",
-        InboxEvent.event_key.endswith(f":{avito_lead_id}", autoescape=True),
+        InboxEvent.source == "avito", InboxEvent.event_key == f"lead:{avito_lead_id}"
     )
     return [
         Entry(event.received_at, INBOX, event.id, event.channel, event.event_key, event.error)
