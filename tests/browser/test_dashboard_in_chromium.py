@@ -67,6 +67,7 @@ async def test_replay_of_a_parked_status_is_audited_and_queued_again(
     await page.goto(dashboard.url + "/outbox")
     row = page.locator(f"#item-{item_id}")
     await expect(row.locator(".state")).to_have_text("остановлено, нужен человек")
+    await row.locator("input[name=note]").fill("Авито починило переход")
     await row.get_by_role("button", name="Отправить заново").click()
     await expect(row.locator(".state")).to_have_text("в очереди")  # htmx swapped the new row
     await page.reload()
@@ -78,3 +79,4 @@ async def test_replay_of_a_parked_status_is_audited_and_queued_again(
     assert (item.state, item.attempts) == (outbox.PENDING, 0)
     assert item.idempotency_key.endswith(":replay-1")
     assert (action.actor, action.action, action.state_after) == ("olga", "replay", "pending")
+    assert action.note == "Авито починило переход"  # typed in the row, kept in the audit
