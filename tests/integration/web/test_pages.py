@@ -102,9 +102,8 @@ async def test_filters_and_paging(site: Site) -> None:
         parked = await http.get("/leads", params={"outbox": "parked"})
         retrying = await http.get("/leads", params={"outbox": "retrying"})
         last = await http.get("/leads", params={"page": 3, "per_page": 10})
-        partial = await http.get(
-            "/leads", params={"q": "nothing-like-it"}, headers={"HX-Request": "true"}
-        )
+        as_htmx = {"HX-Request": "true", "HX-Target": "results"}  # what the search form sends
+        partial = await http.get("/leads", params={"q": "nothing-like-it"}, headers=as_htmx)
     assert [row[0] for row in _cells(parked.text, "leads") if row] == [site.seeded.avito_ids[0]]
     assert [row[0] for row in _cells(retrying.text, "leads") if row] == [site.seeded.avito_ids[1]]
     assert "страница 3 из 3" in last.text  # newest first: the four oldest are on the last page

@@ -54,8 +54,9 @@ async def leads_page(
     async with ctx.db.transaction() as session:
         found = await lead_search.search(session, query)
         cities = await lead_search.cities(session)
-    # htmx asks for the results only, when the search box or a filter changes.
-    partial = bool(request.headers.get("HX-Request")) and not request.headers.get("HX-Boosted")
+    # The search form's htmx requests target the results only; anything else (a link, a reload,
+    # htmx restoring history after Back) gets the whole page.
+    partial = request.headers.get("HX-Target") == "results"
     return templates.TemplateResponse(
         request,
         "leads_results.html" if partial else "leads.html",

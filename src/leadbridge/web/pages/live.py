@@ -33,7 +33,7 @@ class LiveSnapshot:
     limiters: tuple[tuple[str, int, int], ...] = ()
 
 
-def snapshot(request: Request, _now: datetime) -> LiveSnapshot:
+def snapshot(request: Request) -> LiveSnapshot:
     status = getattr(request.app.state, "live_status", None)
     if status is None:
         return LiveSnapshot(known=False)

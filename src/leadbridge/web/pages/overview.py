@@ -47,6 +47,6 @@ async def overview_page(request: Request) -> HTMLResponse:
             "week_start": since,
             "health": health,
             "now": now,
-            "live": live.snapshot(request, now),
+            "live": live.snapshot(request),
         },
     )
