@@ -132,8 +132,8 @@ async def test_a_leads_timeline_merges_intake_stage_changes_and_send_attempts(si
     assert kinds == ["Авито → заявка", "→ Авито: отправка", "→ Авито: отправка"]
     attempts = [row for row in _cells(page, "timeline") if row and row[1] == "→ Авито: отправка"]
     assert [(row[2], row[3]) for row in attempts] == [
-        ("accepted", "ok"),
-        ("contacted", "forbidden"),
+        ("accepted", "принято"),
+        ("contacted", "отказ Авито"),
     ]
     assert "not allowed" in attempts[1][4]
 
@@ -175,7 +175,7 @@ async def test_a_sent_status_can_be_replayed_from_its_leads_page(site: Site) -> 
     states = {row[0]: row[3] for row in _cells(after, "outbox") if row}
     assert states[str(seeded.sent_item)] == "в очереди"
     operator_rows = [row for row in _cells(after, "timeline") if row and row[1] == "Оператор"]
-    assert [(row[2], row[4]) for row in operator_rows] == [("replay", "olga")]
+    assert [(row[2], row[4]) for row in operator_rows] == [("Отправить заново", "olga")]
 
 
 async def test_the_funnel_page_lists_stages_chain_and_loss_reasons(site: Site) -> None:

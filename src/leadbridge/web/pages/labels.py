@@ -41,3 +41,18 @@ ACTIONS_FOR_STATE = {
     outbox.PARKED: ("unpark", "replay", "skip"),
     outbox.SENT: ("replay",),
 }
+
+# What a stage change meant for Avito (`domain/status_path.Verdict`) and how Avito answered a send.
+TIMELINE_OUTCOMES = {
+    "send": "отправить в Авито",
+    "unchanged": "статус Авито тот же",
+    "backward": "назад: не отправляется",
+    "after_terminal": "после финального: не отправляется",
+    "ok": "принято",
+    "already_applied": "уже было принято",
+    "forbidden": "отказ Авито",
+    "retryable": "временная ошибка",
+    "permanent": "ошибка запроса",
+}
+
+TIMELINE_SOURCES = {"webhook": "вебхук", "events": "API событий amoCRM", "feed": "лента заявок"}

@@ -20,6 +20,8 @@ from leadbridge.web.pages.labels import (
     OUTBOX_FILTER_LABELS,
     OUTBOX_STATE_LABELS,
     TIMELINE_KINDS,
+    TIMELINE_OUTCOMES,
+    TIMELINE_SOURCES,
 )
 
 router = APIRouter()
@@ -94,6 +96,8 @@ async def lead_page(request: Request, lead_id: int, user: Viewer) -> HTMLRespons
             "items": items,
             "stage_names": {s.key: s.name for s in funnel.stages},
             "kinds": TIMELINE_KINDS,
+            "outcomes": TIMELINE_OUTCOMES,
+            "sources": TIMELINE_SOURCES,
             # Its statuses get the outbox page's buttons, for operators only.
             "actions_for": ACTIONS_FOR_STATE if permits(user.role, (OPERATOR,)) else {},
             "state_labels": OUTBOX_STATE_LABELS,
