@@ -15,12 +15,14 @@ import httpx
 import typer
 from pydantic import ValidationError
 
-from leadbridge import logs
+from leadbridge import logs, security_cli
 from leadbridge.amocrm.client import AmoApiError
 from leadbridge.amocrm.tokens import AmoAuthError
 from leadbridge.avito.token import AvitoAuthError
 from leadbridge.config import ConfigurationError, Settings
+from leadbridge.security.settings_secrets import open_secrets
 from leadbridge.settlement_cli import settle
+from leadbridge.store import sealed
 from leadbridge.sync.crm_layout import NotProvisioned
 
 T = TypeVar("T")
@@ -40,7 +42,7 @@ sandbox_app = typer.Typer(
     help="The simulators of Avito and amoCRM, for rehearsal.", no_args_is_help=True
 )
 outbox_app = typer.Typer(
-    help="The statuses waiting for Avito: list them; retry, park, unpark or skip one "
+    help="The statuses waiting for Avito: list them; retry, park, unpark, skip or replay one "
     "(every action is audited).",
     no_args_is_help=True,
 )
@@ -49,6 +51,8 @@ app.add_typer(auth_app, name="auth")
 app.add_typer(db_app, name="db")
 app.add_typer(sandbox_app, name="sandbox")
 app.command()(settle)
+app.add_typer(security_cli.users_app, name="users")
+app.add_typer(security_cli.keys_app, name="keys")
 
 
 class CliError(Exception):
@@ -253,6 +257,12 @@ def outbox_skip(item_id: int, note: Annotated[str | None, NOTE] = None) -> None:
     _outbox_action("skip", item_id, note)
 
 
+@outbox_app.command("replay")
+def outbox_replay(item_id: int, note: Annotated[str | None, NOTE] = None) -> None:
+    """Send a parked or sent item again under a new idempotency key, as its lead's head."""
+    _outbox_action("replay", item_id, note)
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply all database migrations (SQLite or PostgreSQL, by LEADBRIDGE_DATABASE_URL)."""
@@ -286,6 +296,7 @@ def _settings() -> Settings:
     try:
         settings = Settings()
         _ = settings.funnel
+        open_secrets(settings, sealed.use_keys(settings.security.token_keys.get_secret_value()))
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])

@@ -146,6 +146,21 @@ class ReconcileSettings(BaseModel):
     )
 
 
+class SecuritySettings(BaseModel):
+    """Dashboard sessions and logins, and the keys that encrypt OAuth tokens at rest."""
+
+    session_secret: SecretStr = Field(
+        SecretStr(""),
+        description="signs session cookies; generated and kept in the database if unset",
+    )
+    session_max_age_s: int = Field(12 * 3600, gt=0)
+    login_attempts_per_minute: int = Field(5, ge=1, description="per user name and per address")
+    token_keys: SecretStr = Field(
+        SecretStr(""),
+        description="Fernet keys, comma-separated: the first encrypts, all decrypt (rotation)",
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="LEADBRIDGE_", env_nested_delimiter="__", extra="forbid"
@@ -160,6 +175,7 @@ class Settings(BaseSettings):
     web: WebSettings = WebSettings()
     settlement: SettlementSettings = SettlementSettings()
     reconcile: ReconcileSettings = ReconcileSettings()
+    security: SecuritySettings = SecuritySettings()
 
     @classmethod
     def settings_customise_sources(

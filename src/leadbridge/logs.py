@@ -6,10 +6,12 @@ still never writes a phone number or a token.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import sys
-from collections.abc import MutableMapping
+import uuid
+from collections.abc import Iterator, MutableMapping
 from typing import Any
 
 import structlog
@@ -50,3 +52,12 @@ def configure(level: str = "INFO", *, json: bool = True) -> None:
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=False,
     )
+
+
+@contextlib.contextmanager
+def correlated(**ids: Any) -> Iterator[str]:
+    """Bind a fresh correlation id (and any lead ids given) to every log line written inside;
+    contextvars keep concurrent flows and requests apart."""
+    correlation_id = uuid.uuid4().hex
+    with structlog.contextvars.bound_contextvars(correlation_id=correlation_id, **ids):
+        yield correlation_id

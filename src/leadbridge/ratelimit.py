@@ -14,6 +14,8 @@ import time
 from collections.abc import AsyncIterator, Callable
 from typing import Protocol
 
+from leadbridge.metrics import LIMITER_WAIT
+
 SAFETY_MARGIN_S = 0.01
 
 
@@ -41,6 +43,7 @@ class SlidingWindowLimiter:
         *,
         margin_s: float = SAFETY_MARGIN_S,
         clock: Callable[[], float] = time.monotonic,
+        name: str = "unnamed",
     ) -> None:
         if limit < 1:
             raise ValueError("limit must be at least 1")
@@ -50,17 +53,19 @@ class SlidingWindowLimiter:
         self._slots: list[_Slot] = []
         self._paused_until = 0.0
         self._lock = asyncio.Lock()
+        self._waits = LIMITER_WAIT.labels(limiter=name)
 
     @classmethod
-    def per_second(cls, rps: float) -> SlidingWindowLimiter:
+    def per_second(cls, rps: float, *, name: str = "unnamed") -> SlidingWindowLimiter:
         """A fractional rate (0.5 rps) becomes one request per 2 s."""
         if rps >= 1:
-            return cls(int(rps))
-        return cls(1, window_s=1 / rps)
+            return cls(int(rps), name=name)
+        return cls(1, window_s=1 / rps, name=name)
 
     @contextlib.asynccontextmanager
     async def slot(self) -> AsyncIterator[float]:
         taken, waited = await self._take()
+        self._waits.observe(waited)
         try:
             yield waited
         finally:
@@ -87,3 +92,8 @@ class SlidingWindowLimiter:
             return pause
         oldest = min(slot.at for slot in self._slots)
         return max(pause, oldest + self._window - now)
+
+    def usage(self) -> tuple[int, int]:
+        """Requests counted in the current window, and the most it admits (for the dashboard)."""
+        now = self._clock()
+        return sum(1 for slot in self._slots if now - slot.at < self._window), self._limit

@@ -13,6 +13,7 @@ from leadbridge.avito.results import ITEM_OUTCOMES, ApplyResult, FeedPage, Outco
 from leadbridge.avito.settlement import SettlementRow, parse_settlement
 from leadbridge.avito.token import AvitoToken
 from leadbridge.config import AvitoSettings
+from leadbridge.metrics import instrument
 from leadbridge.ratelimit import RateLimiter, SlidingWindowLimiter
 
 RATE_LIMIT_PAUSE_S = 1.0
@@ -21,13 +22,18 @@ RATE_LIMIT_PAUSE_S = 1.0
 class AvitoClient:
     def __init__(self, settings: AvitoSettings, http: httpx.AsyncClient | None = None) -> None:
         self._settings = settings
-        self._http = http or httpx.AsyncClient(
-            base_url=settings.base_url, timeout=settings.timeout_s
+        self._http = instrument(
+            http or httpx.AsyncClient(base_url=settings.base_url, timeout=settings.timeout_s),
+            "avito",
         )
         self._token = AvitoToken(self._http, settings)
         self.limiters: dict[str, RateLimiter] = {
-            "status_apply": SlidingWindowLimiter.per_second(settings.status_apply_rps),
-            "leads_get": SlidingWindowLimiter.per_second(settings.leads_get_rps),
+            "status_apply": SlidingWindowLimiter.per_second(
+                settings.status_apply_rps, name="avito_status_apply"
+            ),
+            "leads_get": SlidingWindowLimiter.per_second(
+                settings.leads_get_rps, name="avito_leads_get"
+            ),
         }
 
     async def aclose(self) -> None:

@@ -23,7 +23,9 @@ from leadbridge.sandbox.managers import ManagerCrew
 from leadbridge.settlement.demo_check import with_settlement
 from leadbridge.sync.bridge import Bridge
 from leadbridge.web.app import create_app
+from leadbridge.web.auth.demo_user import create_demo_user
 from leadbridge.web.context import WebContext
+from leadbridge.web.pages.live import BridgeStatus
 from leadbridge.web.server import serve
 
 
@@ -101,8 +103,11 @@ async def run_demo(options: DemoOptions, out: Callable[[str], None] = _say) -> d
         settings = bridge_settings(options, sims, url)
         bridge = Bridge.from_settings(settings)
         context = WebContext(settings=settings, db=bridge.db, wakeups=bridge.wakeups)
-        async with serve(create_app(context), port=options.port) as dashboard:
+        app = create_app(context)
+        app.state.live_status = BridgeStatus(bridge)
+        async with serve(app, port=options.port) as dashboard:
             await bridge.prepare()
+            out(await create_demo_user(bridge.db))
             bridge.start()
             out(f"Дашборд: {dashboard}/   Авито: {sims.avito_url}   amoCRM: {sims.amocrm_url}")
             interrupted = False

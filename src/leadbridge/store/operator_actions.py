@@ -6,6 +6,11 @@
 | park    | pending         | parked  | hold this lead's statuses until someone unparks them     |
 | unpark  | parked          | pending | send again (after the cause was fixed)                   |
 | skip    | parked          | skipped | give this status up so the lead's later statuses may go  |
+| replay  | parked, sent    | pending | send it again under a new idempotency key                |
+
+A replayed item keeps its place (`seq`) in the lead's sequence, so it becomes the lead's head
+again: statuses after it wait until it is sent, as they did the first time. The new key is needed
+because Avito applies each key once; resending under the old one would change nothing there.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadbridge.store import outbox
@@ -24,6 +29,7 @@ ALLOWED = {
     "park": ((outbox.PENDING,), outbox.PARKED),
     "unpark": ((outbox.PARKED,), outbox.PENDING),
     "skip": ((outbox.PARKED,), outbox.SKIPPED),
+    "replay": ((outbox.PARKED, outbox.SENT), outbox.PENDING),
 }
 
 
@@ -46,6 +52,8 @@ async def act(
     item.state = target
     if target == outbox.PENDING:
         item.next_attempt_at = now
+    if action == "replay":
+        await _fresh_send(session, item)
     session.add(
         OperatorAction(
             at=now,
@@ -59,6 +67,16 @@ async def act(
     )
     await session.flush()
     return item
+
+
+async def _fresh_send(session: AsyncSession, item: OutboxItem) -> None:
+    replays = await session.scalar(
+        select(func.count()).where(
+            OperatorAction.outbox_id == item.id, OperatorAction.action == "replay"
+        )
+    )
+    item.idempotency_key = f"{item.avito_lead_id}:{item.status}:replay-{int(replays or 0) + 1}"
+    item.attempts, item.last_error, item.sent_at = 0, None, None
 
 
 async def items(session: AsyncSession, state: str | None, limit: int) -> Sequence[OutboxItem]:

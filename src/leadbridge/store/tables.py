@@ -18,6 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from leadbridge.store.sealed import SealedText
 from leadbridge.store.types import JsonColumn, UtcDateTime
 
 NAMING = {
@@ -167,13 +168,13 @@ class Cursor(Base):
 
 
 class OAuthToken(Base):
-    """The current token pair of one provider. Rotated under a row lock."""
+    """The current token pair of one provider. Rotated under a row lock; encrypted at rest."""
 
     __tablename__ = "oauth_tokens"
 
     provider: Mapped[str] = mapped_column(String(32), primary_key=True)
-    access_token: Mapped[str] = mapped_column(Text)
-    refresh_token: Mapped[str | None] = mapped_column(Text)
+    access_token: Mapped[str] = mapped_column(SealedText)
+    refresh_token: Mapped[str | None] = mapped_column(SealedText)
     expires_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -285,3 +286,28 @@ class ReconciliationItem(Base):
     kind: Mapped[str] = mapped_column(String(32))
     detail: Mapped[str] = mapped_column(Text)
     action: Mapped[str] = mapped_column(String(16))
+
+
+# --- Dashboard users and secrets -------------------------------------------------------------
+
+
+class DashboardUser(Base):
+    """A person who may log in to the dashboard. Only the argon2 hash of the password is kept."""
+
+    __tablename__ = "dashboard_users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class AppSecret(Base):
+    """Secrets leadbridge generates for itself when none is configured (the session key)."""
+
+    __tablename__ = "app_secrets"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]

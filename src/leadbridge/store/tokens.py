@@ -1,12 +1,18 @@
-"""OAuth tokens and feed cursors: small rows read and rewritten under a lock."""
+"""OAuth tokens and feed cursors: small rows read and rewritten under a lock.
+
+Tokens are encrypted at rest by their column type (`store/sealed.py`): code here and in the
+clients sees plain values.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Text, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import flag_modified
 
+from leadbridge.store import sealed
 from leadbridge.store.tables import Cursor, OAuthToken
 
 
@@ -51,3 +57,32 @@ async def save_cursor(session: AsyncSession, name: str, value: str, now: datetim
     else:
         row.value, row.updated_at = value, now
     await session.flush()
+
+
+async def reseal_tokens(session: AsyncSession) -> int:
+    """Rewrite every token not sealed with the first key (plain, or under an older key);
+    returns how many rows changed."""
+    stale = await _stale_providers(session)
+    for provider in stale:
+        row = await session.get(OAuthToken, provider)
+        assert row is not None
+        # Marked changed, the plain values are written again: the column seals them anew.
+        flag_modified(row, "access_token")
+        flag_modified(row, "refresh_token")
+    await session.flush()
+    return len(stale)
+
+
+async def _stale_providers(session: AsyncSession) -> list[str]:
+    # type_coerce reads the stored text itself, before the column would open it.
+    statement = select(
+        OAuthToken.provider,
+        type_coerce(OAuthToken.access_token, Text),
+        type_coerce(OAuthToken.refresh_token, Text),
+    )
+    current = sealed.cipher().is_current
+    return [
+        provider
+        for provider, access, refresh in (await session.execute(statement)).all()
+        if not (current(access) and (refresh is None or current(refresh)))
+    ]

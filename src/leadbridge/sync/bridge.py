@@ -10,6 +10,7 @@ from typing import Any
 
 import structlog
 
+from leadbridge import logs
 from leadbridge.amocrm.api import AmoApi
 from leadbridge.amocrm.connect import connect
 from leadbridge.avito.client import AvitoClient
@@ -157,12 +158,14 @@ class Bridge:
 
 
 async def _guarded(step: Callable[[], Awaitable[int]]) -> int:
-    """One step of a flow; an error is logged and retried after a pause, never fatal."""
-    try:
-        return await step()
-    except asyncio.CancelledError:
-        raise
-    except Exception:
-        log.exception("flow.step_failed")
-        await asyncio.sleep(ERROR_PAUSE_S)
-        return 0
+    """One step of a flow, under its own correlation id; an error is logged and retried after a
+    pause, never fatal."""
+    with logs.correlated():
+        try:
+            return await step()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("flow.step_failed")
+            await asyncio.sleep(ERROR_PAUSE_S)
+            return 0

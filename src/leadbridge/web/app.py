@@ -2,21 +2,37 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 
 from leadbridge.web import dashboard, health, webhooks
+from leadbridge.web.auth import csrf, guard, login, sessions
 from leadbridge.web.context import WebContext
+from leadbridge.web.correlation import CorrelationIds
+from leadbridge.web.headers import SecurityHeaders
+from leadbridge.web.limits import BodyLimit
+
+# Every page of the dashboard needs a logged-in user; a router may narrow it to roles.
+LOGGED_IN = [Depends(guard.require_login)]
 
 
 def create_app(context: WebContext) -> FastAPI:
-    app = FastAPI(title="leadbridge", docs_url=None, redoc_url=None)
+    app = FastAPI(title="leadbridge", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.leadbridge = context
     app.include_router(webhooks.router)
-    app.include_router(dashboard.router)
+    app.include_router(login.router)
+    app.include_router(dashboard.router, dependencies=LOGGED_IN)
     app.include_router(health.router)
     app.add_exception_handler(OperationalError, _database_unavailable)
+    app.add_exception_handler(guard.LoginRequired, guard.login_required_handler)
+    # Outermost last: hardening headers on every answer, then the body limit, ids, the session,
+    # and the CSRF check.
+    app.add_middleware(csrf.CsrfProtection)
+    app.add_middleware(sessions.DashboardSessions, context=context)
+    app.add_middleware(CorrelationIds)
+    app.add_middleware(BodyLimit, max_bytes=context.settings.web.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
     return app
 
 

@@ -1,20 +1,66 @@
-"""/healthz for liveness, /metrics for Prometheus."""
+"""/healthz for liveness, /readyz for readiness, /metrics for Prometheus."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+import asyncio
+from datetime import datetime
 
-from leadbridge.store import inbox, leads, outbox
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy.exc import SQLAlchemyError
+
+from leadbridge.security.crypto import SecretKeyError
+from leadbridge.store import health, inbox, leads, outbox, tokens
 from leadbridge.web import metrics
-from leadbridge.web.context import context_of
+from leadbridge.web.context import WebContext, context_of
 
 router = APIRouter(tags=["health"])
+AMOCRM = "amocrm"
+READY_TIMEOUT_S = 5.0
 
 
 @router.get("/healthz")
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}
+
+
+@router.get("/readyz")
+async def readyz(request: Request) -> JSONResponse:
+    """Ready when the database answers and amoCRM can be called: a token is stored, readable
+    with the configured keys, and either still valid or renewable by its refresh token."""
+    ctx = context_of(request)
+    try:
+        async with asyncio.timeout(READY_TIMEOUT_S):
+            reasons = await _not_ready_because(ctx)
+    except TimeoutError:
+        reasons = ["database did not answer in time"]
+    if reasons:
+        return JSONResponse({"status": "not ready", "reasons": reasons}, status_code=503)
+    return JSONResponse({"status": "ready"})
+
+
+async def _not_ready_because(ctx: WebContext) -> list[str]:
+    try:
+        async with ctx.db.transaction() as session:
+            await health.ping(session)
+            row = await tokens.token(session, AMOCRM)
+            expires_at, renewable = (
+                (row.expires_at, row.refresh_token is not None) if row else (None, False)
+            )
+    except SecretKeyError:
+        return ["the amoCRM token cannot be decrypted: check security.token_keys"]
+    except (SQLAlchemyError, OSError) as error:
+        return [f"database unreachable ({type(error).__name__})"]
+    return _token_problems(expires_at, renewable, ctx.now())
+
+
+def _token_problems(expires_at: datetime | None, renewable: bool, now: datetime) -> list[str]:
+    if expires_at is None:
+        return ["no amoCRM token: run `leadbridge auth amocrm`"]
+    if expires_at <= now and not renewable:
+        return ["the amoCRM token has expired and cannot be renewed"]
+    return []
 
 
 @router.get("/metrics")
@@ -27,5 +73,10 @@ async def prometheus(request: Request) -> Response:
             metrics.LEADS.labels(deal_state=deal_state).set(count)
         metrics.INBOX_BACKLOG.set(await inbox.backlog(session))
         oldest = await outbox.oldest_pending_since(session)
-    metrics.OLDEST_PENDING.set((ctx.now() - oldest).total_seconds() if oldest else 0)
+        waiting = await health.oldest_unprocessed_by_source(session)
+    now = ctx.now()
+    metrics.OLDEST_PENDING.set((now - oldest).total_seconds() if oldest else 0)
+    for source in ("avito", "amocrm"):
+        since = waiting.get(source)
+        metrics.WEBHOOK_LAG.labels(source=source).set((now - since).total_seconds() if since else 0)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

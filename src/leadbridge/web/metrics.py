@@ -1,15 +1,23 @@
-"""Prometheus metrics, all named `leadbridge_*`."""
+"""The metrics the web layer updates; all are defined in `leadbridge.metrics`."""
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge
+from leadbridge.metrics import (
+    DRIFT,
+    INBOX_BACKLOG,
+    LEADS,
+    OLDEST_PENDING,
+    OUTBOX_DEPTH,
+    WEBHOOK_LAG,
+    WEBHOOKS,
+)
 
-WEBHOOKS = Counter(
-    "leadbridge_webhooks_total", "Webhook requests by sender and result", ["source", "result"]
-)
-OUTBOX_DEPTH = Gauge("leadbridge_outbox_items", "Outbox items by state", ["state"])
-OLDEST_PENDING = Gauge(
-    "leadbridge_outbox_oldest_pending_seconds", "Age of the oldest status not yet sent"
-)
-LEADS = Gauge("leadbridge_leads", "Leads by deal state", ["deal_state"])
-INBOX_BACKLOG = Gauge("leadbridge_inbox_backlog", "Received events not yet processed")
+__all__ = [
+    "DRIFT",
+    "INBOX_BACKLOG",
+    "LEADS",
+    "OLDEST_PENDING",
+    "OUTBOX_DEPTH",
+    "WEBHOOKS",
+    "WEBHOOK_LAG",
+]

@@ -93,3 +93,36 @@ async def test_an_unknown_item_is_refused(db: Database) -> None:
             await operator_actions.act(
                 session, item_id=999, action="park", actor="anna", note=None, now=NOW
             )
+
+
+async def test_replaying_a_parked_head_resends_it_under_a_new_key(db: Database) -> None:
+    head = await _parked_head(db)
+    for replay in (1, 2):
+        async with db.transaction() as session:
+            item = await operator_actions.act(
+                session, item_id=head, action="replay", actor="anna", note="fixed", now=NOW
+            )
+            assert (item.state, item.attempts) == (outbox.PENDING, 0)
+            assert item.idempotency_key == f"op-1:accepted:replay-{replay}"
+        async with db.transaction() as session:
+            (claimed,) = await outbox.claim_heads(session, limit=10, now=NOW)
+            await outbox.finish(session, claimed.id, state=outbox.PARKED, error="x", sent_at=None)
+        assert claimed.id == head
+    async with db.transaction() as session:
+        audit = await operator_actions.history(session, head)
+    assert [(a.action, a.state_before, a.state_after) for a in audit] == [
+        ("replay", "parked", "pending"),
+        ("replay", "parked", "pending"),
+    ]
+
+
+async def test_a_replayed_sent_status_goes_again_before_the_later_ones(db: Database) -> None:
+    head = await _parked_head(db)
+    async with db.transaction() as session:
+        await outbox.finish(session, head, state=outbox.SENT, error=None, sent_at=NOW)
+        await operator_actions.act(
+            session, item_id=head, action="replay", actor="anna", note=None, now=NOW
+        )
+    async with db.transaction() as session:
+        claimed = await outbox.claim_heads(session, limit=10, now=NOW)
+    assert [(item.id, item.status) for item in claimed] == [(head, "accepted")]

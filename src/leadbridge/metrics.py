@@ -1,0 +1,66 @@
+"""Prometheus metrics, all named `leadbridge_*`, defined once for every layer.
+
+Counters and histograms are updated where things happen; gauges of stored state (outbox depth,
+ages, lag) are computed from the database when /metrics is scraped.
+"""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+from prometheus_client import Counter, Gauge, Histogram
+
+WEBHOOKS = Counter(
+    "leadbridge_webhooks_total", "Webhook requests by sender and result", ["source", "result"]
+)
+API_REQUESTS = Counter(
+    "leadbridge_api_requests_total",
+    "Requests to the partners' APIs by API, method and HTTP status",
+    ["api", "method", "status"],
+)
+LIMITER_WAIT = Histogram(
+    "leadbridge_limiter_wait_seconds",
+    "Time a request waited for its rate limiter before it could be sent",
+    ["limiter"],
+    buckets=(0.0, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
+)
+OUTBOX_DEPTH = Gauge("leadbridge_outbox_items", "Outbox items by state", ["state"])
+OLDEST_PENDING = Gauge(
+    "leadbridge_outbox_oldest_pending_seconds", "Age of the oldest status not yet sent"
+)
+LEADS = Gauge("leadbridge_leads", "Leads by deal state", ["deal_state"])
+INBOX_BACKLOG = Gauge("leadbridge_inbox_backlog", "Received events not yet processed")
+WEBHOOK_LAG = Gauge(
+    "leadbridge_webhook_lag_seconds",
+    "Age of the oldest received event not yet processed, by sender (0 when none waits)",
+    ["source"],
+)
+DRIFT = Gauge(
+    "leadbridge_drift_items",
+    "Differences found between leadbridge, amoCRM and Avito, by kind (set by reconciliation)",
+    ["kind"],
+)
+
+_ID_SEGMENT = re.compile(r"/[^/]*\d[^/]*")
+
+
+def endpoint(method: str, path: str) -> str:
+    """`GET /api/v4/leads/123` → `GET /api/v4/leads/{id}`: one series per endpoint, not per id."""
+    return f"{method} {_ID_SEGMENT.sub('/{id}', path)}"
+
+
+def instrument(http: httpx.AsyncClient, api: str) -> httpx.AsyncClient:
+    """Count every answer `http` receives under `api`."""
+
+    if any(getattr(hook, "counts_for", None) for hook in http.event_hooks["response"]):
+        return http  # a client shared by several API objects is counted once
+
+    async def count(response: httpx.Response) -> None:
+        request = response.request
+        method = endpoint(request.method, request.url.path)
+        API_REQUESTS.labels(api=api, method=method, status=str(response.status_code)).inc()
+
+    count.counts_for = api  # type: ignore[attr-defined]
+    http.event_hooks["response"] = [*http.event_hooks["response"], count]
+    return http

@@ -1,0 +1,1 @@
+"""Passwords, roles and encryption of secrets at rest: no I/O here."""

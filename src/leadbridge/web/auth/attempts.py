@@ -1,0 +1,38 @@
+"""Failed logins per user name and per address, in a sliding minute.
+
+Kept in the process: a restart forgets them, which costs an attacker a restart per few guesses.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable
+
+WINDOW_S = 60.0
+
+
+class LoginAttempts:
+    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self._limit = per_minute
+        self._clock = clock
+        self._failures: defaultdict[str, deque[float]] = defaultdict(deque)
+
+    def blocked(self, *keys: str) -> bool:
+        now = self._clock()
+        return any(len(self._recent(key, now)) >= self._limit for key in keys)
+
+    def failed(self, *keys: str) -> None:
+        now = self._clock()
+        for key in keys:
+            self._recent(key, now).append(now)
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        failures = self._failures[key]
+        while failures and now - failures[0] >= WINDOW_S:
+            failures.popleft()
+        if not failures:
+            # Forget idle keys so that random names do not grow the map without bound.
+            del self._failures[key]
+            failures = self._failures[key]
+        return failures

@@ -1,0 +1,11 @@
+"""The dashboard's pages, one module each; `router` serves them all."""
+
+from fastapi import APIRouter
+
+from leadbridge.web.pages import funnel, leads, outbox, overview, static
+
+router = APIRouter(tags=["dashboard"])
+for page in (overview, leads, outbox, funnel, static):
+    router.include_router(page.router)
+
+__all__ = ["router"]

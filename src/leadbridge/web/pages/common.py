@@ -1,0 +1,76 @@
+"""What every dashboard page shares: the templates, the navigation, and display formats."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from fastapi.templating import Jinja2Templates
+
+from leadbridge.security.roles import ADMIN, FINANCE, OPERATOR, permits
+from leadbridge.web.auth import install_template_helpers
+
+# Operators work on Moscow time; the database keeps UTC.
+LOCAL_TIME = ZoneInfo("Europe/Moscow")
+TEMPLATES = Path(__file__).parent.parent / "templates"
+
+
+@dataclass(frozen=True, slots=True)
+class NavItem:
+    path: str
+    label: str
+    roles: tuple[str, ...]
+
+
+# A new page adds one line here; the layout shows the pages the user's role may open.
+NAVIGATION: list[NavItem] = [
+    NavItem("/", "Обзор", (OPERATOR, FINANCE)),
+    NavItem("/leads", "Заявки", (OPERATOR, FINANCE)),
+    NavItem("/outbox", "Очередь в Авито", (OPERATOR,)),
+    NavItem("/funnel", "Воронка", (OPERATOR, FINANCE, ADMIN)),
+]
+
+
+def nav_for(role: str) -> list[NavItem]:
+    return [item for item in NAVIGATION if permits(role, item.roles)]
+
+
+def rubles(kopecks: int | None) -> str:
+    """12345600 → "123 456 ₽"; kopecks only when there are any."""
+    if kopecks is None:
+        return "—"
+    value = Decimal(kopecks) / 100
+    text = f"{value:,.2f}" if kopecks % 100 else f"{value:,.0f}"
+    return text.replace(",", "\u202f").replace(".", ",") + " ₽"
+
+
+def local_time(moment: datetime | None) -> str:
+    if moment is None:
+        return "—"
+    return moment.astimezone(LOCAL_TIME).strftime("%d.%m.%Y %H:%M:%S")
+
+
+def since(seconds: float | None) -> str:
+    """A duration as a person reads it: "4 с", "12 мин", "3 ч 5 мин"."""
+    if seconds is None:
+        return "—"
+    whole = int(max(seconds, 0))
+    if whole < 60:
+        return f"{whole} с"
+    if whole < 3600:
+        return f"{whole // 60} мин"
+    return f"{whole // 3600} ч {whole % 3600 // 60} мин"
+
+
+def _make_templates() -> Jinja2Templates:
+    made = Jinja2Templates(directory=TEMPLATES)
+    install_template_helpers(made)
+    made.env.globals.update(nav_for=nav_for)
+    made.env.filters.update(rubles=rubles, local_time=local_time, since=since)
+    return made
+
+
+templates = _make_templates()

@@ -1,0 +1,52 @@
+"""Обзор: the funnel with conversion, this week's KPIs, and the health of both sync directions."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+
+from leadbridge.domain.funnel_stats import funnel_counts, stage_positions
+from leadbridge.security.roles import FINANCE, OPERATOR
+from leadbridge.store import leads, overview
+from leadbridge.web.auth import require_role
+from leadbridge.web.context import context_of
+from leadbridge.web.pages import live
+from leadbridge.web.pages.common import LOCAL_TIME, templates
+
+router = APIRouter(dependencies=[Depends(require_role(OPERATOR, FINANCE))])
+
+
+def week_start(now: datetime) -> datetime:
+    """Monday 00:00 Moscow time: the week settlements and KPIs count from."""
+    local = now.astimezone(LOCAL_TIME)
+    monday = (local - timedelta(days=local.weekday())).date()
+    return datetime(monday.year, monday.month, monday.day, tzinfo=LOCAL_TIME)
+
+
+@router.get("/", response_class=HTMLResponse)
+async def overview_page(request: Request) -> HTMLResponse:
+    ctx = context_of(request)
+    funnel, now = ctx.settings.funnel, ctx.now()
+    since = week_start(now)
+    async with ctx.db.transaction() as session:
+        current = await leads.count_by_stage(session)
+        furthest = await overview.furthest_positions(session, stage_positions(funnel))
+        kpis = await overview.week_kpis(
+            session, since=since, commission_status=funnel.commission_status
+        )
+        health = await overview.sync_health(session)
+    return templates.TemplateResponse(
+        request,
+        "overview.html",
+        {
+            "stages": funnel_counts(funnel, current, furthest),
+            "awaiting_deal": current.get(None, 0),
+            "kpis": kpis,
+            "week_start": since,
+            "health": health,
+            "now": now,
+            "live": live.snapshot(request),
+        },
+    )
