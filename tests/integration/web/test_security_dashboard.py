@@ -9,7 +9,7 @@ from typing import Annotated
 
 import httpx
 import pytest
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.routing import iter_route_contexts
 from tests.dashboard_login import add_user, csrf_of, login
 
@@ -234,3 +234,25 @@ async def test_a_new_password_or_removal_ends_open_sessions(dashboard: Dashboard
         assert (await fedor.get("/")).status_code == 303
         await login(olga, "olga", "another-password")
         assert (await olga.get("/")).status_code == 200
+
+
+def _app(db: Database, **web: str) -> FastAPI:
+    settings = Settings(database_url=db.url, web=WebSettings(**web))  # type: ignore[arg-type]
+    return create_app(WebContext(settings=settings, db=db, wakeups=Wakeups()))
+
+
+async def test_a_generated_session_key_is_kept_for_other_processes(dashboard: Dashboard) -> None:
+    async with dashboard.client() as http:
+        await login(http, "olga", "olga-password")
+        cookie = http.cookies["leadbridge_session"]
+    # Another process (or a restart) over the same database: the same key, the same session.
+    async with serve(_app(dashboard.db)) as url, httpx.AsyncClient(base_url=url) as other:
+        other.cookies.set("leadbridge_session", cookie)
+        assert (await other.get("/")).status_code == 200
+
+
+async def test_the_cookie_is_secure_when_the_public_url_is_https(dashboard: Dashboard) -> None:
+    app = _app(dashboard.db, public_url="https://bridge.example.com")
+    async with serve(app) as url, httpx.AsyncClient(base_url=url) as http:
+        page = await http.get("/login")
+    assert "secure" in page.headers["set-cookie"].lower()
