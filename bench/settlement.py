@@ -1,6 +1,6 @@
 """Settlement of a big week on PostgreSQL: time and peak memory, computing and exporting.
 
-    uv run python -m bench.settlement [--deals 1000000] [--small 100000]
+    uv run python -m bench.settlement [--deals 1000000] [--small 100000] [--modes compute,freeze]
 
 Two weeks are loaded server-side in bulk (INSERT … SELECT generate_series): one of `--small`
 deals and one of `--deals`, each deal bought out and every 20th returned. Each measurement runs
@@ -37,6 +37,7 @@ from leadbridge.store.migrate import upgrade
 
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 SMALL_WEEK, BIG_WEEK = Week.parse("2026-W10"), Week.parse("2026-W11")
+MODES = ("compute", "export", "freeze")
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
 
 LEADS = """
@@ -68,13 +69,14 @@ def load(url: str, week: Week, prefix: str, deals: int) -> None:
         connection.execute("ANALYZE")
 
 
-async def measure_one(url: str, week: Week, export: bool) -> dict[str, Any]:
+async def measure_one(url: str, week: Week, mode: str) -> dict[str, Any]:
     """One settlement of `week` in this process: seconds, lines, RSS growth in MiB."""
     before = _peak_rss_mib()
     maker = LineMaker(RuleBook.of([CommissionRule(date(2000, 1, 1))]), "bought_out", "returned")
     db = Database(url)
     with tempfile.TemporaryDirectory() as folder:
-        request = SettleRequest(week, NOW, export_dir=Path(folder) if export else None)
+        export_dir = Path(folder) if mode == "export" else None
+        request = SettleRequest(week, NOW, freeze=mode == "freeze", export_dir=export_dir)
         started = time.perf_counter()
         result = await settle_week(db, maker, request, None)
         seconds = time.perf_counter() - started
@@ -93,18 +95,13 @@ def _peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
-def _in_child(url: str, week: Week, export: bool) -> dict[str, Any]:
-    command = [sys.executable, "-m", "bench.settlement", "--child", url, week.name]
-    done = subprocess.run(
-        [*command, "--export" if export else "--no-export"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+def _in_child(url: str, week: Week, mode: str) -> dict[str, Any]:
+    command = [sys.executable, "-m", "bench.settlement", "--child", url, week.name, mode]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
-def measure(deals: int, small: int) -> dict[str, Any]:
+def measure(deals: int, small: int, modes: tuple[str, ...] = MODES) -> dict[str, Any]:
     name = f"leadbridge_bench_{uuid.uuid4().hex[:10]}"
     url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
@@ -115,9 +112,10 @@ def measure(deals: int, small: int) -> dict[str, Any]:
         load(url, SMALL_WEEK, "s-", small)
         load(url, BIG_WEEK, "b-", deals)
         load_s = time.perf_counter() - started
+        # Freezing goes last: a frozen week is read back, no longer computed.
         runs = {
-            f"{mode}_{label}": _in_child(url, week, export=mode == "export")
-            for mode in ("compute", "export")
+            f"{mode}_{label}": _in_child(url, week, mode)
+            for mode in modes
             for label, week in (("small", SMALL_WEEK), ("big", BIG_WEEK))
         }
     finally:
@@ -129,13 +127,13 @@ def measure(deals: int, small: int) -> dict[str, Any]:
         "small": small,
         "load_seconds": round(load_s, 1),
         **runs,
-        **_ratios(runs),
+        **_ratios(runs, modes),
     }
 
 
-def _ratios(runs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def _ratios(runs: dict[str, dict[str, Any]], modes: tuple[str, ...]) -> dict[str, Any]:
     ratios: dict[str, Any] = {}
-    for mode in ("compute", "export"):
+    for mode in modes:
         small, big = runs[f"{mode}_small"], runs[f"{mode}_big"]
         ratios[f"{mode}_lines_ratio"] = round(big["lines"] / small["lines"], 2)
         ratios[f"{mode}_time_ratio"] = round(big["seconds"] / max(small["seconds"], 0.1), 2)
@@ -153,14 +151,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--deals", type=int, default=1_000_000)
     parser.add_argument("--small", type=int, default=100_000)
-    parser.add_argument("--child", nargs=2, metavar=("URL", "WEEK"))
-    parser.add_argument("--export", action=argparse.BooleanOptionalAction, default=False)
+    parser.add_argument("--modes", default=",".join(MODES), help="compute,export,freeze")
+    parser.add_argument("--child", nargs=3, metavar=("URL", "WEEK", "MODE"))
     args = parser.parse_args()
     if args.child:
-        url, week = args.child
-        print(json.dumps(asyncio.run(measure_one(url, Week.parse(week), args.export))))
+        url, week, mode = args.child
+        print(json.dumps(asyncio.run(measure_one(url, Week.parse(week), mode))))
         return
-    print(json.dumps(measure(args.deals, args.small)))
+    print(json.dumps(measure(args.deals, args.small, tuple(args.modes.split(",")))))
 
 
 if __name__ == "__main__":

@@ -51,6 +51,7 @@ def test_settle_exports_freezes_once_and_refuses_bad_input_in_one_line(
     config = tmp_path / "bad.toml"
     config.write_text("[[settlement.rules]]\nmin_kopecks = 2\nmax_kopecks = 1\n")
     bad_rule = _leadbridge("--config", str(config), "settle", *OFFLINE, env=clean_env, cwd=tmp_path)
+    no_avito = _leadbridge("settle", "--no-amocrm-prices", env=clean_env, cwd=tmp_path)
 
     assert frozen.returncode == 0, frozen.stderr
     assert frozen.stdout.splitlines()[0].startswith("2026-W19 (frozen ")
@@ -66,6 +67,7 @@ def test_settle_exports_freezes_once_and_refuses_bad_input_in_one_line(
         (bad_week, "leadbridge: error: 2026-W54 does not exist"),
         (future, "leadbridge: error: 2099-W01 is not over until 2099-01-05 00:00 Moscow time"),
         (bad_rule, "leadbridge: error: settlement.rules: commission bounds must satisfy"),
+        (no_avito, "leadbridge: error: avito.client_id is not set"),
     ]:
         assert refused.returncode == 2, refused.stderr
         assert refused.stderr.startswith(message), refused.stderr

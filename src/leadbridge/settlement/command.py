@@ -40,6 +40,8 @@ async def run(
     settings: Settings, request: SettleRequest, *, diff: bool, prices: bool
 ) -> WeekResult:
     funnel = settings.funnel
+    if diff and not settings.avito.client_id:
+        raise SettlementRefused("avito.client_id is not set: configure Avito, or use --no-diff")
     await asyncio.to_thread(upgrade, settings.database_url)
     db = Database(settings.database_url)
     async with AsyncExitStack() as stack:

@@ -48,7 +48,7 @@ class LineMaker:
             yield line
         frozen = await store.frozen_weeks(session)
         if frozen and week == frozen[-1].next():
-            for line in await self._adjustments(session, frozen, week):
+            async for line in self._adjustments(session, frozen, week):
                 yield line
 
     async def originals(self, session: AsyncSession, week: Week) -> AsyncIterator[Line]:
@@ -58,12 +58,30 @@ class LineMaker:
 
     async def _adjustments(
         self, session: AsyncSession, frozen: Sequence[Week], week: Week
-    ) -> list[Line]:
-        # Proportional to the frozen history's line count, not to the open week.
-        expected = {
-            line.key: line for past in frozen async for line in self.originals(session, past)
-        }
-        booked = await store.booked(session)
+    ) -> AsyncIterator[Line]:
+        """Frozen weeks recomputed batch by batch against what they booked, then what they
+        booked for statuses no longer acknowledged: memory is one batch, not the history."""
+        batch: list[Line] = []
+        for past in frozen:
+            async for line in self.originals(session, past):
+                batch.append(line)
+                if len(batch) >= store.BATCH:
+                    for adjustment in await self._adjust(session, batch, week):
+                        yield adjustment
+                    batch = []
+        for adjustment in await self._adjust(session, batch, week):
+            yield adjustment
+        gone = await store.booked_unacknowledged(
+            session, bought_out=self.bought_out, returned=self.returned
+        )
+        for adjustment in adjustments({}, gone, week.name, week.starts_at):
+            yield adjustment
+
+    async def _adjust(self, session: AsyncSession, batch: list[Line], week: Week) -> list[Line]:
+        if not batch:
+            return []
+        expected = {line.key: line for line in batch}
+        booked = await store.booked(session, list(expected))
         return list(adjustments(expected, booked, week.name, week.starts_at))
 
     async def _repriced(

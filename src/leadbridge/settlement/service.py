@@ -3,7 +3,7 @@ freeze it first when asked."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from leadbridge.avito.settlement import SettlementRow
 from leadbridge.domain.periods import MOSCOW, Week
-from leadbridge.domain.settlement import AvitoLine, Diff, Differ
+from leadbridge.domain.settlement import AvitoLine, Diff, Differ, Line
 from leadbridge.settlement.export import CsvExport, Tally, XlsxExport, export_paths
 from leadbridge.settlement.lines import LineMaker
 from leadbridge.store import settlement as store
@@ -68,7 +68,7 @@ async def settle_week(
 ) -> WeekResult:
     week = request.week
     if request.freeze:
-        await _freeze(db, maker, request)
+        await _freeze(db, maker, request, progress)
     theirs = await _avito_lines(avito, week) if avito is not None else None
     differ = Differ(theirs) if theirs is not None else None
     tally = Tally()
@@ -97,7 +97,12 @@ async def settle_week(
     return WeekResult(week, frozen_at, tally, diff, files)
 
 
-async def _freeze(db: Database, maker: LineMaker, request: SettleRequest) -> None:
+async def _freeze(
+    db: Database,
+    maker: LineMaker,
+    request: SettleRequest,
+    progress: Callable[[int], None] | None,
+) -> None:
     week = request.week
     if not week.is_over(request.now):
         ends = week.ends_at.astimezone(MOSCOW).strftime("%Y-%m-%d %H:%M")
@@ -106,7 +111,19 @@ async def _freeze(db: Database, maker: LineMaker, request: SettleRequest) -> Non
         row = await store.period(session, week)
         if row is not None and row.frozen_at is not None:
             raise SettlementRefused(f"{week} was frozen at {row.frozen_at:%Y-%m-%d %H:%M} UTC")
-        await store.freeze(session, week, maker.open_week(session, week), request.now)
+        lines = _counted(maker.open_week(session, week), progress)
+        await store.freeze(session, week, lines, request.now)
+
+
+async def _counted(
+    lines: AsyncIterator[Line], progress: Callable[[int], None] | None
+) -> AsyncIterator[Line]:
+    count = 0
+    async for line in lines:
+        yield line
+        count += 1
+        if progress is not None and count % PROGRESS_EVERY == 0:
+            progress(count)
 
 
 async def _avito_lines(avito: AvitoSettlement, week: Week) -> list[AvitoLine]:

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, func, insert, select
+from sqlalchemy import Select, and_, case, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -26,6 +26,7 @@ from leadbridge.store.tables import (
 )
 
 BATCH = 5_000
+KEYS_PER_QUERY = 900  # bound parameters per IN list: under SQLite's oldest limit of 999
 
 
 def _events_query(week: Week, bought_out: str, returned: str) -> Select[Any]:
@@ -80,15 +81,46 @@ async def frozen_weeks(session: AsyncSession) -> list[Week]:
     return sorted(Week.parse(name) for name in (await session.scalars(query)).all())
 
 
-async def booked(session: AsyncSession) -> dict[str, int]:
+async def booked(session: AsyncSession, keys: Sequence[str]) -> dict[str, int]:
     """Per corrected line, what frozen weeks hold: the line plus its frozen adjustments."""
-    query = (
-        select(SettlementLine.origin_key, func.sum(SettlementLine.amount_kopecks))
-        .join(SettlementPeriod, SettlementPeriod.week == SettlementLine.week)
-        .where(SettlementPeriod.frozen_at.is_not(None))
-        .group_by(SettlementLine.origin_key)
+    found: dict[str, int] = {}
+    for start in range(0, len(keys), KEYS_PER_QUERY):
+        query = (
+            select(SettlementLine.origin_key, func.sum(SettlementLine.amount_kopecks))
+            .join(SettlementPeriod, SettlementPeriod.week == SettlementLine.week)
+            .where(
+                SettlementPeriod.frozen_at.is_not(None),
+                SettlementLine.origin_key.in_(keys[start : start + KEYS_PER_QUERY]),
+            )
+            .group_by(SettlementLine.origin_key)
+        )
+        found.update((key, int(total)) for key, total in (await session.execute(query)).all())
+    return found
+
+
+async def booked_unacknowledged(
+    session: AsyncSession, *, bought_out: str, returned: str
+) -> dict[str, int]:
+    """What frozen weeks still hold for a line whose status Avito no longer acknowledges."""
+    status = case((SettlementLine.origin_key.like(f"%:{COMMISSION}"), bought_out), else_=returned)
+    acknowledged = (
+        select(OutboxItem.id)
+        .where(
+            OutboxItem.avito_lead_id == SettlementLine.avito_lead_id,
+            OutboxItem.status == status,
+            OutboxItem.state == SENT,
+        )
+        .exists()
     )
-    return {key: int(total) for key, total in (await session.execute(query)).all()}
+    total = func.sum(SettlementLine.amount_kopecks)
+    query = (
+        select(SettlementLine.origin_key, total)
+        .join(SettlementPeriod, SettlementPeriod.week == SettlementLine.week)
+        .where(SettlementPeriod.frozen_at.is_not(None), ~acknowledged)
+        .group_by(SettlementLine.origin_key)
+        .having(total != 0)
+    )
+    return {key: int(amount) for key, amount in (await session.execute(query)).all()}
 
 
 async def stored_lines(session: AsyncSession, week: Week) -> AsyncIterator[Line]:

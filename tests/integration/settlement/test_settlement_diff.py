@@ -62,3 +62,12 @@ async def test_each_injected_discrepancy_is_reported_in_its_class_only(database_
     assert result.diff.matched == 4  # s-3, s-4, s-5 and s-5's storno
     assert stored is not None
     assert stored.matched == 4
+
+
+async def test_a_return_in_a_later_week_is_a_storno_of_that_week(database_url: str) -> None:
+    async with world(database_url) as w:
+        await w.buyout("s-1", 30_000, START, returned_at=START + 8 * DAY)
+        this_week, next_week = await w.settle(), await w.settle(WEEK.next())
+
+    assert (this_week.tally.by_kind, this_week.diff_json()) == ({"commission": 150_000}, [])
+    assert (next_week.tally.by_kind, next_week.diff_json()) == ({"storno": -150_000}, [])

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import update
 from tests.integration.settlement.world import START, WEEK, world
 
 from leadbridge.settlement.service import SettlementRefused
+from leadbridge.store.tables import OutboxItem
 
 pytestmark = pytest.mark.anyio
 
@@ -49,3 +51,19 @@ async def test_a_frozen_or_unfinished_week_is_refused(database_url: str) -> None
             await w.settle(freeze=True)
         with pytest.raises(SettlementRefused, match="not over until 2026-05-18 00:00"):
             await w.settle(WEEK.next(), freeze=True, now=START + timedelta(days=8))
+
+
+async def test_a_status_no_longer_acknowledged_is_taken_back_next_week(database_url: str) -> None:
+    async with world(database_url) as w:
+        await w.buyout("f-1", 30_000, START)
+        await w.buyout("f-2", 40_000, START + timedelta(days=1))
+        await w.settle(freeze=True)
+        async with w.db.transaction() as session:  # an operator parked it after the fact
+            await session.execute(
+                update(OutboxItem)
+                .where(OutboxItem.avito_lead_id == "f-2", OutboxItem.status == "bought_out")
+                .values(state="parked")
+            )
+        following = await w.settle(WEEK.next())
+
+    assert following.tally.by_kind == {"adjustment": -200_000}
