@@ -82,6 +82,14 @@ def demo(
     rate: Annotated[
         float, typer.Option(min=0.01, help="New requests per second (ignored with --check).")
     ] = 2.0,
+    *,
+    chaos: Annotated[
+        bool,
+        typer.Option(
+            help="The simulators misbehave: 5xx, timeouts, latency, 429 bursts, duplicated, "
+            "reordered and dropped webhooks, expiring tokens, Avito's schema changing midway."
+        ),
+    ] = False,
 ) -> None:
     """Run the whole product on the built-in Avito and amoCRM simulators.
 
@@ -105,6 +113,7 @@ def demo(
         leads_per_second=1000.0 if check else rate,
         time_scale=0.001 if check else 0.003,
         timeout_s=max(120.0, (leads or 0) * 1.0),
+        chaos=chaos,
     )
     result = _run_async(run_demo(options))
     print(json.dumps(result, ensure_ascii=False))
@@ -124,6 +133,35 @@ def run() -> None:
     settings = _settings()
     logs.configure(settings.log_level)
     _run_async(run_forever(settings))
+
+
+@app.command()
+def web() -> None:
+    """Serve only the HTTP side: webhook endpoints, dashboard, /healthz and /metrics.
+
+    Runs no flow: start one or more `leadbridge worker` processes next to it (on the same
+    database), or use `leadbridge run` for both in one process. Stops on SIGTERM.
+    """
+    from leadbridge.sync.runtime import run_web
+
+    settings = _settings()
+    logs.configure(settings.log_level)
+    _run_async(run_web(settings))
+
+
+@app.command()
+def worker() -> None:
+    """Run only the flows: new deals, stage changes, the relay to Avito and periodic jobs.
+
+    Any number of workers may share one PostgreSQL database (on SQLite run one). On SIGTERM or
+    SIGINT a worker stops claiming, lets in-flight sends finish within process.shutdown_grace_s
+    and exits 0.
+    """
+    from leadbridge.sync.runtime import run_worker
+
+    settings = _settings()
+    logs.configure(settings.log_level)
+    _run_async(run_worker(settings))
 
 
 @app.command()

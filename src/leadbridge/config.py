@@ -44,6 +44,7 @@ class AvitoSettings(BaseModel):
     settlement_path: str = "/partner/buyout/v1/settlements"
     status_apply_rps: float = Field(5.0, gt=0, description="Avito's limit for status apply")
     leads_get_rps: float = Field(5.0, gt=0)
+    status_read_rps: float = Field(10.0, gt=0, description="read-back of a lead's status")
     status_batch_size: int = Field(100, ge=1, le=100)
     feed_page_size: int = Field(100, ge=1, le=100)
     feed_poll_interval_s: float = Field(30.0, gt=0)
@@ -91,6 +92,12 @@ class WebSettings(BaseModel):
     max_body_bytes: int = 256 * 1024
 
 
+class ProcessSettings(BaseModel):
+    """How `leadbridge worker` and `run` stop: in-flight sends may finish within this bound."""
+
+    shutdown_grace_s: float = Field(10.0, ge=0, description="wait for in-flight steps on stop")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="LEADBRIDGE_", env_nested_delimiter="__", extra="forbid"
@@ -103,6 +110,7 @@ class Settings(BaseSettings):
     amocrm: AmoCrmSettings = AmoCrmSettings()
     relay: RelaySettings = RelaySettings()
     web: WebSettings = WebSettings()
+    process: ProcessSettings = ProcessSettings()
 
     @classmethod
     def settings_customise_sources(

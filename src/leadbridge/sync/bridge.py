@@ -39,6 +39,8 @@ class Bridge:
     wakeups: Wakeups = field(default_factory=Wakeups)
     layout: CrmLayout | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    _in_step: set[asyncio.Task[Any]] = field(default_factory=set)
+    _stopping: bool = False
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Bridge:
@@ -105,13 +107,10 @@ class Bridge:
         """Where `source` must send its webhooks; None without a public URL."""
         return self._webhook_url(source)
 
-    async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._tasks.clear()
+    async def stop(self, grace_s: float | None = None) -> None:
+        """Stop claiming; a step in flight (a batch being sent) may finish within `grace_s`
+        (default: the `process.shutdown_grace_s` setting), the rest is cut off."""
+        await self.halt(self.settings.process.shutdown_grace_s if grace_s is None else grace_s)
         await self.avito.aclose()
         await self.amo.client.http.aclose()
         await self.db.dispose()
@@ -123,17 +122,45 @@ class Bridge:
         token = web.webhook_token.get_secret_value()
         return f"{web.public_url.rstrip('/')}/webhooks/{source}/{token}"
 
+    async def halt(self, grace_s: float) -> None:
+        """Stop the flows: idle loops at once, busy ones after their current step."""
+        self._stopping = True
+        busy = [task for task in self._tasks if task in self._in_step]
+        for task in self._tasks:
+            if task not in self._in_step:
+                task.cancel()
+        if busy:
+            _, cut = await asyncio.wait(busy, timeout=grace_s)
+            if cut:
+                log.warning("bridge.steps_cut_at_shutdown", count=len(cut))
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+
     def _spawn(self, name: str, loop: Coroutine[Any, Any, None]) -> None:
         self._tasks.append(asyncio.create_task(loop, name=name))
 
+    async def _step(self, step: Callable[[], Awaitable[int]]) -> int:
+        """One step, marked busy so that a graceful stop lets it finish instead of cutting it."""
+        task = asyncio.current_task()
+        assert task is not None
+        self._in_step.add(task)
+        try:
+            return await _guarded(step)
+        finally:
+            self._in_step.discard(task)
+
     async def _drain(self, step: Callable[[], Awaitable[int]], topic: str, idle: float) -> None:
-        while True:
-            if await _guarded(step) == 0:
+        while not self._stopping:
+            if await self._step(step) == 0 and not self._stopping:
                 await self.wakeups.wait(topic, idle)
 
     async def _relay_loop(self, idle: float) -> None:
-        while True:
-            if await _guarded(self.relay.run_once) == 0:
+        while not self._stopping:
+            if await self._step(self.relay.run_once) == 0 and not self._stopping:
                 due = await self.relay.seconds_until_due()
                 await self.wakeups.wait(OUTBOX, min(idle, due) if due is not None else idle)
 
@@ -144,9 +171,10 @@ class Bridge:
         )
 
     async def _every(self, seconds: float, step: Callable[[], Awaitable[int]]) -> None:
-        while True:
-            await _guarded(step)
-            await asyncio.sleep(seconds)
+        while not self._stopping:
+            await self._step(step)
+            if not self._stopping:
+                await asyncio.sleep(seconds)
 
 
 async def _guarded(step: Callable[[], Awaitable[int]]) -> int:
