@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -13,22 +13,48 @@ from leadbridge.avito.results import ITEM_OUTCOMES, ApplyResult, FeedPage, Outco
 from leadbridge.avito.settlement import SettlementRow, parse_settlement
 from leadbridge.avito.token import AvitoToken
 from leadbridge.config import AvitoSettings
-from leadbridge.ratelimit import RateLimiter, SlidingWindowLimiter
+from leadbridge.ratelimit import DatabaseLimiter, RateLimiter, SlidingWindowLimiter
+from leadbridge.store.database import Database
 
 RATE_LIMIT_PAUSE_S = 1.0
 
 
+def _limits(settings: AvitoSettings) -> dict[str, float]:
+    """Every limited method and its rate; the key names the method in the shared limiter."""
+    return {
+        "status_apply": settings.status_apply_rps,
+        "leads_get": settings.leads_get_rps,
+        "status_get": settings.status_read_rps,
+    }
+
+
+def local_limiters(settings: AvitoSettings) -> dict[str, RateLimiter]:
+    """In-process limiters: right for one process without a database (sandbox, benches)."""
+    return {key: SlidingWindowLimiter.per_second(rps) for key, rps in _limits(settings).items()}
+
+
+def shared_limiters(db: Database, settings: AvitoSettings) -> dict[str, RateLimiter]:
+    """Limiters kept in the database: every worker sharing it stays within one limit."""
+    return {
+        key: DatabaseLimiter.per_second(db, f"avito:{key}", rps)
+        for key, rps in _limits(settings).items()
+    }
+
+
 class AvitoClient:
-    def __init__(self, settings: AvitoSettings, http: httpx.AsyncClient | None = None) -> None:
+    def __init__(
+        self,
+        settings: AvitoSettings,
+        http: httpx.AsyncClient | None = None,
+        *,
+        limiters: Mapping[str, RateLimiter] | None = None,
+    ) -> None:
         self._settings = settings
         self._http = http or httpx.AsyncClient(
             base_url=settings.base_url, timeout=settings.timeout_s
         )
         self._token = AvitoToken(self._http, settings)
-        self.limiters: dict[str, RateLimiter] = {
-            "status_apply": SlidingWindowLimiter.per_second(settings.status_apply_rps),
-            "leads_get": SlidingWindowLimiter.per_second(settings.leads_get_rps),
-        }
+        self.limiters = dict(limiters) if limiters is not None else local_limiters(settings)
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -69,7 +95,7 @@ class AvitoClient:
 
     async def read_status(self, lead_id: str) -> str | None:
         path = self._settings.status_read_path.format(lead_id=lead_id)
-        response = await self._call(None, "GET", path)
+        response = await self._call("status_get", "GET", path)
         response.raise_for_status()
         status = response.json().get("status")
         return str(status) if status is not None else None
@@ -90,14 +116,24 @@ class AvitoClient:
             headers = {"Authorization": f"Bearer {token}"}
             async with self._slot(method_key):
                 response = await self._http.request(verb, path, headers=headers, **kwargs)
-            if response.status_code == 429 and method_key is not None:
-                # Whatever the method, 429 means this client outran Avito: every caller pauses.
-                self.limiters[method_key].push_back(RATE_LIMIT_PAUSE_S)
+            if method_key is not None:
+                await self._heed(self.limiters[method_key], response)
             if response.status_code in (401, 403) and attempt == 0:
                 self._token.invalidate(token)
                 continue
             return response
         return response
+
+    async def _heed(self, limiter: RateLimiter, response: httpx.Response) -> None:
+        """What Avito said about its limit reaches every worker through the shared limiter."""
+        if response.status_code == 429:
+            # 429 means we outran Avito (a clock jump, another client on the same account):
+            # every caller pauses.
+            await limiter.pause(RATE_LIMIT_PAUSE_S)
+        elif response.headers.get("x-ratelimit-remaining") == "0":
+            # Avito's window is full: the next request leaves a whole interval after this
+            # answer, counting from the answer as the server may have seen it late.
+            await limiter.pause(limiter.interval_s)
 
     def _slot(self, method_key: str | None) -> contextlib.AbstractAsyncContextManager[float]:
         if method_key is None:
