@@ -80,6 +80,9 @@ class RelaySettings(BaseModel):
     backoff_base_s: float = Field(1.0, gt=0)
     backoff_max_s: float = Field(300.0, gt=0)
     idle_poll_s: float = Field(1.0, gt=0, description="wake-up when no event arrived")
+    lease_s: float = Field(
+        30.0, gt=0, description="a claimed send is another worker's to take after this"
+    )
 
 
 class WebSettings(BaseModel):

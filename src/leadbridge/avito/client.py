@@ -79,19 +79,14 @@ class AvitoClient:
             response = await self._call(
                 "status_apply", "POST", self._settings.status_apply_path, json={"items": items}
             )
-        except httpx.TransportError as error:
+        except (httpx.ConnectError, httpx.ConnectTimeout) as error:  # never left this machine
             return _all(updates, Outcome.RETRYABLE, f"transport: {type(error).__name__}")
+        except httpx.TransportError as error:  # sent, maybe applied: the answer is lost
+            detail = f"transport: {type(error).__name__}"
+            return _all(updates, Outcome.RETRYABLE, detail, ambiguous=True)
         except httpx.HTTPStatusError as error:  # only the token request raises: 5xx or 429
             return _all(updates, _token_outcome(error), f"token: HTTP {error.response.status_code}")
-        if response.status_code == 429:
-            return _all(updates, Outcome.RETRYABLE, "429 too many requests")
-        if response.status_code >= 500:
-            return _all(updates, Outcome.RETRYABLE, f"HTTP {response.status_code}")
-        if response.status_code != 200:
-            return _all(
-                updates, Outcome.PERMANENT, f"HTTP {response.status_code}: {response.text[:200]}"
-            )
-        return _classify(updates, response)
+        return _answer(updates, response)
 
     async def read_status(self, lead_id: str) -> str | None:
         path = self._settings.status_read_path.format(lead_id=lead_id)
@@ -155,28 +150,47 @@ def _item(update: StatusUpdate) -> dict[str, Any]:
     return item
 
 
+def _answer(updates: Sequence[StatusUpdate], response: httpx.Response) -> list[ApplyResult]:
+    if response.status_code == 429:
+        return _all(updates, Outcome.RETRYABLE, "429 too many requests")
+    if response.status_code >= 500:  # a gateway may answer 5xx for a request that was done
+        detail = f"HTTP {response.status_code}"
+        return _all(updates, Outcome.RETRYABLE, detail, ambiguous=True)
+    if response.status_code != 200:
+        return _all(
+            updates, Outcome.PERMANENT, f"HTTP {response.status_code}: {response.text[:200]}"
+        )
+    return _classify(updates, response)
+
+
 def _token_outcome(error: httpx.HTTPStatusError) -> Outcome:
     status = error.response.status_code
     return Outcome.RETRYABLE if status == 429 or status >= 500 else Outcome.PERMANENT
 
 
-def _all(updates: Sequence[StatusUpdate], outcome: Outcome, detail: str) -> list[ApplyResult]:
-    return [ApplyResult(update.idempotency_key, outcome, detail) for update in updates]
+def _all(
+    updates: Sequence[StatusUpdate], outcome: Outcome, detail: str, *, ambiguous: bool = False
+) -> list[ApplyResult]:
+    return [
+        ApplyResult(update.idempotency_key, outcome, detail, ambiguous=ambiguous)
+        for update in updates
+    ]
 
 
 def _classify(updates: Sequence[StatusUpdate], response: httpx.Response) -> list[ApplyResult]:
     try:
         rows = response.json().get("result") or []
     except ValueError:
-        return _all(updates, Outcome.RETRYABLE, "unreadable answer")
+        return _all(updates, Outcome.RETRYABLE, "unreadable answer", ambiguous=True)
     by_key = {str(row.get("idempotencyKey")): row for row in rows if isinstance(row, dict)}
     results = []
     for update in updates:
         row = by_key.get(update.idempotency_key)
         if row is None:
-            results.append(
-                ApplyResult(update.idempotency_key, Outcome.RETRYABLE, "missing in answer")
+            missing = ApplyResult(
+                update.idempotency_key, Outcome.RETRYABLE, "missing in answer", ambiguous=True
             )
+            results.append(missing)
             continue
         verdict = str(row.get("result"))
         # An answer we do not know yet is a person's to read, not a reason to resend blindly.

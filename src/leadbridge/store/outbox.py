@@ -2,16 +2,23 @@
 
 Only a lead's head — its lowest `seq` not yet sent or skipped — may be claimed, so a lead's
 statuses leave in order even when many workers send many leads at once.
+
+A claim is a lease: the item is `sending` until `lease_until`. A worker that dies mid-send (even
+SIGKILLed) holds nothing once its lease runs out: any worker claims the item again, first reading
+Avito back (`verify_first`) since the lost send may have arrived. A claim is identified by the
+item's `attempts` at claim time; results of a superseded claim are dropped.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
 
 from leadbridge.domain.status_path import PlannedStatus
 from leadbridge.store.tables import OutboxItem, SendAttempt
@@ -61,8 +68,13 @@ async def enqueue(
     await session.flush()
 
 
-async def claim_heads(session: AsyncSession, *, limit: int, now: datetime) -> Sequence[OutboxItem]:
-    """Mark up to `limit` due heads as sending and return them, at most one per lead."""
+async def claim_heads(
+    session: AsyncSession, *, limit: int, now: datetime, lease_s: float = 30.0
+) -> Sequence[OutboxItem]:
+    """Lease up to `limit` due heads for `lease_s` and return them, at most one per lead.
+
+    Due means pending and past its backoff, or sending under a lease that ran out (NULL: a
+    claim made before leases existed)."""
     earlier = aliased(OutboxItem)
     blocked_by_earlier = exists().where(
         and_(
@@ -73,7 +85,7 @@ async def claim_heads(session: AsyncSession, *, limit: int, now: datetime) -> Se
     )
     statement = (
         select(OutboxItem)
-        .where(OutboxItem.state == PENDING, OutboxItem.next_attempt_at <= now, ~blocked_by_earlier)
+        .where(_due(now), ~blocked_by_earlier)
         .order_by(OutboxItem.next_attempt_at, OutboxItem.id)
         .limit(limit)
     )
@@ -81,10 +93,19 @@ async def claim_heads(session: AsyncSession, *, limit: int, now: datetime) -> Se
         statement = statement.with_for_update(skip_locked=True, of=OutboxItem)
     items = (await session.scalars(statement)).all()
     for item in items:
+        if item.state == SENDING:  # its worker vanished mid-send: the send may have arrived
+            item.verify_first = True
         item.state = SENDING
         item.attempts += 1
+        item.lease_until = now + timedelta(seconds=lease_s)
     await session.flush()
     return items
+
+
+def _due(now: datetime) -> ColumnElement[bool]:
+    pending = and_(OutboxItem.state == PENDING, OutboxItem.next_attempt_at <= now)
+    lease_over = or_(OutboxItem.lease_until.is_(None), OutboxItem.lease_until <= now)
+    return or_(pending, and_(OutboxItem.state == SENDING, lease_over))
 
 
 async def next_due_at(session: AsyncSession) -> datetime | None:
@@ -100,32 +121,47 @@ async def record_attempt(
 
 
 async def finish(
-    session: AsyncSession, item_id: int, *, state: str, error: str | None, sent_at: datetime | None
-) -> None:
-    await session.execute(
-        update(OutboxItem)
-        .where(OutboxItem.id == item_id)
-        .values(state=state, last_error=error, sent_at=sent_at)
+    session: AsyncSession,
+    item_id: int,
+    *,
+    state: str,
+    error: str | None,
+    sent_at: datetime | None,
+    claim: int | None = None,
+) -> bool:
+    """Settle an item; with `claim` (its `attempts` when claimed), only if that claim still
+    holds it. Returns whether the item was changed."""
+    statement = _claimed(item_id, claim).values(
+        state=state, last_error=error, sent_at=sent_at, lease_until=None, verify_first=False
     )
+    return bool((await session.execute(statement)).rowcount)  # type: ignore[attr-defined]
 
 
 async def retry_later(
-    session: AsyncSession, item_id: int, *, error: str, next_attempt_at: datetime
-) -> None:
-    await session.execute(
-        update(OutboxItem)
-        .where(OutboxItem.id == item_id)
-        .values(state=PENDING, last_error=error, next_attempt_at=next_attempt_at)
+    session: AsyncSession,
+    item_id: int,
+    *,
+    error: str,
+    next_attempt_at: datetime,
+    claim: int | None = None,
+    verify_first: bool = False,
+) -> bool:
+    """Back to pending until `next_attempt_at`; `verify_first` if the send may have arrived."""
+    statement = _claimed(item_id, claim).values(
+        state=PENDING,
+        last_error=error,
+        next_attempt_at=next_attempt_at,
+        lease_until=None,
+        verify_first=verify_first,
     )
+    return bool((await session.execute(statement)).rowcount)  # type: ignore[attr-defined]
 
 
-async def release_interrupted(session: AsyncSession) -> int:
-    """Items left `sending` by a process that died go back to pending; idempotency keys make a
-    resend safe."""
-    result = await session.execute(
-        update(OutboxItem).where(OutboxItem.state == SENDING).values(state=PENDING)
-    )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+def _claimed(item_id: int, claim: int | None) -> Any:
+    statement = update(OutboxItem).where(OutboxItem.id == item_id)
+    if claim is None:
+        return statement
+    return statement.where(OutboxItem.state == SENDING, OutboxItem.attempts == claim)
 
 
 async def count_by_state(session: AsyncSession) -> dict[str, int]:

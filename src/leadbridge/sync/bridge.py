@@ -12,9 +12,8 @@ import structlog
 
 from leadbridge.amocrm.api import AmoApi
 from leadbridge.amocrm.connect import connect
-from leadbridge.avito.client import AvitoClient
+from leadbridge.avito.client import AvitoClient, shared_limiters
 from leadbridge.config import ConfigurationError, Settings
-from leadbridge.store import outbox
 from leadbridge.store.database import Database
 from leadbridge.store.migrate import upgrade
 from leadbridge.sync.crm_layout import CrmLayout
@@ -48,17 +47,14 @@ class Bridge:
         return cls(
             settings=settings,
             db=db,
-            avito=AvitoClient(settings.avito),
+            avito=AvitoClient(settings.avito, limiters=shared_limiters(db, settings.avito)),
             amo=connect(settings.amocrm, db),
         )
 
     async def prepare(self) -> None:
-        """Migrate, recover from an interrupted run, authorise, provision amoCRM, subscribe."""
+        """Migrate, authorise, provision amoCRM, subscribe. Sends a dead process left behind
+        need nothing here: their leases run out and any worker takes them (store/outbox.py)."""
         await asyncio.to_thread(upgrade, self.settings.database_url)
-        async with self.db.transaction() as session:
-            released = await outbox.release_interrupted(session)
-        if released:
-            log.warning("outbox.released_interrupted", count=released)
         await self.amo.client.tokens.bootstrap()
         amo_hook = self._webhook_url("amocrm")
         self.layout = await provision(self.db, self.amo, self.settings.funnel, amo_hook)
@@ -90,6 +86,7 @@ class Bridge:
             avito=self.avito,
             settings=settings.relay,
             batch_size=settings.avito.status_batch_size,
+            chain=funnel.statuses.chain,
         )
         idle = settings.relay.idle_poll_s
         self.catch_up = EventsCatchUp(
