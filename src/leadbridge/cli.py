@@ -273,6 +273,15 @@ def sandbox_serve(
     avito_port: Annotated[int, typer.Option(help="Port of the Avito simulator.")] = 8701,
     amocrm_port: Annotated[int, typer.Option(help="Port of the amoCRM simulator.")] = 8702,
     seed: Annotated[int, typer.Option(help="Seed of generated data.")] = 1,
+    chaos_midway_s: Annotated[
+        float | None,
+        typer.Option(
+            "--chaos-midway",
+            min=0,
+            help="Turn the fault profile on (as demo --chaos); Avito's schema changes and "
+            "tokens expire this many seconds in.",
+        ),
+    ] = None,
 ) -> None:
     """Run only the two simulators, for rehearsing an integration.
 
@@ -281,7 +290,11 @@ def sandbox_serve(
     from leadbridge.sandbox.rehearsal import serve_simulators
 
     logs.configure("WARNING")
-    _run_async(serve_simulators(avito_port=avito_port, amocrm_port=amocrm_port, seed=seed))
+    _run_async(
+        serve_simulators(
+            avito_port=avito_port, amocrm_port=amocrm_port, seed=seed, chaos_midway_s=chaos_midway_s
+        )
+    )
 
 
 def _settings() -> Settings:
