@@ -21,6 +21,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from leadbridge.domain.status_path import PlannedStatus
+from leadbridge.store.notify import notify_in
 from leadbridge.store.tables import OutboxItem, SendAttempt
 from leadbridge.store.upsert import dialect_name
 
@@ -66,6 +67,8 @@ async def enqueue(
             )
         )
     await session.flush()
+    # Other processes' relays wake at this transaction's commit (sync.wakeups.OUTBOX).
+    await notify_in(session, "outbox")
 
 
 async def claim_heads(

@@ -23,7 +23,7 @@ from leadbridge.sync.intake import pull_feed_once
 from leadbridge.sync.provisioning import provision
 from leadbridge.sync.relay import Relay
 from leadbridge.sync.stage_changes import StageChanges
-from leadbridge.sync.wakeups import DEALS, OUTBOX, STAGE_CHANGES, Wakeups
+from leadbridge.sync.wakeups import DEALS, OUTBOX, STAGE_CHANGES, LocalWakeups, Wakeups, wakeups_for
 
 log = structlog.get_logger(__name__)
 ERROR_PAUSE_S = 2.0
@@ -35,7 +35,7 @@ class Bridge:
     db: Database
     avito: AvitoClient
     amo: AmoApi
-    wakeups: Wakeups = field(default_factory=Wakeups)
+    wakeups: Wakeups = field(default_factory=LocalWakeups)
     layout: CrmLayout | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _in_step: set[asyncio.Task[Any]] = field(default_factory=set)
@@ -49,6 +49,7 @@ class Bridge:
             db=db,
             avito=AvitoClient(settings.avito, limiters=shared_limiters(db, settings.avito)),
             amo=connect(settings.amocrm, db),
+            wakeups=wakeups_for(db),
         )
 
     async def prepare(self) -> None:
@@ -108,6 +109,7 @@ class Bridge:
         """Stop claiming; a step in flight (a batch being sent) may finish within `grace_s`
         (default: the `process.shutdown_grace_s` setting), the rest is cut off."""
         await self.halt(self.settings.process.shutdown_grace_s if grace_s is None else grace_s)
+        await self.wakeups.aclose()
         await self.avito.aclose()
         await self.amo.client.http.aclose()
         await self.db.dispose()

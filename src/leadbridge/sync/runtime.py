@@ -14,7 +14,7 @@ import structlog
 from leadbridge.config import Settings
 from leadbridge.store.database import Database
 from leadbridge.sync.bridge import Bridge
-from leadbridge.sync.wakeups import Wakeups
+from leadbridge.sync.wakeups import wakeups_for
 from leadbridge.web.app import create_app
 from leadbridge.web.context import WebContext
 from leadbridge.web.server import serve
@@ -42,13 +42,14 @@ async def run_web(settings: Settings) -> None:
 
     Webhooks are stored and answered; the workers find them on their next poll (or wake-up)."""
     db = Database(settings.database_url)
-    context = WebContext(settings=settings, db=db, wakeups=Wakeups())
+    context = WebContext(settings=settings, db=db, wakeups=wakeups_for(db))
     web = settings.web
     try:
         async with serve(create_app(context), host=web.host, port=web.port) as url:
             log.info("web.listening", url=url, role="web")
             await _until_cancelled()
     finally:
+        await context.wakeups.aclose()
         await db.dispose()
 
 
