@@ -18,6 +18,7 @@ from leadbridge.store.database import Database
 from leadbridge.store.migrate import upgrade
 from leadbridge.sync.crm_layout import CrmLayout
 from leadbridge.sync.deal_batcher import DealBatcher
+from leadbridge.sync.election import Election, SoleLeader, election_for
 from leadbridge.sync.events_catchup import EventsCatchUp
 from leadbridge.sync.intake import pull_feed_once
 from leadbridge.sync.provisioning import provision
@@ -36,6 +37,7 @@ class Bridge:
     avito: AvitoClient
     amo: AmoApi
     wakeups: Wakeups = field(default_factory=LocalWakeups)
+    election: Election = field(default_factory=SoleLeader)
     layout: CrmLayout | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _in_step: set[asyncio.Task[Any]] = field(default_factory=set)
@@ -50,6 +52,7 @@ class Bridge:
             avito=AvitoClient(settings.avito, limiters=shared_limiters(db, settings.avito)),
             amo=connect(settings.amocrm, db),
             wakeups=wakeups_for(db),
+            election=election_for(db),
         )
 
     async def prepare(self) -> None:
@@ -98,7 +101,10 @@ class Bridge:
         self._spawn("relay", self._relay_loop(idle))
         self._spawn("feed", self._feed_loop())
         self._spawn(
-            "events", self._every(settings.amocrm.events_poll_interval_s, self.catch_up.run_once)
+            "events",
+            self._every(
+                settings.amocrm.events_poll_interval_s, self.catch_up.run_once, "amocrm_events"
+            ),
         )
 
     def webhook_url(self, source: str) -> str | None:
@@ -109,6 +115,7 @@ class Bridge:
         """Stop claiming; a step in flight (a batch being sent) may finish within `grace_s`
         (default: the `process.shutdown_grace_s` setting), the rest is cut off."""
         await self.halt(self.settings.process.shutdown_grace_s if grace_s is None else grace_s)
+        await self.election.aclose()
         await self.wakeups.aclose()
         await self.avito.aclose()
         await self.amo.client.http.aclose()
@@ -167,11 +174,14 @@ class Bridge:
         await self._every(
             self.settings.avito.feed_poll_interval_s,
             lambda: pull_feed_once(self.db, self.avito, self.wakeups),
+            "avito_feed",
         )
 
-    async def _every(self, seconds: float, step: Callable[[], Awaitable[int]]) -> None:
+    async def _every(self, seconds: float, step: Callable[[], Awaitable[int]], job: str) -> None:
+        """A periodic job: only its elected process runs it; the others ask again each round."""
         while not self._stopping:
-            await self._step(step)
+            if await self.election.is_leader(job):
+                await self._step(step)
             if not self._stopping:
                 await asyncio.sleep(seconds)
 
