@@ -61,7 +61,10 @@ class Bridge:
         await asyncio.to_thread(upgrade, self.settings.database_url)
         await self.amo.client.tokens.bootstrap()
         amo_hook = self._webhook_url("amocrm")
-        self.layout = await provision(self.db, self.amo, self.settings.funnel, amo_hook)
+        # Several workers starting at once would each create the pipeline: one at a time, the
+        # later ones find what the first made.
+        async with self.election.exclusive("provision"):
+            self.layout = await provision(self.db, self.amo, self.settings.funnel, amo_hook)
         avito_hook = self._webhook_url("avito")
         if avito_hook:
             secret = self.settings.avito.webhook_secret.get_secret_value()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+from collections.abc import AsyncIterator
 from typing import Protocol
 
 import psycopg
@@ -31,10 +32,17 @@ class Election(Protocol):
     async def aclose(self) -> None:
         """Give up every leadership (on shutdown), so another process takes over at once."""
 
+    def exclusive(self, job: str) -> contextlib.AbstractAsyncContextManager[None]:
+        """A one-off job (amoCRM provisioning at start) run by one process at a time: the
+        others wait for it, then find its work done."""
+
 
 class SoleLeader:
     async def is_leader(self, job: str) -> bool:
         return True
+
+    def exclusive(self, job: str) -> contextlib.AbstractAsyncContextManager[None]:
+        return contextlib.nullcontext()
 
     async def aclose(self) -> None:
         pass
@@ -56,6 +64,19 @@ class AdvisoryLockElection:
                 log.warning("election.connection_lost", job=job, error=type(error).__name__)
                 await self._drop()
                 return False
+
+    @contextlib.asynccontextmanager
+    async def exclusive(self, job: str) -> AsyncIterator[None]:
+        # A connection of its own: waiting for the lock must not hold up `is_leader`.
+        async with await psycopg.AsyncConnection.connect(
+            self._conninfo, autocommit=True
+        ) as connection:
+            await connection.execute("SELECT pg_advisory_lock(%s)", (lock_key(job),))
+            try:
+                yield
+            finally:
+                with contextlib.suppress(psycopg.Error, OSError):
+                    await connection.execute("SELECT pg_advisory_unlock(%s)", (lock_key(job),))
 
     async def _lead(self, job: str) -> bool:
         connection = await self._connect()

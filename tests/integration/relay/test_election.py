@@ -92,3 +92,41 @@ async def test_sqlite_has_one_process_which_leads(tmp_path: Path) -> None:
         assert isinstance(election, SoleLeader)
         assert await election.is_leader(JOB)
         await db.dispose()
+
+
+async def test_a_one_off_job_runs_in_one_process_at_a_time(
+    postgres_url: str, electors: tuple[AdvisoryLockElection, ...]
+) -> None:
+    first, second = electors
+    events: list[str] = []
+
+    async def second_process() -> None:
+        async with second.exclusive("provision"):
+            events.append("second in")
+
+    async with anyio.create_task_group() as group, first.exclusive("provision"):
+        events.append("first in")
+        group.start_soon(second_process)
+        await _until_someone_waits_for_a_lock(postgres_url)
+        events.append("first out")
+    assert events == ["first in", "first out", "second in"]
+
+
+async def _until_someone_waits_for_a_lock(url: str) -> None:
+    db = Database(url)
+    try:
+        for _ in range(400):
+            async with db.transaction() as session:
+                waiting = await session.scalar(
+                    text(
+                        "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
+                        "WHERE l.locktype = 'advisory' AND NOT l.granted "
+                        "AND d.datname = current_database()"
+                    )
+                )
+            if waiting:
+                return
+            await anyio.sleep(0.025)
+        raise AssertionError("the second process never waited for the lock")
+    finally:
+        await db.dispose()
