@@ -112,7 +112,8 @@ def demo(
         funnel_file=settings.funnel_file,
         leads_per_second=1000.0 if check else rate,
         time_scale=0.001 if check else 0.003,
-        timeout_s=max(120.0, (leads or 0) * 1.0),
+        # Under --chaos retries wait out their backoff: give the statuses time to arrive.
+        timeout_s=max(120.0, (leads or 0) * (4.0 if chaos else 1.0)),
         chaos=chaos,
     )
     result = _run_async(run_demo(options))
