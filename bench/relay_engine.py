@@ -1,7 +1,7 @@
 """The relay from the outbox to Avito: engine overhead with the limit lifted, and throughput
 as a fraction of Avito's limit when it binds.
 
-    uv run python -m bench.relay_engine [--database URL] [--leads 400] [--rps 5]
+    uv run python -m bench.relay_engine [--database URL] [--leads 400] [--rps 5] [--loops 1]
 
 `--leads` leads each queue the five statuses of the chain; the relay sends them all, in batches
 of up to 100 (one status per lead per batch). Without `--rps` every limit is lifted and the
@@ -67,14 +67,17 @@ async def _queue(db: Database, sandbox: AvitoSandbox, count: int) -> None:
             )  # fmt: skip
 
 
-async def _drain(relay: Relay, total: int) -> None:
-    while relay.sent < total:
+async def _drain(relays: list[Relay], relay: Relay, total: int) -> None:
+    """One relay loop, as in a worker, until all relays together have sent `total`."""
+    while sum(r.sent for r in relays) < total:
         if await relay.run_once() == 0:
             due = await relay.seconds_until_due()
             await asyncio.sleep(min(due if due is not None else 0.01, 0.05))
 
 
-async def measure(database_url: str, lead_count: int, rps: int | None) -> dict[str, Any]:
+async def measure(
+    database_url: str, lead_count: int, rps: int | None, loops: int = 1
+) -> dict[str, Any]:
     limit = rps or LIFTED_RPS
     config = AvitoSandboxConfig(method_rps={"token": 100, "status_apply": limit, "leads_get": 5})
     app = create_avito_app(config)
@@ -88,11 +91,11 @@ async def measure(database_url: str, lead_count: int, rps: int | None) -> dict[s
         )  # fmt: skip
         limiters = shared_limiters(db, settings) if rps else None
         avito = AvitoClient(settings, limiters=limiters)
-        relay = Relay(db=db, avito=avito, settings=PROMPT, chain=CHAIN)
+        relays = [Relay(db=db, avito=avito, settings=PROMPT, chain=CHAIN) for _ in range(loops)]
         await _queue(db, sandbox, lead_count)
         total = lead_count * len(CHAIN)
         started = time.monotonic()
-        await _drain(relay, total)
+        await asyncio.gather(*(_drain(relays, relay, total) for relay in relays))
         elapsed = time.monotonic() - started
         await avito.aclose()
         await db.dispose()
@@ -100,6 +103,7 @@ async def measure(database_url: str, lead_count: int, rps: int | None) -> dict[s
     requests = int(stats["requests"].get("status_apply", 0))
     result: dict[str, Any] = {
         "database": url.split(":", 1)[0],
+        "relay_loops": loops,
         "statuses": total,
         "seconds": round(elapsed, 2),
         "statuses_per_second": round(total / elapsed, 1),
@@ -116,9 +120,10 @@ def main() -> None:
     parser.add_argument("--database", default="sqlite:///./bench-relay.db")
     parser.add_argument("--leads", type=int, default=400)
     parser.add_argument("--rps", type=int, default=None)
+    parser.add_argument("--loops", type=int, default=1, help="relay loops, as in N workers")
     args = parser.parse_args()
     logs.configure("WARNING")
-    print(json.dumps(asyncio.run(measure(args.database, args.leads, args.rps))))
+    print(json.dumps(asyncio.run(measure(args.database, args.leads, args.rps, args.loops))))
 
 
 if __name__ == "__main__":
