@@ -45,6 +45,7 @@ class AvitoSettings(BaseModel):
     status_apply_rps: float = Field(5.0, gt=0, description="Avito's limit for status apply")
     leads_get_rps: float = Field(5.0, gt=0)
     status_read_rps: float = Field(10.0, gt=0, description="read-back of a lead's status")
+    token_rps: float = Field(1.0, gt=0, description="token requests, shared by all workers")
     status_batch_size: int = Field(100, ge=1, le=100)
     feed_page_size: int = Field(100, ge=1, le=100)
     feed_poll_interval_s: float = Field(30.0, gt=0)

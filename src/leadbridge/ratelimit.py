@@ -113,8 +113,12 @@ class DatabaseLimiter:
     across every process sharing the database.
 
     Smooth pacing, no bursts: a partner counting in fixed one-second windows then sees at most
-    `limit` requests in any window. The margin absorbs jitter between a slot and its arrival
-    (a busy event loop sends late); `X-RateLimit-Remaining: 0` adds an interval after the answer.
+    `limit` requests in any window. What the sliding window gets by counting a request from its
+    answer, this gets by carrying over: the time a request took past its slot (latency, a busy
+    loop sending late) is added, divided among the `limit` slots of a window, to the next slot
+    this limiter reserves. So `limit` consecutive slots span the window plus about one answer's
+    delay, whichever process sent them. `X-RateLimit-Remaining: 0` adds an interval after the
+    answer; a 429 a second.
     """
 
     def __init__(
@@ -129,29 +133,42 @@ class DatabaseLimiter:
         if limit < 1:
             raise ValueError("limit must be at least 1")
         self._db, self.key = db, key
-        self._interval = (window_s + margin_s) / limit
+        self._limit, self._window = limit, window_s + margin_s
+        self._interval = self._window / limit
+        self._carry = 0.0
+        self._clock = time.monotonic
 
     @classmethod
-    def per_second(cls, db: Database, key: str, rps: float) -> DatabaseLimiter:
+    def per_second(
+        cls, db: Database, key: str, rps: float, *, margin_s: float = SAFETY_MARGIN_S
+    ) -> DatabaseLimiter:
         if rps >= 1:
-            return cls(db, key, int(rps))
-        return cls(db, key, 1, window_s=1 / rps)
+            return cls(db, key, int(rps), margin_s=margin_s)
+        return cls(db, key, 1, window_s=1 / rps, margin_s=margin_s)
 
     @property
     def interval_s(self) -> float:
         return self._interval
 
-    async def reserve(self) -> rate_limits.Reservation:
+    async def reserve(self, extra_s: float = 0.0) -> rate_limits.Reservation:
         """One atomic statement: the next free slot of `key`, taken."""
         async with self._db.transaction() as session:
-            return await rate_limits.reserve(session, self.key, interval_s=self._interval)
+            return await rate_limits.reserve(
+                session, self.key, interval_s=self._interval, extra_s=extra_s
+            )
 
     @contextlib.asynccontextmanager
     async def slot(self) -> AsyncIterator[float]:
-        reservation = await self.reserve()
+        reservation = await self.reserve(self._carry)
+        planned = self._clock() + reservation.wait_s
         if reservation.wait_s > 0:
             await asyncio.sleep(reservation.wait_s)
-        yield reservation.wait_s
+        try:
+            yield reservation.wait_s
+        finally:
+            # A timeout-long request must not stall everyone for long: at most one window.
+            overrun = min(max(self._clock() - planned, 0.0), self._window)
+            self._carry = overrun / self._limit
 
     async def pause(self, seconds: float) -> None:
         async with self._db.transaction() as session:

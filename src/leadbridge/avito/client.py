@@ -13,10 +13,18 @@ from leadbridge.avito.results import ITEM_OUTCOMES, ApplyResult, FeedPage, Outco
 from leadbridge.avito.settlement import SettlementRow, parse_settlement
 from leadbridge.avito.token import AvitoToken
 from leadbridge.config import AvitoSettings
-from leadbridge.ratelimit import DatabaseLimiter, RateLimiter, SlidingWindowLimiter
+from leadbridge.ratelimit import (
+    SAFETY_MARGIN_S,
+    DatabaseLimiter,
+    RateLimiter,
+    SlidingWindowLimiter,
+)
 from leadbridge.store.database import Database
 
 RATE_LIMIT_PAUSE_S = 1.0
+# Rare requests at one per second (the token) get a wide margin: one late send must not make two
+# fall into one of Avito's windows, and their throughput does not matter.
+RARE_MARGIN_S = 0.25
 
 
 def _limits(settings: AvitoSettings) -> dict[str, float]:
@@ -25,6 +33,7 @@ def _limits(settings: AvitoSettings) -> dict[str, float]:
         "status_apply": settings.status_apply_rps,
         "leads_get": settings.leads_get_rps,
         "status_get": settings.status_read_rps,
+        "token": settings.token_rps,
     }
 
 
@@ -36,7 +45,9 @@ def local_limiters(settings: AvitoSettings) -> dict[str, RateLimiter]:
 def shared_limiters(db: Database, settings: AvitoSettings) -> dict[str, RateLimiter]:
     """Limiters kept in the database: every worker sharing it stays within one limit."""
     return {
-        key: DatabaseLimiter.per_second(db, f"avito:{key}", rps)
+        key: DatabaseLimiter.per_second(
+            db, f"avito:{key}", rps, margin_s=RARE_MARGIN_S if key == "token" else SAFETY_MARGIN_S
+        )
         for key, rps in _limits(settings).items()
     }
 
@@ -53,8 +64,8 @@ class AvitoClient:
         self._http = http or httpx.AsyncClient(
             base_url=settings.base_url, timeout=settings.timeout_s
         )
-        self._token = AvitoToken(self._http, settings)
         self.limiters = dict(limiters) if limiters is not None else local_limiters(settings)
+        self._token = AvitoToken(self._http, settings, self.limiters.get("token"))
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -32,8 +32,11 @@ def _db_now(session: AsyncSession) -> ColumnElement[Any]:
     return (func.julianday("now") - 2440587.5) * 86400.0
 
 
-async def reserve(session: AsyncSession, key: str, *, interval_s: float) -> Reservation:
-    """Take the next slot of `key`: slots are `interval_s` apart and never in the past.
+async def reserve(
+    session: AsyncSession, key: str, *, interval_s: float, extra_s: float = 0.0
+) -> Reservation:
+    """Take the next slot of `key`: slots are `interval_s` apart and never in the past; `extra_s`
+    moves this slot, and every later one, that much further.
 
     The slot is reserved even if the caller later gives up; a wasted slot only slows down.
     """
@@ -41,7 +44,7 @@ async def reserve(session: AsyncSession, key: str, *, interval_s: float) -> Rese
     statement = (
         update(RateLimitState)
         .where(RateLimitState.key == key)
-        .values(tat=_greatest(session, RateLimitState.tat, now) + interval_s)
+        .values(tat=_greatest(session, RateLimitState.tat, now) + (extra_s + interval_s))
         .returning(RateLimitState.tat, now.label("now"))
     )
     row = (await session.execute(statement)).one_or_none()
