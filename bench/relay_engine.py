@@ -14,10 +14,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import time
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
+
+from sqlalchemy.engine import make_url
 
 from leadbridge import logs
 from leadbridge.avito.client import AvitoClient, shared_limiters
@@ -67,6 +72,20 @@ async def _queue(db: Database, sandbox: AvitoSandbox, count: int) -> None:
             )  # fmt: skip
 
 
+@contextlib.asynccontextmanager
+async def _fresh(database_url: str) -> AsyncIterator[str]:
+    """An empty database: the SQLite file given (removed first), or a new PostgreSQL one."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite":
+        async with fresh_demo_database(database_url) as fresh:
+            yield fresh
+        return
+    path = Path(url.database or "bench-relay.db")
+    for suffix in ("", "-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+    yield database_url
+
+
 async def _drain(relays: list[Relay], relay: Relay, total: int) -> None:
     """One relay loop, as in a worker, until all relays together have sent `total`."""
     while sum(r.sent for r in relays) < total:
@@ -82,7 +101,7 @@ async def measure(
     config = AvitoSandboxConfig(method_rps={"token": 100, "status_apply": limit, "leads_get": 5})
     app = create_avito_app(config)
     sandbox: AvitoSandbox = app.state.sandbox
-    async with fresh_demo_database(database_url) as url, serve(app) as base:
+    async with _fresh(database_url) as url, serve(app) as base:
         await asyncio.to_thread(upgrade, url)
         db = Database(url)
         settings = AvitoSettings(
