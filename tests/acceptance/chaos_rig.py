@@ -21,7 +21,7 @@ from leadbridge.sandbox.managers import ManagerCrew
 
 FUNNEL = load_funnel(DEFAULT_FUNNEL)
 # The scale is 1,000 requests; CI runs fewer (LEADBRIDGE_CHAOS_LEADS=1000 for the full).
-LEADS = int(os.environ.get("LEADBRIDGE_CHAOS_LEADS", "120"))
+LEADS = int(os.environ.get("LEADBRIDGE_CHAOS_LEADS", "100"))
 REQUESTS_PER_S = 20.0
 
 

@@ -29,6 +29,8 @@ from tests.acceptance.processes import free_port, sandbox_serve
 from tests.databases import postgres_database
 
 SETTLE_S = 300.0  # after the managers are done: retries in backoff still arrive
+# Arrival, the managers' work and the settling time, all growing with the lead count.
+pytestmark = pytest.mark.timeout(SETTLE_S + 60 + LEADS * 3)
 
 
 @pytest.fixture
