@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import Table, and_, exists, func, insert, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
@@ -121,6 +121,37 @@ async def record_attempt(
     session: AsyncSession, item: OutboxItem, *, outcome: str, detail: str | None, now: datetime
 ) -> None:
     session.add(SendAttempt(outbox_id=item.id, attempted_at=now, outcome=outcome, detail=detail))
+
+
+async def record_attempts(
+    session: AsyncSession, attempts: Sequence[tuple[int, str, str | None]], *, now: datetime
+) -> None:
+    """One batch's attempts `(outbox_id, outcome, detail)` in one statement."""
+    if attempts:
+        rows = [
+            {"outbox_id": item_id, "attempted_at": now, "outcome": outcome, "detail": detail}
+            for item_id, outcome, detail in attempts
+        ]
+        await session.execute(insert(cast(Table, SendAttempt.__table__)), rows)
+
+
+async def finish_sent(
+    session: AsyncSession, claims: Sequence[tuple[int, int]], *, sent_at: datetime
+) -> int:
+    """Mark sent every `(item_id, claim)` whose claim still holds, in one statement: a batch
+    of 100 is one round trip, not 100. Returns how many were marked."""
+    if not claims:
+        return 0
+    table = cast(Table, OutboxItem.__table__)
+    statement = (
+        update(table)
+        .where(
+            tuple_(table.c.id, table.c.attempts).in_(list(claims)),
+            table.c.state == SENDING,
+        )
+        .values(state=SENT, last_error=None, sent_at=sent_at, lease_until=None, verify_first=False)
+    )
+    return int((await session.execute(statement)).rowcount)  # type: ignore[attr-defined]
 
 
 async def finish(

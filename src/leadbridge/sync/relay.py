@@ -30,6 +30,7 @@ from leadbridge.store.database import Database
 from leadbridge.store.tables import OutboxItem
 
 log = structlog.get_logger(__name__)
+DELIVERED = (Outcome.OK, Outcome.ALREADY_APPLIED)
 
 
 class Relay:
@@ -101,24 +102,22 @@ class Relay:
     async def _record(self, items: Sequence[OutboxItem], results: Sequence[ApplyResult]) -> None:
         by_key = {result.idempotency_key: result for result in results}
         now = _now()
+        pairs = [(item, by_key[item.idempotency_key]) for item in items]
+        attempts = [(item.id, result.outcome.value, result.detail) for item, result in pairs]
+        sent = [(item.id, item.attempts) for item, result in pairs if result.outcome in DELIVERED]
         async with self._db.transaction() as session:
-            for item in items:
-                result = by_key[item.idempotency_key]
-                await outbox.record_attempt(
-                    session, item, outcome=result.outcome.value, detail=result.detail, now=now
-                )
-                await self._settle(session, item, result, now)
+            # The common case — the whole batch delivered — is two statements, whatever its size.
+            await outbox.record_attempts(session, attempts, now=now)
+            self.sent += await outbox.finish_sent(session, sent, sent_at=now)
+            for item, result in pairs:
+                if result.outcome not in DELIVERED:
+                    await self._settle(session, item, result, now)
 
     async def _settle(
         self, session: AsyncSession, item: OutboxItem, result: ApplyResult, now: datetime
     ) -> None:
         claim = item.attempts
-        if result.outcome in (Outcome.OK, Outcome.ALREADY_APPLIED):
-            self.sent += 1
-            await outbox.finish(
-                session, item.id, state=outbox.SENT, error=None, sent_at=now, claim=claim
-            )
-        elif result.outcome is Outcome.RETRYABLE:
+        if result.outcome is Outcome.RETRYABLE:
             delay = retry_delay(
                 item.attempts,
                 base_s=self._settings.backoff_base_s,

@@ -152,3 +152,22 @@ async def _until_claimed(relay: Relay) -> None:
             return
         await anyio.sleep(0.01)
     raise AssertionError("the retry never came due")
+
+
+async def test_a_batch_is_marked_sent_only_where_its_claims_still_hold(
+    engines: tuple[Database, Database],
+) -> None:
+    first, second = engines
+    await queue(first, "b-1", ["accepted"])
+    await queue(first, "b-2", ["accepted"])
+    async with first.transaction() as session:
+        mine = await outbox.claim_heads(session, limit=10, now=NOW, lease_s=30)
+    later = NOW + timedelta(seconds=31)
+    async with second.transaction() as session:  # one of the two is taken over
+        (taken,) = await outbox.claim_heads(session, limit=1, now=later)
+    async with first.transaction() as session:
+        claims = [(item.id, item.attempts) for item in mine]
+        assert await outbox.finish_sent(session, claims, sent_at=later) == 1
+    states = {item.id: item.state for item in await _items(first)}
+    assert states[taken.id] == outbox.SENDING  # the new claim's to settle
+    assert sorted(states.values()) == [outbox.SENDING, outbox.SENT]
