@@ -73,7 +73,7 @@ async def _queue(db: Database, sandbox: AvitoSandbox, count: int) -> None:
 
 
 @contextlib.asynccontextmanager
-async def _fresh(database_url: str) -> AsyncIterator[str]:
+async def fresh_database(database_url: str) -> AsyncIterator[str]:
     """An empty database: the SQLite file given (removed first), or a new PostgreSQL one."""
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
@@ -101,7 +101,7 @@ async def measure(
     config = AvitoSandboxConfig(method_rps={"token": 100, "status_apply": limit, "leads_get": 5})
     app = create_avito_app(config)
     sandbox: AvitoSandbox = app.state.sandbox
-    async with _fresh(database_url) as url, serve(app) as base:
+    async with fresh_database(database_url) as url, serve(app) as base:
         await asyncio.to_thread(upgrade, url)
         db = Database(url)
         settings = AvitoSettings(
