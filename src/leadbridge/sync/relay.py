@@ -87,7 +87,7 @@ class Relay:
         key = item.idempotency_key
         try:
             current = await self._avito.read_status(item.avito_lead_id)
-        except httpx.HTTPError as error:
+        except (httpx.HTTPError, ValueError) as error:  # ValueError: an unreadable body
             detail = f"read-back failed: {type(error).__name__}"
             return ApplyResult(key, Outcome.RETRYABLE, detail, ambiguous=True)
         if already_reached(self._chain, current=current, wanted=item.status):
