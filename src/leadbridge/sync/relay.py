@@ -87,6 +87,11 @@ class Relay:
         key = item.idempotency_key
         try:
             current = await self._avito.read_status(item.avito_lead_id)
+        except httpx.HTTPStatusError as error:
+            if error.response.status_code == 404:
+                return None  # sending it gets Avito's `not_found`, which parks it for a person
+            detail = f"read-back failed: HTTP {error.response.status_code}"
+            return ApplyResult(key, Outcome.RETRYABLE, detail, ambiguous=True)
         except (httpx.HTTPError, ValueError) as error:  # ValueError: an unreadable body
             detail = f"read-back failed: {type(error).__name__}"
             return ApplyResult(key, Outcome.RETRYABLE, detail, ambiguous=True)

@@ -171,3 +171,15 @@ async def test_a_batch_is_marked_sent_only_where_its_claims_still_hold(
     states = {item.id: item.state for item in await _items(first)}
     assert states[taken.id] == outbox.SENDING  # the new claim's to settle
     assert sorted(states.values()) == [outbox.SENDING, outbox.SENT]
+
+
+async def test_a_lead_avito_does_not_know_is_sent_and_parked_not_read_forever(
+    engines: tuple[Database, Database],
+) -> None:
+    vanished, survivor = engines
+    async with avito_rig() as rig:
+        await queue(vanished, "r-404", ["accepted"])
+        async with vanished.transaction() as session:
+            await outbox.claim_heads(session, limit=10, now=NOW, lease_s=1)
+        assert await rig.relay(survivor).run_once() == 1
+    assert [i.state for i in await _items(survivor)] == [outbox.PARKED]
