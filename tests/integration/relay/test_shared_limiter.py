@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import anyio
 import pytest
+from sqlalchemy import select
 
 from leadbridge.avito.client import AvitoClient, shared_limiters
 from leadbridge.avito.results import Outcome, StatusUpdate
@@ -17,6 +18,7 @@ from leadbridge.sandbox.avito import AvitoSandboxConfig, create_avito_app
 from leadbridge.store import rate_limits
 from leadbridge.store.database import Database
 from leadbridge.store.migrate import upgrade
+from leadbridge.store.tables import RateLimitState
 from leadbridge.web.server import serve
 
 pytestmark = pytest.mark.anyio
@@ -91,3 +93,32 @@ async def test_a_429_from_avito_pauses_another_worker(engines: tuple[Database, D
         await worker.aclose()
     assert result.outcome is Outcome.RETRYABLE
     assert (await other.reserve()).wait_s > 0.5
+
+
+async def test_a_slow_answer_moves_the_next_slot_by_its_share(
+    engines: tuple[Database, Database],
+) -> None:
+    db = engines[0]
+    limiter = DatabaseLimiter(db, "avito:status_apply", LIMIT)
+    async with limiter.slot():
+        await anyio.sleep(0.5)  # the answer comes half a second after the slot
+    async with db.transaction() as session:
+        before = await rate_limits.now(session)
+    async with limiter.slot():
+        pass  # an answer at once
+    slow = await _tat(db)
+    async with limiter.slot():
+        pass
+    fast = await _tat(db)
+    # The late answer's time, shared among the window's LIMIT slots, pushes the next slot.
+    assert slow >= before + limiter.interval_s + 0.5 / LIMIT
+    assert fast - slow < limiter.interval_s + 0.5 / LIMIT
+
+
+async def _tat(db: Database) -> float:
+    async with db.transaction() as session:
+        value = await session.scalar(
+            select(RateLimitState.tat).where(RateLimitState.key == "avito:status_apply")
+        )
+    assert value is not None
+    return float(value)
