@@ -1,7 +1,7 @@
 """Client-side rate limiting: never send more than the partner allows.
 
 Two implementations of one `RateLimiter` port: `SlidingWindowLimiter` in process memory (one
-process, no database: the sandbox, benches, the amoCRM client) and `DatabaseLimiter`, whose state
+process, no database: the sandbox, benches) and `DatabaseLimiter`, whose state
 is a row shared by every worker (see `store/rate_limits.py`).
 
 A sliding-window log admits at most `limit` requests in any window of `window_s` seconds. A
