@@ -31,7 +31,7 @@ from leadbridge.store.migrate import upgrade
 from leadbridge.sync.deal_batcher import DealBatcher
 from leadbridge.sync.intake import accept_lead
 from leadbridge.sync.provisioning import provision
-from leadbridge.sync.wakeups import Wakeups
+from leadbridge.sync.wakeups import LocalWakeups
 from leadbridge.web.server import serve
 
 REQUESTS_PER_S = 7
@@ -50,17 +50,19 @@ async def measure(deals: int, baseline_deals: int) -> dict[str, Any]:
             settings = AmoCrmSettings(
                 base_url=base_url,
                 client_id=sandbox.config.client_id,
-                client_secret=sandbox.config.client_secret,  # type: ignore[arg-type]
+                client_secret=sandbox.config.client_secret,
                 redirect_uri=sandbox.config.redirect_uri,
-                auth_code=sandbox.issue_auth_code(),  # type: ignore[arg-type]
+                auth_code=sandbox.issue_auth_code(),
             )
             api = connect(settings, db)
             await api.client.tokens.bootstrap()
             layout = await provision(db, api, funnel, webhook_url=None)
             factory = LeadFactory(seed=7)
             for _ in range(deals):
-                await accept_lead(db, factory.make(), channel="feed", wakeups=Wakeups())
-            batcher = DealBatcher(db=db, api=api, funnel=funnel, layout=layout, wakeups=Wakeups())
+                await accept_lead(db, factory.make(), channel="feed", wakeups=LocalWakeups())
+            batcher = DealBatcher(
+                db=db, api=api, funnel=funnel, layout=layout, wakeups=LocalWakeups()
+            )
 
             started = time.monotonic()
             while await _waiting(db):

@@ -35,7 +35,7 @@ async def measure(seconds: float, rps: int) -> dict[str, float | int]:
                 client_id=config.client_id,
                 client_secret=config.client_secret,
                 status_apply_rps=rps,
-            )  # type: ignore[arg-type]
+            )
         )
         requests, retryable = 0, 0
         started = time.monotonic()

@@ -88,6 +88,14 @@ def demo(
     rate: Annotated[
         float, typer.Option(min=0.01, help="New requests per second (ignored with --check).")
     ] = 2.0,
+    *,
+    chaos: Annotated[
+        bool,
+        typer.Option(
+            help="The simulators misbehave: 5xx, timeouts, latency, 429 bursts, duplicated, "
+            "reordered and dropped webhooks, expiring tokens, Avito's schema changing midway."
+        ),
+    ] = False,
 ) -> None:
     """Run the whole product on the built-in Avito and amoCRM simulators.
 
@@ -110,7 +118,9 @@ def demo(
         funnel_file=settings.funnel_file,
         leads_per_second=1000.0 if check else rate,
         time_scale=0.001 if check else 0.003,
-        timeout_s=max(120.0, (leads or 0) * 1.0),
+        # Under --chaos retries wait out their backoff: give the statuses time to arrive.
+        timeout_s=max(120.0, (leads or 0) * (4.0 if chaos else 1.0)),
+        chaos=chaos,
     )
     result = _run_async(run_demo(options))
     print(json.dumps(result, ensure_ascii=False))
@@ -130,6 +140,35 @@ def run() -> None:
     settings = _settings()
     logs.configure(settings.log_level)
     _run_async(run_forever(settings))
+
+
+@app.command()
+def web() -> None:
+    """Serve only the HTTP side: webhook endpoints, dashboard, /healthz and /metrics.
+
+    Runs no flow: start one or more `leadbridge worker` processes next to it (on the same
+    database), or use `leadbridge run` for both in one process. Stops on SIGTERM.
+    """
+    from leadbridge.sync.runtime import run_web
+
+    settings = _settings()
+    logs.configure(settings.log_level)
+    _run_async(run_web(settings))
+
+
+@app.command()
+def worker() -> None:
+    """Run only the flows: new deals, stage changes, the relay to Avito and periodic jobs.
+
+    Any number of workers may share one PostgreSQL database (on SQLite run one). On SIGTERM or
+    SIGINT a worker stops claiming, lets in-flight sends finish within process.shutdown_grace_s
+    and exits 0.
+    """
+    from leadbridge.sync.runtime import run_worker
+
+    settings = _settings()
+    logs.configure(settings.log_level)
+    _run_async(run_worker(settings))
 
 
 @app.command()
@@ -281,6 +320,15 @@ def sandbox_serve(
     avito_port: Annotated[int, typer.Option(help="Port of the Avito simulator.")] = 8701,
     amocrm_port: Annotated[int, typer.Option(help="Port of the amoCRM simulator.")] = 8702,
     seed: Annotated[int, typer.Option(help="Seed of generated data.")] = 1,
+    chaos_midway_s: Annotated[
+        float | None,
+        typer.Option(
+            "--chaos-midway",
+            min=0,
+            help="Turn the fault profile on (as demo --chaos); Avito's schema changes and "
+            "tokens expire this many seconds in.",
+        ),
+    ] = None,
 ) -> None:
     """Run only the two simulators, for rehearsing an integration.
 
@@ -289,7 +337,11 @@ def sandbox_serve(
     from leadbridge.sandbox.rehearsal import serve_simulators
 
     logs.configure("WARNING")
-    _run_async(serve_simulators(avito_port=avito_port, amocrm_port=amocrm_port, seed=seed))
+    _run_async(
+        serve_simulators(
+            avito_port=avito_port, amocrm_port=amocrm_port, seed=seed, chaos_midway_s=chaos_midway_s
+        )
+    )
 
 
 def _settings() -> Settings:

@@ -47,6 +47,8 @@ class AvitoSettings(BaseModel):
     settlement_path: str = "/partner/buyout/v1/settlements"
     status_apply_rps: float = Field(5.0, gt=0, description="Avito's limit for status apply")
     leads_get_rps: float = Field(5.0, gt=0)
+    status_read_rps: float = Field(10.0, gt=0, description="read-back of a lead's status")
+    token_rps: float = Field(1.0, gt=0, description="token requests, shared by all workers")
     status_batch_size: int = Field(100, ge=1, le=100)
     feed_page_size: int = Field(100, ge=1, le=100)
     feed_poll_interval_s: float = Field(30.0, gt=0)
@@ -82,6 +84,9 @@ class RelaySettings(BaseModel):
     backoff_base_s: float = Field(1.0, gt=0)
     backoff_max_s: float = Field(300.0, gt=0)
     idle_poll_s: float = Field(1.0, gt=0, description="wake-up when no event arrived")
+    lease_s: float = Field(
+        30.0, gt=0, description="a claimed send is another worker's to take after this"
+    )
 
 
 class WebSettings(BaseModel):
@@ -161,6 +166,12 @@ class SecuritySettings(BaseModel):
     )
 
 
+class ProcessSettings(BaseModel):
+    """How `leadbridge worker` and `run` stop: in-flight sends may finish within this bound."""
+
+    shutdown_grace_s: float = Field(10.0, ge=0, description="wait for in-flight steps on stop")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="LEADBRIDGE_", env_nested_delimiter="__", extra="forbid"
@@ -176,6 +187,7 @@ class Settings(BaseSettings):
     settlement: SettlementSettings = SettlementSettings()
     reconcile: ReconcileSettings = ReconcileSettings()
     security: SecuritySettings = SecuritySettings()
+    process: ProcessSettings = ProcessSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -22,7 +22,12 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def sandbox_serve(
-    cwd: Path, env: dict[str, str] | None = None, *, avito_port: int = 0, amocrm_port: int = 0
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    *,
+    avito_port: int = 0,
+    amocrm_port: int = 0,
+    extra: tuple[str, ...] = (),
 ) -> Iterator[dict[str, Any]]:
     """`leadbridge sandbox serve` until the block ends; yields the credentials it printed."""
     process = subprocess.Popen(
@@ -34,6 +39,7 @@ def sandbox_serve(
             str(avito_port or free_port()),
             "--amocrm-port",
             str(amocrm_port or free_port()),
+            *extra,
         ],
         env=env,
         cwd=cwd,

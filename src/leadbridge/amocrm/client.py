@@ -88,7 +88,7 @@ class AmoClient:
                 continue
             if response.status_code in retry_statuses:
                 if response.status_code == 429:
-                    self.limiter.push_back(1.0)
+                    await self.limiter.pause(1.0)
                 await self._back_off(attempt, f"HTTP {response.status_code}")
                 continue
             return _decoded(response)

@@ -32,6 +32,7 @@ class AmoTokens:
         self._http = http
         self._settings = settings
         self._cached: tuple[str, datetime] | None = None
+        self._rejected: str | None = None  # answered 401 before its expiry: refresh it
         self._lock = asyncio.Lock()
 
     async def access_token(self) -> str:
@@ -41,6 +42,9 @@ class AmoTokens:
             return await self._load_or_refresh()
 
     def invalidate(self) -> None:
+        """The cached token was answered 401: refresh it, unless another process already did."""
+        if self._cached is not None:
+            self._rejected = self._cached[0]
         self._cached = None
 
     async def bootstrap(self) -> None:
@@ -67,7 +71,10 @@ class AmoTokens:
             if row is None:
                 raise AmoAuthError("no amoCRM token stored: run `leadbridge auth amocrm`")
             now = datetime.now(UTC)
-            if row.expires_at - RENEW_BEFORE_EXPIRY > now or row.refresh_token is None:
+            fresh = (
+                row.expires_at - RENEW_BEFORE_EXPIRY > now and row.access_token != self._rejected
+            )
+            if fresh or row.refresh_token is None:
                 self._cached = (row.access_token, row.expires_at)
                 return row.access_token
             answer = await self._grant(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -14,27 +14,60 @@ from leadbridge.avito.settlement import SettlementRow, parse_settlement
 from leadbridge.avito.token import AvitoToken
 from leadbridge.config import AvitoSettings
 from leadbridge.metrics import instrument
-from leadbridge.ratelimit import RateLimiter, SlidingWindowLimiter
+from leadbridge.ratelimit import (
+    SAFETY_MARGIN_S,
+    DatabaseLimiter,
+    RateLimiter,
+    SlidingWindowLimiter,
+)
+from leadbridge.store.database import Database
 
 RATE_LIMIT_PAUSE_S = 1.0
+# Rare requests at one per second (the token) get a wide margin: one late send must not make two
+# fall into one of Avito's windows, and their throughput does not matter.
+RARE_MARGIN_S = 0.25
+
+
+def _limits(settings: AvitoSettings) -> dict[str, float]:
+    """Every limited method and its rate; the key names the method in the shared limiter."""
+    return {
+        "status_apply": settings.status_apply_rps,
+        "leads_get": settings.leads_get_rps,
+        "status_get": settings.status_read_rps,
+        "token": settings.token_rps,
+    }
+
+
+def local_limiters(settings: AvitoSettings) -> dict[str, RateLimiter]:
+    """In-process limiters: right for one process without a database (sandbox, benches)."""
+    return {key: SlidingWindowLimiter.per_second(rps) for key, rps in _limits(settings).items()}
+
+
+def shared_limiters(db: Database, settings: AvitoSettings) -> dict[str, RateLimiter]:
+    """Limiters kept in the database: every worker sharing it stays within one limit."""
+    return {
+        key: DatabaseLimiter.per_second(
+            db, f"avito:{key}", rps, margin_s=RARE_MARGIN_S if key == "token" else SAFETY_MARGIN_S
+        )
+        for key, rps in _limits(settings).items()
+    }
 
 
 class AvitoClient:
-    def __init__(self, settings: AvitoSettings, http: httpx.AsyncClient | None = None) -> None:
+    def __init__(
+        self,
+        settings: AvitoSettings,
+        http: httpx.AsyncClient | None = None,
+        *,
+        limiters: Mapping[str, RateLimiter] | None = None,
+    ) -> None:
         self._settings = settings
         self._http = instrument(
             http or httpx.AsyncClient(base_url=settings.base_url, timeout=settings.timeout_s),
             "avito",
         )
-        self._token = AvitoToken(self._http, settings)
-        self.limiters: dict[str, RateLimiter] = {
-            "status_apply": SlidingWindowLimiter.per_second(
-                settings.status_apply_rps, name="avito_status_apply"
-            ),
-            "leads_get": SlidingWindowLimiter.per_second(
-                settings.leads_get_rps, name="avito_leads_get"
-            ),
-        }
+        self.limiters = dict(limiters) if limiters is not None else local_limiters(settings)
+        self._token = AvitoToken(self._http, settings, self.limiters.get("token"))
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -59,23 +92,18 @@ class AvitoClient:
             response = await self._call(
                 "status_apply", "POST", self._settings.status_apply_path, json={"items": items}
             )
-        except httpx.TransportError as error:
+        except (httpx.ConnectError, httpx.ConnectTimeout) as error:  # never left this machine
             return _all(updates, Outcome.RETRYABLE, f"transport: {type(error).__name__}")
+        except httpx.TransportError as error:  # sent, maybe applied: the answer is lost
+            detail = f"transport: {type(error).__name__}"
+            return _all(updates, Outcome.RETRYABLE, detail, ambiguous=True)
         except httpx.HTTPStatusError as error:  # only the token request raises: 5xx or 429
             return _all(updates, _token_outcome(error), f"token: HTTP {error.response.status_code}")
-        if response.status_code == 429:
-            return _all(updates, Outcome.RETRYABLE, "429 too many requests")
-        if response.status_code >= 500:
-            return _all(updates, Outcome.RETRYABLE, f"HTTP {response.status_code}")
-        if response.status_code != 200:
-            return _all(
-                updates, Outcome.PERMANENT, f"HTTP {response.status_code}: {response.text[:200]}"
-            )
-        return _classify(updates, response)
+        return _answer(updates, response)
 
     async def read_status(self, lead_id: str) -> str | None:
         path = self._settings.status_read_path.format(lead_id=lead_id)
-        response = await self._call(None, "GET", path)
+        response = await self._call("status_get", "GET", path)
         response.raise_for_status()
         status = response.json().get("status")
         return str(status) if status is not None else None
@@ -96,14 +124,24 @@ class AvitoClient:
             headers = {"Authorization": f"Bearer {token}"}
             async with self._slot(method_key):
                 response = await self._http.request(verb, path, headers=headers, **kwargs)
-            if response.status_code == 429 and method_key is not None:
-                # Whatever the method, 429 means this client outran Avito: every caller pauses.
-                self.limiters[method_key].push_back(RATE_LIMIT_PAUSE_S)
+            if method_key is not None:
+                await self._heed(self.limiters[method_key], response)
             if response.status_code in (401, 403) and attempt == 0:
                 self._token.invalidate(token)
                 continue
             return response
         return response
+
+    async def _heed(self, limiter: RateLimiter, response: httpx.Response) -> None:
+        """What Avito said about its limit reaches every worker through the shared limiter."""
+        if response.status_code == 429:
+            # 429 means we outran Avito (a clock jump, another client on the same account):
+            # every caller pauses.
+            await limiter.pause(RATE_LIMIT_PAUSE_S)
+        elif response.headers.get("x-ratelimit-remaining") == "0":
+            # Avito's window is full: the next request leaves a whole interval after this
+            # answer, counting from the answer as the server may have seen it late.
+            await limiter.pause(limiter.interval_s)
 
     def _slot(self, method_key: str | None) -> contextlib.AbstractAsyncContextManager[float]:
         if method_key is None:
@@ -125,28 +163,47 @@ def _item(update: StatusUpdate) -> dict[str, Any]:
     return item
 
 
+def _answer(updates: Sequence[StatusUpdate], response: httpx.Response) -> list[ApplyResult]:
+    if response.status_code == 429:
+        return _all(updates, Outcome.RETRYABLE, "429 too many requests")
+    if response.status_code >= 500:  # a gateway may answer 5xx for a request that was done
+        detail = f"HTTP {response.status_code}"
+        return _all(updates, Outcome.RETRYABLE, detail, ambiguous=True)
+    if response.status_code != 200:
+        return _all(
+            updates, Outcome.PERMANENT, f"HTTP {response.status_code}: {response.text[:200]}"
+        )
+    return _classify(updates, response)
+
+
 def _token_outcome(error: httpx.HTTPStatusError) -> Outcome:
     status = error.response.status_code
     return Outcome.RETRYABLE if status == 429 or status >= 500 else Outcome.PERMANENT
 
 
-def _all(updates: Sequence[StatusUpdate], outcome: Outcome, detail: str) -> list[ApplyResult]:
-    return [ApplyResult(update.idempotency_key, outcome, detail) for update in updates]
+def _all(
+    updates: Sequence[StatusUpdate], outcome: Outcome, detail: str, *, ambiguous: bool = False
+) -> list[ApplyResult]:
+    return [
+        ApplyResult(update.idempotency_key, outcome, detail, ambiguous=ambiguous)
+        for update in updates
+    ]
 
 
 def _classify(updates: Sequence[StatusUpdate], response: httpx.Response) -> list[ApplyResult]:
     try:
         rows = response.json().get("result") or []
     except ValueError:
-        return _all(updates, Outcome.RETRYABLE, "unreadable answer")
+        return _all(updates, Outcome.RETRYABLE, "unreadable answer", ambiguous=True)
     by_key = {str(row.get("idempotencyKey")): row for row in rows if isinstance(row, dict)}
     results = []
     for update in updates:
         row = by_key.get(update.idempotency_key)
         if row is None:
-            results.append(
-                ApplyResult(update.idempotency_key, Outcome.RETRYABLE, "missing in answer")
+            missing = ApplyResult(
+                update.idempotency_key, Outcome.RETRYABLE, "missing in answer", ambiguous=True
             )
+            results.append(missing)
             continue
         verdict = str(row.get("result"))
         # An answer we do not know yet is a person's to read, not a reason to resend blindly.

@@ -31,6 +31,9 @@ class ApplyResult:
     outcome: Outcome
     detail: str
     current_status: str | None = None
+    # The request may have been applied though no verdict came back (timeout, reset, 5xx, a
+    # body we cannot read): read Avito's status back before sending it again.
+    ambiguous: bool = False
 
 
 @dataclass(frozen=True, slots=True)

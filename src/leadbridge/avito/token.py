@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 
 import httpx
 
 from leadbridge.config import AvitoSettings
+from leadbridge.ratelimit import RateLimiter
 
 RENEW_BEFORE_EXPIRY_S = 300.0
 
@@ -17,8 +19,12 @@ class AvitoAuthError(RuntimeError):
 
 
 class AvitoToken:
-    def __init__(self, http: httpx.AsyncClient, settings: AvitoSettings) -> None:
+    def __init__(
+        self, http: httpx.AsyncClient, settings: AvitoSettings, limiter: RateLimiter | None = None
+    ) -> None:
         self._http = http
+        # Avito limits the token method too (1 req/s): workers starting together share it.
+        self._limiter = limiter
         self._settings = settings
         self._value: str | None = None
         self._expires_at = 0.0
@@ -37,14 +43,16 @@ class AvitoToken:
             self._value = None
 
     async def _fetch(self) -> None:
-        response = await self._http.post(
-            self._settings.token_path,
-            data={
-                "grant_type": "client_credentials",
-                "client_id": self._settings.client_id,
-                "client_secret": self._settings.client_secret.get_secret_value(),
-            },
-        )
+        slot = self._limiter.slot() if self._limiter else contextlib.nullcontext(0.0)
+        async with slot:
+            response = await self._http.post(
+                self._settings.token_path,
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": self._settings.client_id,
+                    "client_secret": self._settings.client_secret.get_secret_value(),
+                },
+            )
         if response.status_code in (400, 401, 403):
             raise AvitoAuthError(f"Avito refused the client credentials ({response.status_code})")
         response.raise_for_status()

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from leadbridge.config import AmoCrmSettings, AvitoSettings, Settings, WebSettings
+from leadbridge.sandbox import chaos
 from leadbridge.sandbox.amocrm import AmoSandbox, AmoSandboxConfig, create_amocrm_app
 from leadbridge.sandbox.avito import AvitoSandbox, AvitoSandboxConfig, create_avito_app
 from leadbridge.sandbox.demo_database import fresh_demo_database
@@ -40,6 +41,7 @@ class DemoOptions:
     leads_per_second: float
     time_scale: float  # manager delays: 1.0 is real time
     timeout_s: float
+    chaos: bool = False  # the simulators' fault profile (sandbox/chaos.py)
 
 
 @dataclass
@@ -109,6 +111,8 @@ async def run_demo(options: DemoOptions, out: Callable[[str], None] = _say) -> d
             await bridge.prepare()
             out(await create_demo_user(bridge.db))
             bridge.start()
+            if options.chaos:
+                chaos.turn_on(sims.avito, sims.amocrm, options.seed)
             out(f"Дашборд: {dashboard}/   Авито: {sims.avito_url}   amoCRM: {sims.amocrm_url}")
             interrupted = False
             try:
@@ -134,6 +138,8 @@ async def run_demo(options: DemoOptions, out: Callable[[str], None] = _say) -> d
             out("Остановлено на ходу: статусы в пути не проверялись (полная проверка: --check).")
         else:
             out(summarize(result))
+        if options.chaos:
+            result["chaos"] = chaos.injected(sims.avito, sims.amocrm)
         return result
 
 
@@ -146,7 +152,8 @@ async def _drive(options: DemoOptions, sims: Simulators, bridge: Bridge) -> None
         time_scale=options.time_scale,
     )
     managers = asyncio.create_task(crew.run(stop_when_all_closed=options.leads))
-    traffic = asyncio.create_task(_traffic(sims.avito, options))
+    traffic = asyncio.create_task(_traffic(sims, options))
+    background = [managers, traffic]
     progress = Progress(total=options.leads, stream=sys.stderr)
     deadline = time.monotonic() + options.timeout_s
     try:
@@ -164,15 +171,18 @@ async def _drive(options: DemoOptions, sims: Simulators, bridge: Bridge) -> None
                 return
             await asyncio.sleep(0.5)
     finally:
-        for task in (managers, traffic):
+        for task in background:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
 
-async def _traffic(avito: AvitoSandbox, options: DemoOptions) -> None:
+async def _traffic(sims: Simulators, options: DemoOptions) -> None:
     count = 0
+    halfway = (options.leads or 100) // 2
     while options.leads is None or count < options.leads:
-        avito.add_lead()
+        sims.avito.add_lead()
         count += 1
+        if options.chaos and count == halfway:
+            chaos.midway(sims.avito, sims.amocrm)
         await asyncio.sleep(1 / options.leads_per_second)

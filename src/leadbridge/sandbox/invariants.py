@@ -158,7 +158,7 @@ def _one_deal_per_request(avito_leads: Sequence[Json], view: CrmView) -> Check:
 def _statuses_in_chain_order(avito_leads: Sequence[Json], funnel: Funnel) -> Check:
     check = Check(checked=len(avito_leads))
     for lead in avito_leads:
-        history = [entry["status"] for entry in lead.get("history", [])]
+        history = [entry["status"] for entry in _partner_history(lead)]
         problem = _chain_problem(history, funnel)
         if problem:
             check.fail(f"lead {lead['id']}: {problem} in {'>'.join(history)}")
@@ -242,8 +242,18 @@ def _integration_429s(stats: Mapping[str, Any]) -> int:
 
 
 def _final_status(lead: Json) -> str | None:
-    history = lead.get("history") or []
+    history = _partner_history(lead)
     return str(history[-1]["status"]) if history else lead.get("status")
+
+
+def _partner_history(lead: Json) -> list[Json]:
+    """The statuses the bridge set: an optional status Avito sets on its own (keyed `avito:`,
+    after a schema change) is not the bridge's to order or to send."""
+    return [
+        entry
+        for entry in lead.get("history") or []
+        if not str(entry.get("idempotencyKey", "")).startswith("avito:")
+    ]
 
 
 def _creation_stage(deal: Json, events: Sequence[Json], view: CrmView) -> str | None:

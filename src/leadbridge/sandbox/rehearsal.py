@@ -5,15 +5,24 @@ from __future__ import annotations
 import asyncio
 import json
 
+from leadbridge.sandbox import chaos
 from leadbridge.sandbox.amocrm import AmoSandboxConfig, create_amocrm_app
 from leadbridge.sandbox.avito import AvitoSandboxConfig, create_avito_app
 from leadbridge.web.server import serve
 
 
-async def serve_simulators(*, avito_port: int, amocrm_port: int, seed: int) -> None:
+async def serve_simulators(
+    *, avito_port: int, amocrm_port: int, seed: int, chaos_midway_s: float | None = None
+) -> None:
+    """Serve both simulators; with `chaos_midway_s` their fault profile is on from the start
+    and Avito's schema changes (and amoCRM's tokens expire) that many seconds in."""
     avito_app = create_avito_app(AvitoSandboxConfig(seed=seed))
     amocrm_app = create_amocrm_app(AmoSandboxConfig(seed=seed))
     avito, amocrm = avito_app.state.sandbox, amocrm_app.state.sandbox
+    background: list[asyncio.Task[None]] = []
+    if chaos_midway_s is not None:
+        chaos.turn_on(avito, amocrm, seed)
+        background.append(asyncio.create_task(chaos.midway_after(avito, amocrm, chaos_midway_s)))
     async with (
         serve(avito_app, port=avito_port) as avito_url,
         serve(amocrm_app, port=amocrm_port) as amocrm_url,
@@ -36,5 +45,7 @@ async def serve_simulators(*, avito_port: int, amocrm_port: int, seed: int) -> N
         try:
             await asyncio.Event().wait()
         finally:
+            for task in background:
+                task.cancel()
             await avito.aclose()
             await amocrm.aclose()

@@ -2,20 +2,27 @@
 
 Only a lead's head — its lowest `seq` not yet sent or skipped — may be claimed, so a lead's
 statuses leave in order even when many workers send many leads at once.
+
+A claim is a lease: the item is `sending` until `lease_until`. A worker that dies mid-send (even
+SIGKILLed) holds nothing once its lease runs out: any worker claims the item again, first reading
+Avito back (`verify_first`) since the lost send may have arrived. A claim is identified by the
+item's `attempts` at claim time; results of a superseded claim are dropped.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import and_, exists, func, insert, select, update
+from sqlalchemy import Table, and_, exists, func, insert, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
 
 from leadbridge.domain.status_path import PlannedStatus
+from leadbridge.store.notify import notify_in
 from leadbridge.store.tables import OutboxItem, SendAttempt
 from leadbridge.store.upsert import dialect_name
 
@@ -49,6 +56,8 @@ async def enqueue(
     ]
     if rows:
         await session.execute(insert(OutboxItem), rows)
+    # Other processes' relays wake at this transaction's commit (sync.wakeups.OUTBOX).
+    await notify_in(session, "outbox")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +89,7 @@ async def enqueue_first(
     ]
     if rows:
         await session.execute(insert(OutboxItem), rows)
+        await notify_in(session, "outbox")
 
 
 def _row(
@@ -108,8 +118,13 @@ def _row(
     }
 
 
-async def claim_heads(session: AsyncSession, *, limit: int, now: datetime) -> Sequence[OutboxItem]:
-    """Mark up to `limit` due heads as sending and return them, at most one per lead."""
+async def claim_heads(
+    session: AsyncSession, *, limit: int, now: datetime, lease_s: float = 30.0
+) -> Sequence[OutboxItem]:
+    """Lease up to `limit` due heads for `lease_s` and return them, at most one per lead.
+
+    Due means pending and past its backoff, or sending under a lease that ran out (NULL: a
+    claim made before leases existed)."""
     earlier = aliased(OutboxItem)
     blocked_by_earlier = exists().where(
         and_(
@@ -120,7 +135,7 @@ async def claim_heads(session: AsyncSession, *, limit: int, now: datetime) -> Se
     )
     statement = (
         select(OutboxItem)
-        .where(OutboxItem.state == PENDING, OutboxItem.next_attempt_at <= now, ~blocked_by_earlier)
+        .where(_due(now), ~blocked_by_earlier)
         .order_by(OutboxItem.next_attempt_at, OutboxItem.id)
         .limit(limit)
     )
@@ -128,10 +143,19 @@ async def claim_heads(session: AsyncSession, *, limit: int, now: datetime) -> Se
         statement = statement.with_for_update(skip_locked=True, of=OutboxItem)
     items = (await session.scalars(statement)).all()
     for item in items:
+        if item.state == SENDING:  # its worker vanished mid-send: the send may have arrived
+            item.verify_first = True
         item.state = SENDING
         item.attempts += 1
+        item.lease_until = now + timedelta(seconds=lease_s)
     await session.flush()
     return items
+
+
+def _due(now: datetime) -> ColumnElement[bool]:
+    pending = and_(OutboxItem.state == PENDING, OutboxItem.next_attempt_at <= now)
+    lease_over = or_(OutboxItem.lease_until.is_(None), OutboxItem.lease_until <= now)
+    return or_(pending, and_(OutboxItem.state == SENDING, lease_over))
 
 
 async def next_due_at(session: AsyncSession) -> datetime | None:
@@ -146,33 +170,79 @@ async def record_attempt(
     session.add(SendAttempt(outbox_id=item.id, attempted_at=now, outcome=outcome, detail=detail))
 
 
-async def finish(
-    session: AsyncSession, item_id: int, *, state: str, error: str | None, sent_at: datetime | None
+async def record_attempts(
+    session: AsyncSession, attempts: Sequence[tuple[int, str, str | None]], *, now: datetime
 ) -> None:
-    await session.execute(
-        update(OutboxItem)
-        .where(OutboxItem.id == item_id)
-        .values(state=state, last_error=error, sent_at=sent_at)
+    """One batch's attempts `(outbox_id, outcome, detail)` in one statement."""
+    if attempts:
+        rows = [
+            {"outbox_id": item_id, "attempted_at": now, "outcome": outcome, "detail": detail}
+            for item_id, outcome, detail in attempts
+        ]
+        await session.execute(insert(cast(Table, SendAttempt.__table__)), rows)
+
+
+async def finish_sent(
+    session: AsyncSession, claims: Sequence[tuple[int, int]], *, sent_at: datetime
+) -> int:
+    """Mark sent every `(item_id, claim)` whose claim still holds, in one statement: a batch
+    of 100 is one round trip, not 100. Returns how many were marked."""
+    if not claims:
+        return 0
+    table = cast(Table, OutboxItem.__table__)
+    statement = (
+        update(table)
+        .where(
+            tuple_(table.c.id, table.c.attempts).in_(list(claims)),
+            table.c.state == SENDING,
+        )
+        .values(state=SENT, last_error=None, sent_at=sent_at, lease_until=None, verify_first=False)
     )
+    return int((await session.execute(statement)).rowcount)  # type: ignore[attr-defined]
+
+
+async def finish(
+    session: AsyncSession,
+    item_id: int,
+    *,
+    state: str,
+    error: str | None,
+    sent_at: datetime | None,
+    claim: int | None = None,
+) -> bool:
+    """Settle an item; with `claim` (its `attempts` when claimed), only if that claim still
+    holds it. Returns whether the item was changed."""
+    statement = _claimed(item_id, claim).values(
+        state=state, last_error=error, sent_at=sent_at, lease_until=None, verify_first=False
+    )
+    return bool((await session.execute(statement)).rowcount)  # type: ignore[attr-defined]
 
 
 async def retry_later(
-    session: AsyncSession, item_id: int, *, error: str, next_attempt_at: datetime
-) -> None:
-    await session.execute(
-        update(OutboxItem)
-        .where(OutboxItem.id == item_id)
-        .values(state=PENDING, last_error=error, next_attempt_at=next_attempt_at)
+    session: AsyncSession,
+    item_id: int,
+    *,
+    error: str,
+    next_attempt_at: datetime,
+    claim: int | None = None,
+    verify_first: bool = False,
+) -> bool:
+    """Back to pending until `next_attempt_at`; `verify_first` if the send may have arrived."""
+    statement = _claimed(item_id, claim).values(
+        state=PENDING,
+        last_error=error,
+        next_attempt_at=next_attempt_at,
+        lease_until=None,
+        verify_first=verify_first,
     )
+    return bool((await session.execute(statement)).rowcount)  # type: ignore[attr-defined]
 
 
-async def release_interrupted(session: AsyncSession) -> int:
-    """Items left `sending` by a process that died go back to pending; idempotency keys make a
-    resend safe."""
-    result = await session.execute(
-        update(OutboxItem).where(OutboxItem.state == SENDING).values(state=PENDING)
-    )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+def _claimed(item_id: int, claim: int | None) -> Any:
+    statement = update(OutboxItem).where(OutboxItem.id == item_id)
+    if claim is None:
+        return statement
+    return statement.where(OutboxItem.state == SENDING, OutboxItem.attempts == claim)
 
 
 async def count_by_state(session: AsyncSession) -> dict[str, int]:

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Double,
     ForeignKey,
     Index,
     Integer,
@@ -128,6 +129,10 @@ class OutboxItem(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    # Relay leases (0004): a `sending` item whose lease ran out belongs to no one and is claimed
+    # again; `verify_first` says its last send may have reached Avito, so read Avito back first.
+    lease_until: Mapped[datetime | None]
+    verify_first: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class SendAttempt(Base):
@@ -311,3 +316,19 @@ class AppSecret(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
+
+
+# --- Relay: shared rate limiter (0004) ---------------------------------------------------------
+
+
+class RateLimitState(Base):
+    """GCRA state of one limited partner method, shared by every process that calls it.
+
+    `tat` is the theoretical arrival time of the next request, in seconds since the epoch of the
+    database's own clock, so that workers on machines with skewed clocks still agree.
+    """
+
+    __tablename__ = "rate_limits"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tat: Mapped[float] = mapped_column(Double)

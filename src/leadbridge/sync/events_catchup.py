@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import structlog
 
-from leadbridge.amocrm.api import AmoApi
+from leadbridge.amocrm.api import AmoApi, Json
 from leadbridge.amocrm.events import change_from_event
 from leadbridge.store import tokens as cursors
 from leadbridge.store.database import Database
@@ -39,12 +39,13 @@ class EventsCatchUp:
             stored = await cursors.cursor(session, CURSOR)
         since = max(int(stored) - OVERLAP_S, 0) if stored else 0
         newest, applied, gaps = since, 0, set()
+        prices: dict[int, Json | None] = {}  # one read of each deal per pass
         async for event in self._api.status_events(since):
             newest = max(newest, int(event.get("created_at") or 0))
             change = change_from_event(event, price=None)
             if change is None:
                 continue
-            outcome = await self._changes.apply(change, source="events")
+            outcome = await self._changes.apply(change, source="events", prices=prices)
             if outcome is Outcome.APPLIED:
                 applied += 1
             elif outcome is Outcome.GAP:

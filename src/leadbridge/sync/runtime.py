@@ -1,4 +1,9 @@
-"""`leadbridge run`: the web app and the bridge's flows in one process until SIGTERM."""
+"""The processes of leadbridge: `run` (web and flows in one process, the default), `web` (only
+the HTTP side) and `worker` (only the flows; any number of them on PostgreSQL).
+
+Every process runs until SIGINT/SIGTERM cancels it; a worker then stops claiming, lets the steps
+in flight finish within `process.shutdown_grace_s` and closes its connections.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,9 @@ import asyncio
 import structlog
 
 from leadbridge.config import Settings
+from leadbridge.store.database import Database
 from leadbridge.sync.bridge import Bridge
+from leadbridge.sync.wakeups import wakeups_for
 from leadbridge.web.app import create_app
 from leadbridge.web.context import WebContext
 from leadbridge.web.pages.live import BridgeStatus
@@ -17,6 +24,7 @@ log = structlog.get_logger(__name__)
 
 
 async def run_forever(settings: Settings) -> None:
+    """`leadbridge run`: the web app and every flow in one process."""
     bridge = Bridge.from_settings(settings)
     context = WebContext(settings=settings, db=bridge.db, wakeups=bridge.wakeups)
     web = settings.web
@@ -27,6 +35,39 @@ async def run_forever(settings: Settings) -> None:
         try:
             await bridge.prepare()
             bridge.start()
-            await asyncio.Event().wait()  # until cancelled by SIGINT/SIGTERM
+            await _until_cancelled()
         finally:
             await bridge.stop()
+
+
+async def run_web(settings: Settings) -> None:
+    """`leadbridge web`: webhook endpoints, dashboard, health and metrics; no flow runs here.
+
+    Webhooks are stored and answered; the workers find them on their next poll (or wake-up)."""
+    db = Database(settings.database_url)
+    context = WebContext(settings=settings, db=db, wakeups=wakeups_for(db))
+    web = settings.web
+    try:
+        async with serve(create_app(context), host=web.host, port=web.port) as url:
+            log.info("web.listening", url=url, role="web")
+            await _until_cancelled()
+    finally:
+        await context.wakeups.aclose()
+        await db.dispose()
+
+
+async def run_worker(settings: Settings) -> None:
+    """`leadbridge worker`: the flows (deals, stage changes, relay, periodic jobs); no HTTP."""
+    bridge = Bridge.from_settings(settings)
+    try:
+        await bridge.prepare()
+        bridge.start()
+        log.info("worker.started")
+        await _until_cancelled()
+    finally:
+        await bridge.stop()
+        log.info("worker.stopped")
+
+
+async def _until_cancelled() -> None:
+    await asyncio.Event().wait()  # until SIGINT/SIGTERM cancels the main task

@@ -13,7 +13,7 @@ from enum import StrEnum
 
 import structlog
 
-from leadbridge.amocrm.api import AmoApi
+from leadbridge.amocrm.api import AmoApi, Json
 from leadbridge.amocrm.events import change_from_event
 from leadbridge.amocrm.webhook import LeadStatusChange, WebhookFormatError, parse_webhook
 from leadbridge.domain.funnel import Funnel
@@ -81,6 +81,14 @@ class StageChanges:
             await self.resync(change.amo_lead_id)
         return outcome
 
+    async def _deal(self, amo_lead_id: int, known: dict[int, Json | None] | None) -> Json | None:
+        if known is not None and amo_lead_id in known:
+            return known[amo_lead_id]
+        deal = await self._api.lead(amo_lead_id)
+        if known is not None:
+            known[amo_lead_id] = deal
+        return deal
+
     async def resync(self, amo_lead_id: int) -> int:
         """Replay the deal's status events in order; returns how many were new to us."""
         applied = 0
@@ -91,15 +99,25 @@ class StageChanges:
         log.info("stage.resynced", amo_lead_id=amo_lead_id, applied=applied)
         return applied
 
-    async def apply(self, change: LeadStatusChange, *, source: str) -> Outcome:
-        """Log one change that continues the deal's history and queue what it implies."""
+    async def apply(
+        self, change: LeadStatusChange, *, source: str, prices: dict[int, Json | None] | None = None
+    ) -> Outcome:
+        """Log one change that continues the deal's history and queue what it implies.
+
+        `prices`: deals already read in this pass, by id. A catch-up replays many events of one
+        deal, and all of them would read the same current price; a loss reason is always read
+        afresh, since the deal may have closed since."""
         stage_key = self._layout.stage_of(change.status_id)
         if change.pipeline_id not in (None, self._layout.pipeline_id) or stage_key is None:
             return Outcome.NOT_OURS
         lost = self._funnel.stage(stage_key).lost
         if (lost or change.price is None) and await self._logged(change):
             return Outcome.DUPLICATE  # spare the API read below for a change we already have
-        deal = await self._api.lead(change.amo_lead_id) if lost or change.price is None else None
+        deal = (
+            await self._deal(change.amo_lead_id, prices if not lost else None)
+            if (lost or change.price is None)
+            else None
+        )
         loss_reason = self._layout.loss_reason_name(deal.get("loss_reason_id")) if deal else None
         if change.price is None and deal:
             # Events carry no price; the deal's current one is the best we know.

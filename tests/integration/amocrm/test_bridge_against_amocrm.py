@@ -22,7 +22,7 @@ from leadbridge.store.migrate import upgrade
 from leadbridge.sync.deal_batcher import DealBatcher
 from leadbridge.sync.intake import accept_lead
 from leadbridge.sync.provisioning import ensure_webhook, plan_and_apply, provision
-from leadbridge.sync.wakeups import Wakeups
+from leadbridge.sync.wakeups import LocalWakeups
 from leadbridge.web.server import serve
 
 pytestmark = pytest.mark.anyio
@@ -93,8 +93,10 @@ async def test_every_device_card_field_reaches_the_deal(database_url: str) -> No
         raw = LeadFactory(seed=11).make()
         raw["device"]["kit"] = ["Коробка", "Провод зарядки"]
         raw["device"]["defects"]["battery"] = ["вздут"]
-        await accept_lead(r.db, raw, channel="webhook", wakeups=Wakeups())
-        batcher = DealBatcher(db=r.db, api=r.api, funnel=FUNNEL, layout=layout, wakeups=Wakeups())
+        await accept_lead(r.db, raw, channel="webhook", wakeups=LocalWakeups())
+        batcher = DealBatcher(
+            db=r.db, api=r.api, funnel=FUNNEL, layout=layout, wakeups=LocalWakeups()
+        )
 
         assert await batcher.run_once() == 1  # the deal
         assert await batcher.run_once() == 1  # then its note, once no deal waits
@@ -137,8 +139,10 @@ async def test_a_second_request_of_the_same_seller_reuses_the_contact(database_u
         first, second = factory.make(), factory.make()
         second["seller"] = {**first["seller"], "phone": "8" + first["seller"]["phone"][2:]}
         for raw in (first, second):
-            await accept_lead(r.db, raw, channel="feed", wakeups=Wakeups())
-        batcher = DealBatcher(db=r.db, api=r.api, funnel=FUNNEL, layout=layout, wakeups=Wakeups())
+            await accept_lead(r.db, raw, channel="feed", wakeups=LocalWakeups())
+        batcher = DealBatcher(
+            db=r.db, api=r.api, funnel=FUNNEL, layout=layout, wakeups=LocalWakeups()
+        )
 
         while await batcher.run_once():
             pass
@@ -153,8 +157,10 @@ async def test_a_crash_after_amocrm_created_the_deals_does_not_duplicate_them(
     async with rig(database_url) as r:
         await r.api.client.tokens.bootstrap()
         layout = await provision(r.db, r.api, FUNNEL, webhook_url=None)
-        await accept_lead(r.db, LeadFactory(seed=2).make(), channel="feed", wakeups=Wakeups())
-        batcher = DealBatcher(db=r.db, api=r.api, funnel=FUNNEL, layout=layout, wakeups=Wakeups())
+        await accept_lead(r.db, LeadFactory(seed=2).make(), channel="feed", wakeups=LocalWakeups())
+        batcher = DealBatcher(
+            db=r.db, api=r.api, funnel=FUNNEL, layout=layout, wakeups=LocalWakeups()
+        )
 
         async def crash(_created: object) -> None:
             raise RuntimeError("killed between amoCRM's answer and our commit")

@@ -5,6 +5,7 @@ import pytest
 from tests.integration.avito.harness import rig, update
 
 from leadbridge.avito.results import Outcome
+from leadbridge.ratelimit import SlidingWindowLimiter
 
 CALM = {"error_rate": 0.0, "burst_429_probability": 0.0, "apply_lost_answer_rate": 0.0}
 
@@ -27,7 +28,9 @@ async def test_429_and_5xx_are_retryable_for_the_whole_batch(
         await r.client.read_status("b-1")  # a token before the faults start
         await r.post_admin("/sandbox/faults", fault)
         failed = await r.client.apply_statuses([update("b-1", 0), update("b-2", 0)])
-        paused = r.client.limiters["status_apply"].delay(time.monotonic())
+        limiter = r.client.limiters["status_apply"]
+        assert isinstance(limiter, SlidingWindowLimiter)
+        paused = limiter.delay(time.monotonic())
         await r.post_admin("/sandbox/faults", CALM)
         resent = await r.client.apply_statuses([update("b-1", 0), update("b-2", 0)])
     assert [result.outcome for result in failed] == [Outcome.RETRYABLE] * 2

@@ -141,15 +141,6 @@ async def test_a_parked_head_blocks_its_lead(db: Database) -> None:
         assert (await outbox.count_by_state(session)) == {"parked": 1, "pending": 1}
 
 
-async def test_interrupted_sends_return_to_pending(db: Database) -> None:
-    await _lead_with_statuses(db, "i-1", ["accepted"])
-    async with db.transaction() as session:
-        await outbox.claim_heads(session, limit=10, now=NOW)
-    async with db.transaction() as session:
-        assert await outbox.release_interrupted(session) == 1
-        assert (await outbox.count_by_state(session)) == {"pending": 1}
-
-
 async def test_the_same_status_twice_for_a_lead_is_refused(db: Database) -> None:
     from sqlalchemy.exc import IntegrityError
 

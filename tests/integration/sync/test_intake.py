@@ -13,7 +13,7 @@ from leadbridge.store.database import Database
 from leadbridge.store.migrate import upgrade
 from leadbridge.store.tables import Lead
 from leadbridge.sync.intake import FEED_CURSOR, Intake, accept_lead, pull_feed_once
-from leadbridge.sync.wakeups import Wakeups
+from leadbridge.sync.wakeups import LocalWakeups
 from leadbridge.web.server import serve
 
 pytestmark = pytest.mark.anyio
@@ -40,11 +40,14 @@ async def test_the_feed_brings_every_request_once_and_remembers_where_it_stopped
             )  # type: ignore[arg-type]
         )
         try:
-            assert await accept_lead(db, pushed, channel="webhook", wakeups=Wakeups()) is Intake.NEW
-            assert await pull_feed_once(db, avito, Wakeups()) == 249
-            assert await pull_feed_once(db, avito, Wakeups()) == 0
+            assert (
+                await accept_lead(db, pushed, channel="webhook", wakeups=LocalWakeups())
+                is Intake.NEW
+            )
+            assert await pull_feed_once(db, avito, LocalWakeups()) == 249
+            assert await pull_feed_once(db, avito, LocalWakeups()) == 0
             sandbox.add_lead()
-            assert await pull_feed_once(db, avito, Wakeups()) == 1
+            assert await pull_feed_once(db, avito, LocalWakeups()) == 1
         finally:
             await avito.aclose()
     async with db.transaction() as session:

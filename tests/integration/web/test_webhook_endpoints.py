@@ -17,7 +17,7 @@ from leadbridge.sandbox.avito import LeadFactory
 from leadbridge.store.database import Database
 from leadbridge.store.migrate import upgrade
 from leadbridge.store.tables import InboxEvent, Lead
-from leadbridge.sync.wakeups import Wakeups
+from leadbridge.sync.wakeups import LocalWakeups
 from leadbridge.web.app import create_app
 from leadbridge.web.context import WebContext
 from leadbridge.web.server import serve
@@ -52,7 +52,7 @@ async def endpoint(database_url: str) -> AsyncIterator[Endpoint]:
         avito=AvitoSettings(webhook_secret=AVITO_SECRET),  # type: ignore[arg-type]
     )
     db = Database(database_url)
-    app = create_app(WebContext(settings=settings, db=db, wakeups=Wakeups()))
+    app = create_app(WebContext(settings=settings, db=db, wakeups=LocalWakeups()))
     headers = {"X-Avito-Webhook-Secret": AVITO_SECRET}
     async with serve(app) as url, httpx.AsyncClient(base_url=url, headers=headers) as http:
         yield Endpoint(http, db)

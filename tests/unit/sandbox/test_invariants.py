@@ -285,3 +285,21 @@ def test_violations_are_capped_and_summary_is_one_line() -> None:
     assert "nothing_lost: FAILED" in line
     assert "rate_limits_respected: ok" in line
     assert summarize(clean_world().check()).startswith("все инварианты соблюдены")
+
+
+def test_a_status_avito_set_on_its_own_is_not_held_against_the_chain() -> None:
+    world = clean_world()
+    world.deal("a-evolved", WON_PATH)
+    lead = world.avito("a-evolved", FULL_CHAIN)
+    received = FULL_CHAIN.index("device_received") + 1
+    own = {**_entry("inspection_scheduled", 40), "idempotencyKey": "avito:a-evolved:x"}
+    lead["history"].insert(received, own)
+    world.avito("a-forged", ["accepted", "inspection_scheduled"])
+    world.deal("a-forged", ["new"])
+
+    result = world.check()
+
+    order = result["invariants"]["statuses_in_chain_order"]
+    assert order["violations"] == [
+        "lead a-forged: inspection_scheduled out of order in accepted>inspection_scheduled"
+    ]

@@ -1,0 +1,153 @@
+"""leadbridge as separate processes against the simulators with their fault profile on: the
+bridge's processes, a stream of requests, the managers who work them, and the invariants."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from tests.acceptance.processes import LEADBRIDGE
+
+from leadbridge.config import DEFAULT_FUNNEL, load_funnel
+from leadbridge.sandbox.invariants import check_invariants
+from leadbridge.sandbox.managers import ManagerCrew
+
+FUNNEL = load_funnel(DEFAULT_FUNNEL)
+# The issue's scale is 1,000 requests; CI runs fewer (LEADBRIDGE_CHAOS_LEADS=1000 for the full).
+LEADS = int(os.environ.get("LEADBRIDGE_CHAOS_LEADS", "100"))
+REQUESTS_PER_S = 20.0
+
+
+def bridge_env(credentials: dict[str, Any], database_url: str, port: int) -> dict[str, str]:
+    avito, amocrm = credentials["avito"], credentials["amocrm"]
+    env = {key: value for key, value in os.environ.items() if not key.startswith("LEADBRIDGE_")}
+    env.update(
+        {
+            "LEADBRIDGE_DATABASE_URL": database_url,
+            "LEADBRIDGE_AVITO__BASE_URL": avito["base_url"],
+            "LEADBRIDGE_AVITO__CLIENT_ID": avito["client_id"],
+            "LEADBRIDGE_AVITO__CLIENT_SECRET": avito["client_secret"],
+            "LEADBRIDGE_AVITO__WEBHOOK_SECRET": "chaos-webhook-secret",
+            "LEADBRIDGE_AVITO__FEED_POLL_INTERVAL_S": "5",
+            "LEADBRIDGE_AMOCRM__BASE_URL": amocrm["base_url"],
+            "LEADBRIDGE_AMOCRM__CLIENT_ID": amocrm["client_id"],
+            "LEADBRIDGE_AMOCRM__CLIENT_SECRET": amocrm["client_secret"],
+            "LEADBRIDGE_AMOCRM__REDIRECT_URI": amocrm["redirect_uri"],
+            "LEADBRIDGE_AMOCRM__AUTH_CODE": amocrm["auth_code"],
+            "LEADBRIDGE_AMOCRM__EVENTS_POLL_INTERVAL_S": "2",
+            "LEADBRIDGE_WEB__PORT": str(port),
+            "LEADBRIDGE_WEB__PUBLIC_URL": f"http://127.0.0.1:{port}",
+            "LEADBRIDGE_WEB__WEBHOOK_TOKEN": "chaos-token-0123456789abcdef",
+            "LEADBRIDGE_LOG_LEVEL": "WARNING",
+        }
+    )
+    return env
+
+
+@dataclass
+class Processes:
+    """The bridge's processes of one test; whatever is still running is killed at the end."""
+
+    env: dict[str, str]
+    cwd: Path
+    running: list[subprocess.Popen[str]] = field(default_factory=list)
+
+    def start(self, command: str) -> subprocess.Popen[str]:
+        log = (self.cwd / f"{command}-{len(self.running)}.log").open("w")
+        process = subprocess.Popen(
+            [*LEADBRIDGE, command], env=self.env, cwd=self.cwd, stdout=log, stderr=log, text=True
+        )
+        self.running.append(process)
+        return process
+
+    def stop(self, process: subprocess.Popen[str]) -> int:
+        """SIGTERM, as an orchestrator stops a process; its exit code."""
+        process.send_signal(signal.SIGTERM)
+        return process.wait(timeout=60)
+
+    def close(self) -> None:
+        for process in self.running:
+            if process.poll() is None:
+                process.kill()
+                process.wait(timeout=10)
+
+
+def upgrade_database(env: dict[str, str], cwd: Path) -> None:
+    done = subprocess.run(
+        [*LEADBRIDGE, "db", "upgrade"],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def wait_for(url: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"{url} did not answer in time")
+
+
+def wait_for_provisioning(amocrm_url: str, seconds: float = 120) -> None:
+    """Until a worker has created the funnel's pipeline in amoCRM."""
+    deadline = time.monotonic() + seconds
+    while True:
+        pipelines = httpx.get(amocrm_url + "/sandbox/state").json().get("pipelines", [])
+        if any(pipeline.get("name") == FUNNEL.name for pipeline in pipelines):
+            return
+        assert time.monotonic() < deadline, "amoCRM was never provisioned"
+        time.sleep(0.3)
+
+
+async def send_requests(avito_url: str, count: int, arrived: asyncio.Event, at: int) -> None:
+    """`count` new buyout requests at a steady pace; `arrived` is set after the `at`-th."""
+    async with httpx.AsyncClient(base_url=avito_url, timeout=10) as client:
+        for number in range(1, count + 1):
+            (await client.post("/sandbox/leads", json={})).raise_for_status()
+            if number == at:
+                arrived.set()
+            await asyncio.sleep(1 / REQUESTS_PER_S)
+
+
+async def work_deals(amocrm_url: str, count: int) -> None:
+    """The managers move every deal through the funnel until all `count` are closed."""
+    async with httpx.AsyncClient(base_url=amocrm_url) as client:
+        token = (await client.post("/sandbox/person-token")).json()["access_token"]
+    crew = ManagerCrew(
+        amocrm_url=amocrm_url, person_token=token, funnel=FUNNEL, seed=7, time_scale=0.002
+    )
+    await crew.run(stop_when_all_closed=count)
+
+
+def invariants(avito_url: str, amocrm_url: str) -> dict[str, Any]:
+    return check_invariants(
+        avito_state=httpx.get(avito_url + "/sandbox/state", timeout=30).json(),
+        amocrm_state=httpx.get(amocrm_url + "/sandbox/state", timeout=30).json(),
+        funnel=FUNNEL,
+    )
+
+
+def eventually_invariants(avito_url: str, amocrm_url: str, seconds: float) -> dict[str, Any]:
+    """The invariants once they hold, or their last result when time is up: statuses still on
+    their way (retries after backoff, caught-up webhooks) are given time to arrive."""
+    deadline = time.monotonic() + seconds
+    while True:
+        result = invariants(avito_url, amocrm_url)
+        if result["ok"] or time.monotonic() > deadline:
+            return result
+        time.sleep(2)
