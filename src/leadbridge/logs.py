@@ -49,7 +49,7 @@ def configure(level: str = "INFO", *, json: bool = True) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=_current_stderr,
         cache_logger_on_first_use=False,
     )
 
@@ -61,3 +61,9 @@ def correlated(**ids: Any) -> Iterator[str]:
     correlation_id = uuid.uuid4().hex
     with structlog.contextvars.bound_contextvars(correlation_id=correlation_id, **ids):
         yield correlation_id
+
+
+def _current_stderr(*_names: Any) -> structlog.PrintLogger:
+    """Whatever `sys.stderr` is when a logger is made, not when logging was configured: a stream
+    swapped out since (a test's capture, a daemon's redirect) may be closed by now."""
+    return structlog.PrintLogger(sys.stderr)
