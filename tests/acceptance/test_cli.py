@@ -71,9 +71,9 @@ def test_demo_check_carries_every_request_through_and_holds_every_invariant(
 def test_help_explains_every_command(clean_env: dict[str, str], tmp_path: Path) -> None:
     top = _leadbridge("--help", env=clean_env, cwd=tmp_path)
     assert top.returncode == 0
-    for command in ("demo", "run", "db", "sandbox"):
+    for command in ("demo", "run", "web", "worker", "db", "sandbox"):
         assert command in top.stdout
-    for sub in (["demo"], ["run"], ["db", "upgrade"], ["sandbox", "serve"]):
+    for sub in (["demo"], ["run"], ["web"], ["worker"], ["db", "upgrade"], ["sandbox", "serve"]):
         shown = _leadbridge(*sub, "--help", env=clean_env, cwd=tmp_path)
         assert shown.returncode == 0
         assert "Usage" in shown.stdout

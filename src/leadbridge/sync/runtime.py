@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 
+import httpx
 import structlog
 
+from leadbridge.amocrm.client import AmoApiError, AmoBlocked
 from leadbridge.config import Settings
 from leadbridge.store.database import Database
 from leadbridge.sync.bridge import Bridge
@@ -33,7 +35,7 @@ async def run_forever(settings: Settings) -> None:
     async with serve(app, host=web.host, port=web.port) as url:
         log.info("web.listening", url=url)
         try:
-            await bridge.prepare()
+            await prepare_patiently(bridge)
             bridge.start()
             await _until_cancelled()
         finally:
@@ -60,13 +62,45 @@ async def run_worker(settings: Settings) -> None:
     """`leadbridge worker`: the flows (deals, stage changes, relay, periodic jobs); no HTTP."""
     bridge = Bridge.from_settings(settings)
     try:
-        await bridge.prepare()
+        await prepare_patiently(bridge)
         bridge.start()
         log.info("worker.started")
         await _until_cancelled()
     finally:
         await bridge.stop()
         log.info("worker.stopped")
+
+
+PREPARE_PAUSE_S = (1.0, 2.0, 5.0, 10.0, 30.0)
+
+
+async def prepare_patiently(bridge: Bridge) -> None:
+    """`prepare()`, again after a partner's passing trouble (5xx, 429, a dropped connection):
+    a worker started during an outage waits it out instead of exiting. A refusal that will not
+    pass (bad credentials, another 4xx, bad configuration) still ends the process."""
+    attempt = 0
+    while True:
+        try:
+            await bridge.prepare()
+            return
+        except (httpx.HTTPError, AmoApiError) as error:
+            if not _passing(error):
+                raise
+            pause = PREPARE_PAUSE_S[min(attempt, len(PREPARE_PAUSE_S) - 1)]
+            log.warning("bridge.prepare_retry", error=type(error).__name__, pause_s=pause)
+            attempt += 1
+            await asyncio.sleep(pause)
+
+
+def _passing(error: httpx.HTTPError | AmoApiError) -> bool:
+    if isinstance(error, AmoBlocked):
+        return True
+    if isinstance(error, AmoApiError):
+        return error.status in (0, 429) or error.status >= 500
+    if isinstance(error, httpx.HTTPStatusError):
+        status = error.response.status_code
+        return status == 429 or status >= 500
+    return isinstance(error, httpx.TransportError)
 
 
 async def _until_cancelled() -> None:

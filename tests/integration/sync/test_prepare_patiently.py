@@ -1,0 +1,51 @@
+"""A worker started while a partner answers 5xx waits the outage out instead of exiting."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from tests.acceptance.processes import free_port
+
+from leadbridge.config import DEFAULT_FUNNEL
+from leadbridge.sandbox.demo import DemoOptions, Simulators, bridge_settings, simulators
+from leadbridge.sync.bridge import Bridge
+from leadbridge.sync.runtime import prepare_patiently
+from leadbridge.web.app import create_app
+from leadbridge.web.context import WebContext
+from leadbridge.web.server import serve
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_prepare_is_retried_through_an_avito_outage(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'bridge.db'}"
+    options = DemoOptions(
+        leads=1, check=True, port=free_port(), seed=1, database_url=url,
+        funnel_file=DEFAULT_FUNNEL, leads_per_second=1.0, time_scale=1.0, timeout_s=60.0,
+    )  # fmt: skip
+    async with simulators(options.seed) as sims:
+        settings = bridge_settings(options, sims, url)
+        bridge = Bridge.from_settings(settings)
+        web = create_app(WebContext(settings=settings, db=bridge.db, wakeups=bridge.wakeups))
+        async with serve(web, port=options.port):
+            try:
+                await _outage_then_recovery(sims, bridge)
+            finally:
+                await bridge.stop(0.0)
+
+
+async def _outage_then_recovery(sims: Simulators, bridge: Bridge) -> None:
+    sims.avito.set_faults(error_rate=1.0)
+    preparing = asyncio.create_task(prepare_patiently(bridge))
+    for _ in range(3000):
+        if sims.avito.faults.counters.server_errors >= 2:
+            break
+        await asyncio.sleep(0.01)
+
+    assert not preparing.done()  # the first 5xx did not end it
+    sims.avito.set_faults(error_rate=0.0)
+    await asyncio.wait_for(preparing, timeout=30.0)
+
+    assert sims.avito.webhooks.subscription is not None
