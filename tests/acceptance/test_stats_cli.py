@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from tests.acceptance.test_cli import _leadbridge, clean_env  # noqa: F401  (fixture)
-from tests.integration.store.test_statistics import load
+from tests.integration.store.test_statistics_queries import load
 
 pytestmark = pytest.mark.anyio
 
