@@ -31,6 +31,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("/leads", "Заявки", (OPERATOR, FINANCE)),
     NavItem("/outbox", "Очередь в Авито", (OPERATOR,)),
     NavItem("/funnel", "Воронка", (OPERATOR, FINANCE, ADMIN)),
+    NavItem("/settlements", "Взаиморасчёты", (FINANCE,)),
 ]
 
 
