@@ -2,30 +2,21 @@
 
 from __future__ import annotations
 
-import contextlib
 import io
-import re
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import httpx
 import pytest
 from openpyxl import load_workbook
-from tests.dashboard_data import seed_dashboard
-from tests.dashboard_login import add_user, login
+from tests.dashboard_site import Site, cells, served_site
 
 from leadbridge.config import AvitoSettings, Settings, WebSettings
 from leadbridge.domain.periods import Week
 from leadbridge.sandbox.avito import AvitoSandboxConfig, create_avito_app
 from leadbridge.settlement import dashboard as settlement
 from leadbridge.store import settlement as store
-from leadbridge.store.database import Database
-from leadbridge.store.migrate import upgrade
-from leadbridge.sync.wakeups import Wakeups
-from leadbridge.web.app import create_app
-from leadbridge.web.context import WebContext
 from leadbridge.web.server import serve
 
 pytestmark = pytest.mark.anyio
@@ -33,21 +24,8 @@ THIS_WEEK = Week.of(datetime.now(UTC))
 LAST_WEEK = THIS_WEEK.previous()
 
 
-@dataclass
-class Site:
-    url: str
-    db: Database
-    settings: Settings
-
-    @contextlib.asynccontextmanager
-    async def logged_in(self, name: str) -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
-        async with httpx.AsyncClient(base_url=self.url) as http:
-            yield http, await login(http, name, f"{name}-password")
-
-
 @pytest.fixture
 async def site(database_url: str) -> AsyncIterator[Site]:
-    upgrade(database_url)
     avito_config = AvitoSandboxConfig(method_rps={})
     async with serve(create_avito_app(avito_config)) as avito_url:
         avito = AvitoSettings(
@@ -56,29 +34,10 @@ async def site(database_url: str) -> AsyncIterator[Site]:
             client_secret=avito_config.client_secret,
         )
         settings = Settings(
-            database_url=database_url,  # type: ignore[arg-type]
-            web=WebSettings(webhook_token="t"),
-            avito=avito,
+            database_url=database_url, web=WebSettings(webhook_token="t"), avito=avito
         )
-        db = Database(database_url)
-        await seed_dashboard(db, settings.funnel)
-        for name, role in (("olga", "operator"), ("fedor", "finance"), ("ada", "admin")):
-            await add_user(db, name, role, password=f"{name}-password")
-        context = WebContext(settings=settings, db=db, wakeups=Wakeups())
-        async with serve(create_app(context)) as url:
-            yield Site(url, db, settings)
-        await db.dispose()
-
-
-def _cells(html: str, table_id: str) -> list[list[str]]:
-    table = re.search(rf'<table id="{table_id}">(.*?)</table>', html, re.S)
-    assert table, f"no table {table_id}"
-    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", table.group(1), re.S)
-    return [
-        [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", cell)).strip() for cell in cells]
-        for row in rows
-        if (cells := re.findall(r"<td[^>]*>(.*?)</td>", row, re.S))
-    ]
+        async with served_site(settings) as site:
+            yield site
 
 
 async def _week_lines(site: Site, week: Week) -> list[tuple[str, Decimal]]:
@@ -98,10 +57,10 @@ async def test_finance_and_admin_see_the_weeks_others_do_not(site: Site) -> None
     async with httpx.AsyncClient(base_url=site.url) as stranger:
         away = await stranger.get("/settlements")
     assert listed.status_code == as_admin.status_code == 200
-    weeks = [row[0].split()[0] for row in _cells(listed.text, "weeks")]
+    weeks = [row[0].split()[0] for row in cells(listed.text, "weeks")]
     assert weeks[:2] == [THIS_WEEK.name, LAST_WEEK.name]
     assert 'href="/settlements"' in listed.text  # in finance's navigation
-    lines = _cells(week.text, "lines")
+    lines = cells(week.text, "lines")
     assert len(lines) == len(await _week_lines(site, THIS_WEEK)) == 3  # three buyouts
     assert {row[1] for row in lines} == {"commission"}
     assert as_operator.status_code == 403
@@ -146,7 +105,7 @@ async def test_check_against_avito_keeps_the_diff(site: Site) -> None:
     assert checked.status_code == 200  # after the redirect to the week
     assert "Сверка с Авито выполнена" in checked.text
     # The simulator never saw these leads' money: every line of ours is ours only.
-    diff = _cells(checked.text, "diff")
+    diff = cells(checked.text, "diff")
     assert sorted(row[1] for row in diff) == sorted(key for key, _ in ours)
     assert {row[0] for row in diff} == {"Только у нас"}
     async with site.db.transaction() as session:
@@ -169,6 +128,6 @@ async def test_freeze_only_a_finished_week(site: Site) -> None:
     assert frozen.status_code == 200
     assert "Неделя заморожена" in frozen.text
     assert again.status_code == 409
-    rows = {row[0].split()[0]: row for row in _cells(listed, "weeks")}
+    rows = {row[0].split()[0]: row for row in cells(listed, "weeks")}
     assert rows[LAST_WEEK.name][1].startswith("заморожена")
     assert rows[THIS_WEEK.name][1] == "открыта"

@@ -2,10 +2,10 @@
 
 from fastapi import APIRouter
 
-from leadbridge.web.pages import funnel, leads, outbox, overview, settlements, static
+from leadbridge.web.pages import charts, funnel, leads, outbox, overview, settlements, static
 
 router = APIRouter(tags=["dashboard"])
-for page in (overview, leads, outbox, funnel, settlements, static):
+for page in (overview, leads, outbox, funnel, settlements, charts, static):
     router.include_router(page.router)
 
 __all__ = ["router"]

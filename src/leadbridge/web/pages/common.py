@@ -32,6 +32,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("/outbox", "Очередь в Авито", (OPERATOR,)),
     NavItem("/funnel", "Воронка", (OPERATOR, FINANCE, ADMIN)),
     NavItem("/settlements", "Взаиморасчёты", (FINANCE,)),
+    NavItem("/charts", "Графики", (OPERATOR, FINANCE)),
 ]
 
 
