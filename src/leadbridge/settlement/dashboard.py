@@ -1,5 +1,6 @@
-"""The settlement as the dashboard shows and drives it: the weeks, one week's lines and diff, and
-the same check, freeze and export as `leadbridge settle`, through `settle_week`.
+"""The settlement as the dashboard shows and drives it: the weeks, one week's lines and diff, the
+same check and freeze as `leadbridge settle` (through `settle_week`), and its exports, which
+carry the week's last stored check instead of asking Avito again.
 
 The dashboard prices lines from our outbox, never from amoCRM: a page or a button must not spend
 the CRM's request budget, so `leadbridge settle --amocrm-prices` stays the way to reprice a week.
@@ -19,10 +20,10 @@ from leadbridge.avito.settlement import SettlementError
 from leadbridge.config import Settings
 from leadbridge.domain.commission import RuleError
 from leadbridge.domain.periods import Week
-from leadbridge.domain.settlement import ADJUSTMENT, Line
-from leadbridge.settlement.export import Tally
+from leadbridge.domain.settlement import ADJUSTMENT, Diff, Discrepancy, Line
+from leadbridge.settlement.export import CsvExport, Tally, XlsxExport, export_paths
 from leadbridge.settlement.lines import LineMaker
-from leadbridge.settlement.service import SettlementRefused, SettleRequest, WeekResult, settle_week
+from leadbridge.settlement.service import SettlementRefused, SettleRequest, settle_week
 from leadbridge.store import settlement as store
 from leadbridge.store.database import Database
 from leadbridge.store.tables import SettlementException, SettlementPeriod
@@ -103,7 +104,41 @@ async def freeze(db: Database, maker: LineMaker, request: SettleRequest) -> None
         raise ActionRefused(str(refused)) from refused
 
 
-async def export(db: Database, maker: LineMaker, week: Week, now: datetime, to: Path) -> Path:
-    """Write the week's XLSX and CSV into `to`; returns the XLSX, the CSV lies beside it."""
-    result: WeekResult = await settle_week(db, maker, SettleRequest(week, now, export_dir=to), None)
-    return result.files[0]
+async def export(db: Database, maker: LineMaker, week: Week, to: Path) -> Path:
+    """Write the week's XLSX and CSV into `to`, with the last check's diff, without asking Avito
+    again; returns the XLSX, the CSV lies beside it."""
+    xlsx_path, csv_path = export_paths(to, week)
+    xlsx, csv_file, tally = XlsxExport(xlsx_path), CsvExport(csv_path), Tally()
+    try:
+        async with db.transaction() as session:
+            period = await store.period(session, week)
+            async for line in maker.stored_or_computed(session, week):
+                tally.add(line)
+                xlsx.add(line)
+                csv_file.add(line)
+            found = await store.exceptions(session, week)
+        frozen_at = period.frozen_at if period else None
+        xlsx.finish(week, tally, stored_diff(period, found), frozen_at)
+    finally:
+        csv_file.finish()
+    return xlsx_path
+
+
+def stored_diff(
+    period: SettlementPeriod | None, found: Sequence[SettlementException]
+) -> Diff | None:
+    """The last check against Avito as it was stored; None if the week was never checked."""
+    if period is None or period.checked_at is None:
+        return None
+    items = [
+        Discrepancy(
+            item.outcome,
+            item.line_key,
+            item.avito_lead_id,
+            item.kind,
+            item.our_kopecks,
+            item.avito_kopecks,
+        )
+        for item in found
+    ]
+    return Diff(matched=period.matched or 0, discrepancies=items)

@@ -100,6 +100,7 @@ async def test_check_against_avito_keeps_the_diff(site: Site) -> None:
             data={"csrf_token": csrf, "confirm": "yes"},
             follow_redirects=True,
         )
+        xlsx = await http.get(f"/settlements/{THIS_WEEK.name}/export.xlsx")
     assert refused.status_code == 403
     assert unconfirmed.status_code == 400
     assert checked.status_code == 200  # after the redirect to the week
@@ -112,6 +113,14 @@ async def test_check_against_avito_keeps_the_diff(site: Site) -> None:
         period = await store.period(session, THIS_WEEK)
     assert period is not None
     assert (period.matched, period.frozen_at) == (0, None)
+    # The download carries the stored check without asking Avito again.
+    book = load_workbook(io.BytesIO(xlsx.content))
+    exceptions = list(book["Exceptions"].iter_rows(min_row=2, values_only=True))
+    assert sorted((row[0], row[1]) for row in exceptions) == sorted(
+        ("only_ours", key) for key, _ in ours
+    )
+    summary = {row[0]: row[1] for row in book["Summary"].iter_rows(values_only=True)}
+    assert (summary["Совпало с Авито"], summary["Расхождений"]) == (0, len(ours))
 
 
 async def test_freeze_only_a_finished_week(site: Site) -> None:

@@ -115,9 +115,7 @@ async def export_week(request: Request, name: str, fmt: str) -> FileResponse:
     week = _week(name)
     folder = Path(tempfile.mkdtemp(prefix="leadbridge-settlement-"))
     try:
-        xlsx = await settlement.export(
-            ctx.db, settlement.maker_for(ctx.settings), week, ctx.now(), folder
-        )
+        xlsx = await settlement.export(ctx.db, settlement.maker_for(ctx.settings), week, folder)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
