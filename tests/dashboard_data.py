@@ -80,7 +80,7 @@ async def _walk(
     """The deal is created in `new`, then moved once to `target`; its statuses all go out."""
     async with db.transaction() as session:
         await leads.mark_deals_created(
-            session, [leads.CreatedDeal(lead_id, amo_id, None)],
+            session, [leads.CreatedDeal(lead_id, amo_lead_id=amo_id, amo_contact_id=None)],
             stage_key="new", avito_status="accepted", now=clock.at(0.1),
         )  # fmt: skip
         lead = await leads.by_id(session, lead_id)

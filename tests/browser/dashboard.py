@@ -25,6 +25,8 @@ from tests.dashboard_login import add_user
 
 CHROMIUM = Path("/usr/bin/chromium")  # the distribution's browser: nothing is downloaded
 USER, PASSWORD = "olga", "olga-password"
+# More people, one per role, for the pages an operator may not open; password "<name>-password".
+OTHERS = {"fedor": "finance", "ada": "admin"}
 
 
 @dataclass
@@ -51,6 +53,8 @@ async def served_dashboard(database_url: str) -> AsyncIterator[ServedDashboard]:
     try:
         seeded = await seed_dashboard(db, settings.funnel)
         await add_user(db, USER, "operator", password=PASSWORD)
+        for name, role in OTHERS.items():
+            await add_user(db, name, role, password=f"{name}-password")
         app = create_app(WebContext(settings=settings, db=db, wakeups=Wakeups()))
         async with serve(app) as url:
             yield ServedDashboard(url, db, seeded)
@@ -71,10 +75,10 @@ async def chromium() -> AsyncIterator[Browser]:
             await browser.close()
 
 
-async def log_in(page: Page, base_url: str, path: str = "/") -> None:
+async def log_in(page: Page, base_url: str, path: str = "/", user: str = USER) -> None:
     """Open `path`, get sent to the login form, fill it in, and land back on `path`."""
     await page.goto(base_url + path)
-    await page.fill("input[name=username]", USER)
-    await page.fill("input[name=password]", PASSWORD)
+    await page.fill("input[name=username]", user)
+    await page.fill("input[name=password]", PASSWORD if user == USER else f"{user}-password")
     await page.click("button[type=submit]")
     await page.wait_for_url(base_url + path)

@@ -9,9 +9,21 @@ from __future__ import annotations
 import asyncio
 import sys
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
-from tests.browser.dashboard import chromium, chromium_missing, log_in, served_dashboard
+from playwright.async_api import Browser
+
+from leadbridge.domain.periods import Week
+from leadbridge.store import reconciliation
+from leadbridge.store.tables import ReconciliationItem
+from tests.browser.dashboard import (
+    ServedDashboard,
+    chromium,
+    chromium_missing,
+    log_in,
+    served_dashboard,
+)
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
@@ -39,7 +51,57 @@ async def take(out: Path) -> list[Path]:
                 target = out / f"{name}.png"
                 await page.screenshot(path=target, full_page=True)
                 taken.append(target)
+            taken += await _admin_pages(browser, served, out)
             return taken
+
+
+async def _admin_pages(browser: Browser, served: ServedDashboard, out: Path) -> list[Path]:
+    """The pages an operator does not see all of, as an admin, with a reconciliation run."""
+    run_id = await _reconciliation_run(served)
+    week = Week.of(datetime.now(UTC)).name
+    page = await browser.new_page(viewport={"width": 1280, "height": 860}, locale="ru-RU")
+    await log_in(page, served.url, "/settlements", user="ada")
+    shots = {
+        "settlements": "/settlements",
+        "settlement-week": f"/settlements/{week}",
+        "reconciliation": "/reconciliation",
+        "reconciliation-run": f"/reconciliation/{run_id}",
+        "charts": "/charts",
+    }
+    taken = []
+    for name, path in shots.items():
+        await page.goto(served.url + path)
+        target = out / f"{name}.png"
+        await page.screenshot(path=target, full_page=True)
+        taken.append(target)
+    return taken
+
+
+async def _reconciliation_run(served: ServedDashboard) -> int:
+    """A finished run as the reconciler records it: the two requests without a deal."""
+    now = datetime.now(UTC)
+    async with served.db.transaction() as session:
+        run_id = await reconciliation.start_run(session, fix=False, now=now)
+        missing = zip(served.seeded.lead_ids[-2:], served.seeded.avito_ids[-2:], strict=True)
+        await reconciliation.add_items(
+            session,
+            [
+                ReconciliationItem(
+                    run_id=run_id,
+                    lead_id=lead_id,
+                    avito_lead_id=avito_id,
+                    kind="missing_in_crm",
+                    detail="no deal in amoCRM",
+                    action="person",
+                )
+                for lead_id, avito_id in missing
+            ],
+        )
+        await reconciliation.finish_run(
+            session, run_id, leads_checked=len(served.seeded.lead_ids), deals_listed=22,
+            crm_requests=1, avito_reads=2, now=now,
+        )  # fmt: skip
+    return run_id
 
 
 def main() -> None:

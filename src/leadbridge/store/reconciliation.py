@@ -118,3 +118,42 @@ async def items_needing_a_person(
         .limit(limit)
     )
     return (await session.scalars(statement)).all()
+
+
+async def recent_runs(session: AsyncSession, limit: int) -> Sequence[ReconciliationRun]:
+    statement = select(ReconciliationRun).order_by(ReconciliationRun.id.desc()).limit(limit)
+    return (await session.scalars(statement)).all()
+
+
+async def run_of(session: AsyncSession, run_id: int) -> ReconciliationRun | None:
+    return await session.get(ReconciliationRun, run_id)
+
+
+async def counts_of_runs(
+    session: AsyncSession, run_ids: Sequence[int]
+) -> dict[int, dict[tuple[str, str], int]]:
+    """run id → (kind, action) → how many items: the runs' table in one query."""
+    rows = await session.execute(
+        select(
+            ReconciliationItem.run_id,
+            ReconciliationItem.kind,
+            ReconciliationItem.action,
+            func.count(),
+        )
+        .where(ReconciliationItem.run_id.in_(run_ids))
+        .group_by(ReconciliationItem.run_id, ReconciliationItem.kind, ReconciliationItem.action)
+    )
+    counts: dict[int, dict[tuple[str, str], int]] = {run_id: {} for run_id in run_ids}
+    for run_id, kind, action, count in rows.all():
+        counts[run_id][(kind, action)] = count
+    return counts
+
+
+async def run_items(session: AsyncSession, run_id: int, limit: int) -> Sequence[ReconciliationItem]:
+    statement = (
+        select(ReconciliationItem)
+        .where(ReconciliationItem.run_id == run_id)
+        .order_by(ReconciliationItem.id)
+        .limit(limit)
+    )
+    return (await session.scalars(statement)).all()

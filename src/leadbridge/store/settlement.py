@@ -218,3 +218,19 @@ async def money_span(
     )
     first, last = (await session.execute(query)).one()
     return None if first is None or last is None else (first, last)
+
+
+async def periods(session: AsyncSession, limit: int) -> Sequence[SettlementPeriod]:
+    """The latest settled or checked weeks, newest first (ISO names sort by date)."""
+    query = select(SettlementPeriod).order_by(SettlementPeriod.week.desc()).limit(limit)
+    return (await session.scalars(query)).all()
+
+
+async def exceptions(session: AsyncSession, week: Week) -> Sequence[SettlementException]:
+    """The last diff's discrepancies of the week, in the order the diff found them."""
+    query = (
+        select(SettlementException)
+        .where(SettlementException.week == week.name)
+        .order_by(SettlementException.id)
+    )
+    return (await session.scalars(query)).all()

@@ -30,8 +30,16 @@ from leadbridge.amocrm.client import AmoApiError
 from leadbridge.avito.client import AvitoClient
 from leadbridge.config import ReconcileSettings
 from leadbridge.domain.funnel import Funnel
-from leadbridge.domain.reconciliation import CrmDeal, Drift, LeadFacts, classify, needs_read_back
+from leadbridge.domain.reconciliation import (
+    CrmDeal,
+    Drift,
+    DriftKind,
+    LeadFacts,
+    classify,
+    needs_read_back,
+)
 from leadbridge.domain.status_path import Verdict, plan_statuses
+from leadbridge.metrics import DRIFT
 from leadbridge.ratelimit import SlidingWindowLimiter
 from leadbridge.store import leads, outbox
 from leadbridge.store import reconciliation as store
@@ -117,6 +125,8 @@ class Reconciler:
                 avito_reads=self._reads,
                 now=datetime.now(UTC),
             )
+            counts = await store.counts_by_kind(session, run_id)
+        set_drift_gauge(counts)
         log.info("reconcile.finished", run_id=run_id, leads=checked, crm_requests=requests)
         return RunResult(run_id, checked, len(deals), requests, self._reads)
 
@@ -224,6 +234,14 @@ class Reconciler:
             repaired = lead.avito_status != record.queued_status
         self._wakeups.notify(OUTBOX)
         return repaired
+
+
+def set_drift_gauge(counts: dict[tuple[str, str], int]) -> None:
+    """`leadbridge_drift_items` by kind, from the latest run's findings; every kind is set, so a
+    kind that went away reads 0 rather than its old value."""
+    for kind in DriftKind:
+        found = sum(n for (k, _action), n in counts.items() if k == kind.value)
+        DRIFT.labels(kind=kind.value).set(found)
 
 
 def _facts(record: LeadRecord, deal: CrmDeal | None) -> LeadFacts:

@@ -48,6 +48,8 @@ class Rig:
     avito_client: AvitoClient
     layout: CrmLayout
     wakeups: Wakeups
+    amo_url: str = ""
+    avito_url: str = ""
 
     async def new_lead(self, *, with_deal: bool = True) -> tuple[str, int | None]:
         """A request from Avito, stored, and (unless told otherwise) made a deal in amoCRM."""
@@ -147,7 +149,8 @@ async def rig(database_url: str) -> AsyncIterator[Rig]:
         try:
             await api.client.tokens.bootstrap()
             layout = await provision(db, api, FUNNEL, webhook_url=None)
-            yield Rig(db, amo, avito_app.state.sandbox, api, avito_client, layout, Wakeups())
+            avito = avito_app.state.sandbox
+            yield Rig(db, amo, avito, api, avito_client, layout, Wakeups(), amo_url, avito_url)
         finally:
             await avito_client.aclose()
             await api.client.http.aclose()

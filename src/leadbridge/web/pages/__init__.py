@@ -2,10 +2,19 @@
 
 from fastapi import APIRouter
 
-from leadbridge.web.pages import funnel, leads, outbox, overview, static
+from leadbridge.web.pages import (
+    charts,
+    funnel,
+    leads,
+    outbox,
+    overview,
+    reconciliation,
+    settlements,
+    static,
+)
 
 router = APIRouter(tags=["dashboard"])
-for page in (overview, leads, outbox, funnel, static):
+for page in (overview, leads, outbox, funnel, reconciliation, settlements, charts, static):
     router.include_router(page.router)
 
 __all__ = ["router"]

@@ -31,6 +31,9 @@ NAVIGATION: list[NavItem] = [
     NavItem("/leads", "Заявки", (OPERATOR, FINANCE)),
     NavItem("/outbox", "Очередь в Авито", (OPERATOR,)),
     NavItem("/funnel", "Воронка", (OPERATOR, FINANCE, ADMIN)),
+    NavItem("/reconciliation", "Сверка", (OPERATOR,)),
+    NavItem("/settlements", "Взаиморасчёты", (FINANCE,)),
+    NavItem("/charts", "Графики", (OPERATOR, FINANCE)),
 ]
 
 

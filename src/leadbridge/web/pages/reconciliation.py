@@ -1,0 +1,97 @@
+"""Сверка: reconciliation runs with their findings by drift kind and action, a run's items with
+links to the leads, and the button that starts a run (with or without repair) in the background.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from leadbridge.domain.reconciliation import DriftKind
+from leadbridge.security.roles import OPERATOR
+from leadbridge.store import reconciliation as store
+from leadbridge.sync.reconcile_launch import AlreadyRunning, ReconcileLauncher
+from leadbridge.sync.reconciler import PERSON, QUEUED, REPAIRABLE
+from leadbridge.web.auth import CurrentUser, require_role
+from leadbridge.web.context import context_of
+from leadbridge.web.pages.common import templates
+
+router = APIRouter()
+Operator = Annotated[CurrentUser, Depends(require_role(OPERATOR))]
+RUNS_SHOWN = 30
+ITEMS_SHOWN = 1000
+KINDS = {
+    DriftKind.MISSING_IN_CRM.value: "Нет сделки в amoCRM",
+    DriftKind.MISSING_IN_AVITO.value: "Статус не дошёл до Авито",
+    DriftKind.STATUS_MISMATCH.value: "Статус расходится",
+    DriftKind.AMOUNT_MISMATCH.value: "Сумма расходится",
+}
+ACTIONS = {QUEUED: "поставлено в очередь", REPAIRABLE: "можно исправить", PERSON: "нужен человек"}
+LABELS = {"kinds": KINDS, "actions": ACTIONS}
+
+
+def launcher_of(request: Request) -> ReconcileLauncher:
+    """One launcher per application: it knows whether a run it started is still going."""
+    state = request.app.state
+    if not isinstance(getattr(state, "reconcile_launcher", None), ReconcileLauncher):
+        state.reconcile_launcher = ReconcileLauncher.for_settings(context_of(request).settings)
+    launcher: ReconcileLauncher = state.reconcile_launcher
+    return launcher
+
+
+@router.get("/reconciliation", response_class=HTMLResponse)
+async def runs_page(request: Request, _user: Operator, error: str | None = None) -> HTMLResponse:
+    ctx = context_of(request)
+    async with ctx.db.transaction() as session:
+        runs = await store.recent_runs(session, RUNS_SHOWN)
+        counts = await store.counts_of_runs(session, [run.id for run in runs])
+    launcher = launcher_of(request)
+    return templates.TemplateResponse(
+        request,
+        "reconciliation.html",
+        {
+            "runs": runs,
+            "by_kind": {run.id: _by(counts[run.id], 0) for run in runs},
+            "by_action": {run.id: _by(counts[run.id], 1) for run in runs},
+            "launch": launcher.last,
+            "running": launcher.running,
+            "error": error,
+            **LABELS,
+        },
+        status_code=409 if error else 200,
+    )
+
+
+def _by(counts: dict[tuple[str, str], int], part: int) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for key, count in counts.items():
+        totals[key[part]] = totals.get(key[part], 0) + count
+    return totals
+
+
+@router.get("/reconciliation/{run_id}", response_class=HTMLResponse)
+async def run_page(request: Request, run_id: int, _user: Operator) -> HTMLResponse:
+    ctx = context_of(request)
+    async with ctx.db.transaction() as session:
+        run = await store.run_of(session, run_id)
+        if run is None:
+            raise HTTPException(status_code=404, detail="no such run")
+        items = await store.run_items(session, run_id, ITEMS_SHOWN)
+    return templates.TemplateResponse(
+        request,
+        "reconciliation_run.html",
+        {"run": run, "items": items, "shown": ITEMS_SHOWN, **LABELS},
+    )
+
+
+@router.post("/reconciliation/run", response_class=HTMLResponse)
+async def start_run(
+    request: Request, user: Operator, fix: Annotated[str | None, Form()] = None
+) -> Response:
+    try:
+        launcher_of(request).start(fix=fix == "yes", by=user.name)
+    except AlreadyRunning:
+        return await runs_page(request, user, error="Сверка уже идёт: дождитесь её конца")
+    return RedirectResponse("/reconciliation", status_code=303)

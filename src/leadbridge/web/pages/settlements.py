@@ -1,0 +1,128 @@
+"""Взаиморасчёты: the settled weeks, one week's lines, adjustments and diff against Avito, the
+check and freeze buttons, and the week's XLSX and CSV.
+
+Check and freeze are plain form posts with the CSRF field and a required confirmation box, so
+they work without scripts; the server refuses a post without the box too. Both run in the
+request, as `leadbridge settle` does: the page answers when the week is settled.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.background import BackgroundTask
+
+from leadbridge.domain.periods import Week, WeekError
+from leadbridge.domain.settlement import AMOUNT_MISMATCH, ONLY_AVITO, ONLY_OURS
+from leadbridge.security.roles import FINANCE
+from leadbridge.settlement import dashboard as settlement
+from leadbridge.settlement.service import SettleRequest
+from leadbridge.web.auth import require_role
+from leadbridge.web.context import context_of
+from leadbridge.web.pages.common import templates
+
+router = APIRouter(dependencies=[Depends(require_role(FINANCE))])
+LINES_SHOWN = 500
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv; charset=utf-8"
+OUTCOMES = {
+    AMOUNT_MISMATCH: "Сумма не совпадает",
+    ONLY_OURS: "Только у нас",
+    ONLY_AVITO: "Только у Авито",
+}
+DONE = {"checked": "Сверка с Авито выполнена", "frozen": "Неделя заморожена"}
+Confirmed = Annotated[str | None, Form()]
+
+
+def _week(name: str) -> Week:
+    try:
+        return Week.parse(name)
+    except WeekError as error:
+        raise HTTPException(status_code=404, detail=str(error)) from error
+
+
+@router.get("/settlements", response_class=HTMLResponse)
+async def settlements_page(request: Request) -> HTMLResponse:
+    ctx = context_of(request)
+    rows = await settlement.weeks(ctx.db, ctx.now())
+    return templates.TemplateResponse(request, "settlements.html", {"rows": rows})
+
+
+@router.get("/settlements/{name}", response_class=HTMLResponse)
+async def week_page(
+    request: Request, name: str, done: str | None = None, error: str | None = None
+) -> HTMLResponse:
+    ctx = context_of(request)
+    week = _week(name)
+    view = await settlement.week_view(ctx.db, settlement.maker_for(ctx.settings), week, LINES_SHOWN)
+    return templates.TemplateResponse(
+        request,
+        "settlement_week.html",
+        {
+            "view": view,
+            "shown": LINES_SHOWN,
+            "outcomes": OUTCOMES,
+            "done": DONE.get(done or ""),
+            "error": error,
+            "over": week.is_over(ctx.now()),
+        },
+        status_code=409 if error else 200,
+    )
+
+
+@router.post("/settlements/{name}/check", response_class=HTMLResponse)
+async def check_week(request: Request, name: str, confirm: Confirmed = None) -> Response:
+    week = _confirmed(name, confirm)
+    ctx = context_of(request)
+    maker = settlement.maker_for(ctx.settings)
+    try:
+        await settlement.check(ctx.db, maker, ctx.settings, SettleRequest(week, ctx.now()))
+    except settlement.ActionRefused as refused:
+        return await week_page(request, name, error=str(refused))
+    return RedirectResponse(f"/settlements/{week.name}?done=checked", status_code=303)
+
+
+@router.post("/settlements/{name}/freeze", response_class=HTMLResponse)
+async def freeze_week(request: Request, name: str, confirm: Confirmed = None) -> Response:
+    week = _confirmed(name, confirm)
+    ctx = context_of(request)
+    maker = settlement.maker_for(ctx.settings)
+    try:
+        await settlement.freeze(ctx.db, maker, SettleRequest(week, ctx.now(), freeze=True))
+    except settlement.ActionRefused as refused:
+        return await week_page(request, name, error=str(refused))
+    return RedirectResponse(f"/settlements/{week.name}?done=frozen", status_code=303)
+
+
+def _confirmed(name: str, confirm: str | None) -> Week:
+    week = _week(name)
+    if confirm != "yes":
+        raise HTTPException(status_code=400, detail="confirmation box not ticked")
+    return week
+
+
+@router.get("/settlements/{name}/export.{fmt}")
+async def export_week(request: Request, name: str, fmt: str) -> FileResponse:
+    """The week written to a temporary folder, sent as a file, and the folder removed after."""
+    if fmt not in ("xlsx", "csv"):
+        raise HTTPException(status_code=404, detail="xlsx or csv")
+    ctx = context_of(request)
+    week = _week(name)
+    folder = Path(tempfile.mkdtemp(prefix="leadbridge-settlement-"))
+    try:
+        xlsx = await settlement.export(ctx.db, settlement.maker_for(ctx.settings), week, folder)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    path = xlsx if fmt == "xlsx" else xlsx.with_suffix(".csv")
+    return FileResponse(
+        path,
+        media_type=XLSX if fmt == "xlsx" else CSV,
+        filename=path.name,
+        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
+    )
