@@ -26,6 +26,8 @@ RATE_LIMIT_PAUSE_S = 1.0
 # Rare requests at one per second (the token) get a wide margin: one late send must not make two
 # fall into one of Avito's windows, and their throughput does not matter.
 RARE_MARGIN_S = 0.25
+# The token, and the status read-back that only follows an ambiguous answer or a reconciliation.
+RARE_METHODS = frozenset({"token", "status_get"})
 
 
 def _limits(settings: AvitoSettings) -> dict[str, float]:
@@ -47,7 +49,10 @@ def shared_limiters(db: Database, settings: AvitoSettings) -> dict[str, RateLimi
     """Limiters kept in the database: every worker sharing it stays within one limit."""
     return {
         key: DatabaseLimiter.per_second(
-            db, f"avito:{key}", rps, margin_s=RARE_MARGIN_S if key == "token" else SAFETY_MARGIN_S
+            db,
+            f"avito:{key}",
+            rps,
+            margin_s=RARE_MARGIN_S if key in RARE_METHODS else SAFETY_MARGIN_S,
         )
         for key, rps in _limits(settings).items()
     }
