@@ -41,12 +41,23 @@ def _limits(settings: AvitoSettings) -> dict[str, float]:
 
 
 def local_limiters(settings: AvitoSettings) -> dict[str, RateLimiter]:
-    """In-process limiters: right for one process without a database (sandbox, benches)."""
-    return {key: SlidingWindowLimiter.per_second(rps) for key, rps in _limits(settings).items()}
+    """In-process limiters: right for one process (SQLite, sandbox, benches)."""
+    return {
+        key: SlidingWindowLimiter.per_second(rps, name=f"avito_{key}")
+        for key, rps in _limits(settings).items()
+    }
 
 
 def shared_limiters(db: Database, settings: AvitoSettings) -> dict[str, RateLimiter]:
-    """Limiters kept in the database: every worker sharing it stays within one limit."""
+    """The limiters for a process of the bridge. On PostgreSQL they are kept in the database, so
+    every worker sharing it stays within one limit. On SQLite, the embedded single-process setup,
+    they stay in the process: a limiter's own write would queue behind a transaction that waits
+    for the very request it limits."""
+    return database_limiters(db, settings) if db.is_postgres else local_limiters(settings)
+
+
+def database_limiters(db: Database, settings: AvitoSettings) -> dict[str, RateLimiter]:
+    """Limiters kept in the database, one row per method."""
     return {
         key: DatabaseLimiter.per_second(
             db,

@@ -10,7 +10,7 @@ import anyio
 import pytest
 from sqlalchemy import select
 
-from leadbridge.avito.client import AvitoClient, shared_limiters
+from leadbridge.avito.client import AvitoClient, database_limiters
 from leadbridge.avito.results import Outcome, StatusUpdate
 from leadbridge.config import AvitoSettings
 from leadbridge.ratelimit import DatabaseLimiter
@@ -83,8 +83,8 @@ async def test_a_429_from_avito_pauses_another_worker(engines: tuple[Database, D
         settings = AvitoSettings(
             base_url=url, client_id=config.client_id, client_secret=config.client_secret
         )
-        worker = AvitoClient(settings, limiters=shared_limiters(engines[0], settings))
-        other = shared_limiters(engines[1], settings)["status_apply"]
+        worker = AvitoClient(settings, limiters=database_limiters(engines[0], settings))
+        other = database_limiters(engines[1], settings)["status_apply"]
         assert isinstance(other, DatabaseLimiter)
         await worker.read_status("p-1")  # a token before the 429s start
         app.state.sandbox.set_faults(burst_429_probability=1.0, burst_429_length=1)
