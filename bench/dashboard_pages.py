@@ -33,7 +33,7 @@ from leadbridge.store import users
 from leadbridge.store.database import Database
 from leadbridge.store.migrate import upgrade
 from leadbridge.store.tables import Lead, OutboxItem, StatusChange
-from leadbridge.sync.wakeups import Wakeups
+from leadbridge.sync.wakeups import LocalWakeups
 from leadbridge.web.app import create_app
 from leadbridge.web.context import WebContext
 from leadbridge.web.pages.charts import StatisticsCache
@@ -134,7 +134,7 @@ async def measure(database_url: str, small: int, factor: int, requests: int) -> 
             session, name="bench", role="admin", password_hash=hash_password("bench-password"),
             now=datetime.now(UTC),
         )  # fmt: skip
-    app = create_app(WebContext(settings=settings, db=db, wakeups=Wakeups()))
+    app = create_app(WebContext(settings=settings, db=db, wakeups=LocalWakeups()))
     try:
         async with serve(app) as url:
             await _fill(db, small, 1)

@@ -22,7 +22,7 @@ from fastapi import FastAPI
 from leadbridge.config import AmoCrmSettings, Settings, WebSettings
 from leadbridge.store.database import Database
 from leadbridge.store.migrate import upgrade
-from leadbridge.sync.wakeups import Wakeups
+from leadbridge.sync.wakeups import LocalWakeups
 from leadbridge.web import webhooks
 from leadbridge.web.app import create_app
 from leadbridge.web.context import WebContext
@@ -75,7 +75,7 @@ async def measure(requests: int, rounds: int) -> dict[str, float | int]:
             web=WebSettings(webhook_token=TOKEN),  # type: ignore[arg-type]
             amocrm=AmoCrmSettings(account_id=ACCOUNT),
         )
-        context = WebContext(settings=settings, db=db, wakeups=Wakeups())
+        context = WebContext(settings=settings, db=db, wakeups=LocalWakeups())
         bare, secured = [], []
         for round_ in range(rounds):  # interleaved, so that drift hits both alike
             bare.append(await _rate(_bare_app(context), requests, 2 * round_ * requests))

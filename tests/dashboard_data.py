@@ -14,7 +14,7 @@ from leadbridge.store import leads, outbox, status_log, timeline, tokens
 from leadbridge.store.database import Database
 from leadbridge.store.tables import StatusChange
 from leadbridge.sync.intake import accept_lead
-from leadbridge.sync.wakeups import Wakeups
+from leadbridge.sync.wakeups import LocalWakeups
 from leadbridge.web.pages.overview import week_start
 
 # How far each lead got, in turn: most are early in the funnel, a few are bought out.
@@ -56,7 +56,7 @@ async def seed_dashboard(db: Database, funnel: Funnel, *, count: int = 24) -> Se
     factory = LeadFactory(seed=11, now=_created_at)
     for _ in range(count):
         raw = factory.make()
-        await accept_lead(db, raw, channel="webhook", wakeups=Wakeups())
+        await accept_lead(db, raw, channel="webhook", wakeups=LocalWakeups())
         seeded.avito_ids.append(str(raw["id"]))
     clock = _Clock(datetime.now(UTC))
     async with db.transaction() as session:

@@ -12,7 +12,7 @@ import httpx
 from leadbridge.config import Settings
 from leadbridge.store.database import Database
 from leadbridge.store.migrate import upgrade
-from leadbridge.sync.wakeups import Wakeups
+from leadbridge.sync.wakeups import LocalWakeups
 from leadbridge.web.app import create_app
 from leadbridge.web.context import WebContext
 from leadbridge.web.server import serve
@@ -45,7 +45,7 @@ async def served_site(settings: Settings) -> AsyncIterator[Site]:
         seeded = await seed_dashboard(db, settings.funnel)
         for name, role in USERS.items():
             await add_user(db, name, role, password=f"{name}-password")
-        context = WebContext(settings=settings, db=db, wakeups=Wakeups())
+        context = WebContext(settings=settings, db=db, wakeups=LocalWakeups())
         async with serve(create_app(context)) as url:
             yield Site(url, db, settings, seeded)
     finally:

@@ -13,6 +13,7 @@ within the limit however long requests take — also when a busy event loop send
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
@@ -145,6 +146,7 @@ class DatabaseLimiter:
         self._limit, self._window = limit, window_s + margin_s
         self._interval = self._window / limit
         self._carry = 0.0
+        self._sent: collections.deque[float] = collections.deque()
         self._clock = time.monotonic
         self._waits = LIMITER_WAIT.labels(limiter=key.replace(":", "_"))
 
@@ -175,11 +177,20 @@ class DatabaseLimiter:
         if reservation.wait_s > 0:
             await asyncio.sleep(reservation.wait_s)
         try:
+            self._sent.append(self._clock())
             yield reservation.wait_s
         finally:
             # A timeout-long request must not stall everyone for long: at most one window.
             overrun = min(max(self._clock() - planned, 0.0), self._window)
             self._carry = overrun / self._limit
+
+    def usage(self) -> tuple[int, int]:
+        """Requests this process sent in the last window, and the most the window admits (for
+        the dashboard; the other workers' share is not counted here)."""
+        now = self._clock()
+        while self._sent and now - self._sent[0] >= self._window:
+            self._sent.popleft()
+        return len(self._sent), self._limit
 
     async def pause(self, seconds: float) -> None:
         async with self._db.transaction() as session:

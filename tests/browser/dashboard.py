@@ -16,7 +16,7 @@ from playwright.async_api import Browser, Page, async_playwright
 from leadbridge.config import Settings, WebSettings
 from leadbridge.store.database import Database
 from leadbridge.store.migrate import upgrade
-from leadbridge.sync.wakeups import Wakeups
+from leadbridge.sync.wakeups import LocalWakeups
 from leadbridge.web.app import create_app
 from leadbridge.web.context import WebContext
 from leadbridge.web.server import serve
@@ -55,7 +55,7 @@ async def served_dashboard(database_url: str) -> AsyncIterator[ServedDashboard]:
         await add_user(db, USER, "operator", password=PASSWORD)
         for name, role in OTHERS.items():
             await add_user(db, name, role, password=f"{name}-password")
-        app = create_app(WebContext(settings=settings, db=db, wakeups=Wakeups()))
+        app = create_app(WebContext(settings=settings, db=db, wakeups=LocalWakeups()))
         async with serve(app) as url:
             yield ServedDashboard(url, db, seeded)
     finally:

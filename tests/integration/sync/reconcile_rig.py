@@ -32,7 +32,7 @@ from leadbridge.sync.provisioning import provision
 from leadbridge.sync.reconciler import Reconciler, RunResult
 from leadbridge.sync.relay import Relay
 from leadbridge.sync.stage_changes import StageChanges
-from leadbridge.sync.wakeups import Wakeups
+from leadbridge.sync.wakeups import LocalWakeups, Wakeups
 from leadbridge.web.server import serve
 
 FUNNEL = load_funnel(DEFAULT_FUNNEL)
@@ -150,7 +150,7 @@ async def rig(database_url: str) -> AsyncIterator[Rig]:
             await api.client.tokens.bootstrap()
             layout = await provision(db, api, FUNNEL, webhook_url=None)
             avito = avito_app.state.sandbox
-            yield Rig(db, amo, avito, api, avito_client, layout, Wakeups(), amo_url, avito_url)
+            yield Rig(db, amo, avito, api, avito_client, layout, LocalWakeups(), amo_url, avito_url)
         finally:
             await avito_client.aclose()
             await api.client.http.aclose()

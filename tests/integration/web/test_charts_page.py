@@ -14,7 +14,7 @@ from leadbridge.domain.statistics import iso_week_of
 from leadbridge.sandbox.avito.leads import LeadFactory
 from leadbridge.sync.intake import accept_lead
 from leadbridge.sync.stats_command import load_statistics
-from leadbridge.sync.wakeups import Wakeups
+from leadbridge.sync.wakeups import LocalWakeups
 
 pytestmark = pytest.mark.anyio
 
@@ -52,7 +52,7 @@ async def test_the_week_filter_narrows_and_the_answer_is_kept_a_minute(site: Sit
         wrong = await http.get("/charts", params={"week": "last week"})
         # A new request is not counted until the kept answer is a minute old.
         late = {**LeadFactory(seed=99).make(), "id": "b-999999"}
-        await accept_lead(site.db, late, channel="webhook", wakeups=Wakeups())
+        await accept_lead(site.db, late, channel="webhook", wakeups=LocalWakeups())
         kept = await http.get("/charts")
     assert "Все заявки: 24" in before.text
     assert 'id="scope">Заявки, созданные на неделе 2020-W01: 0' in empty.text

@@ -18,7 +18,7 @@ from leadbridge.security.crypto import new_key
 from leadbridge.store import inbox, sealed, tokens
 from leadbridge.store.database import Database
 from leadbridge.store.migrate import upgrade
-from leadbridge.sync.wakeups import Wakeups
+from leadbridge.sync.wakeups import LocalWakeups
 from leadbridge.web.app import create_app
 from leadbridge.web.context import WebContext
 from leadbridge.web.server import serve
@@ -37,7 +37,7 @@ async def served(database_url: str) -> AsyncIterator[Served]:
     upgrade(database_url)
     db = Database(database_url)
     app = create_app(
-        WebContext(settings=Settings(database_url=database_url), db=db, wakeups=Wakeups())
+        WebContext(settings=Settings(database_url=database_url), db=db, wakeups=LocalWakeups())
     )
     async with serve(app) as url, httpx.AsyncClient(base_url=url) as http:
         yield Served(http, db)
@@ -93,7 +93,7 @@ async def test_not_ready_when_the_token_key_is_missing(served: Served) -> None:
 async def test_not_ready_without_a_database(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'missing' / 'no.db'}"
     db = Database(url)
-    app = create_app(WebContext(settings=Settings(database_url=url), db=db, wakeups=Wakeups()))
+    app = create_app(WebContext(settings=Settings(database_url=url), db=db, wakeups=LocalWakeups()))
     async with serve(app) as base, httpx.AsyncClient(base_url=base) as http:
         answer = await http.get("/readyz")
     await db.dispose()

@@ -18,7 +18,7 @@ from leadbridge.store.database import Database
 from leadbridge.store.migrate import upgrade
 from leadbridge.store.tables import OutboxItem
 from leadbridge.sync.bridge import Bridge
-from leadbridge.sync.wakeups import Wakeups
+from leadbridge.sync.wakeups import LocalWakeups
 from leadbridge.web.app import create_app
 from leadbridge.web.context import WebContext
 from leadbridge.web.pages.live import BridgeStatus
@@ -48,7 +48,9 @@ async def site(database_url: str) -> AsyncIterator[Site]:
     seeded = await seed_dashboard(db, settings.funnel)
     await add_user(db, "olga", "operator", password="olga-password")
     await add_user(db, "fedor", "finance", password="fedor-password")
-    async with serve(create_app(WebContext(settings=settings, db=db, wakeups=Wakeups()))) as url:
+    async with serve(
+        create_app(WebContext(settings=settings, db=db, wakeups=LocalWakeups()))
+    ) as url:
         yield Site(url, db, seeded)
     await db.dispose()
 

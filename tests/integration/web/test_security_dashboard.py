@@ -18,7 +18,7 @@ from leadbridge.security.passwords import hash_password
 from leadbridge.store import users
 from leadbridge.store.database import Database
 from leadbridge.store.migrate import upgrade
-from leadbridge.sync.wakeups import Wakeups
+from leadbridge.sync.wakeups import LocalWakeups
 from leadbridge.web.app import create_app
 from leadbridge.web.auth import CurrentUser, require_role
 from leadbridge.web.context import WebContext
@@ -63,7 +63,7 @@ async def dashboard(database_url: str) -> AsyncIterator[Dashboard]:
         security=SecuritySettings(login_attempts_per_minute=3),
     )
     db = Database(database_url)
-    app = create_app(WebContext(settings=settings, db=db, wakeups=Wakeups()))
+    app = create_app(WebContext(settings=settings, db=db, wakeups=LocalWakeups()))
     app.include_router(_probe_router())
     await add_user(db, "olga", "operator", password="olga-password")
     await add_user(db, "fedor", "finance", password="fedor-password")
@@ -85,7 +85,7 @@ async def test_every_dashboard_page_sends_a_stranger_to_the_login_page(
 
 async def _get_routes(dashboard: Dashboard) -> list[str]:
     settings = Settings(database_url=dashboard.db.url)
-    app = create_app(WebContext(settings=settings, db=dashboard.db, wakeups=Wakeups()))
+    app = create_app(WebContext(settings=settings, db=dashboard.db, wakeups=LocalWakeups()))
     # A page with a path parameter is tried with a made-up value: login comes before lookup.
     paths = [
         re.sub(r"\{[^}]+\}", "1", route.path)
@@ -238,7 +238,7 @@ async def test_a_new_password_or_removal_ends_open_sessions(dashboard: Dashboard
 
 def _app(db: Database, **web: str) -> FastAPI:
     settings = Settings(database_url=db.url, web=WebSettings(**web))  # type: ignore[arg-type]
-    return create_app(WebContext(settings=settings, db=db, wakeups=Wakeups()))
+    return create_app(WebContext(settings=settings, db=db, wakeups=LocalWakeups()))
 
 
 async def test_a_generated_session_key_is_kept_for_other_processes(dashboard: Dashboard) -> None:

@@ -19,7 +19,7 @@ from leadbridge.sandbox.avito import LeadFactory
 from leadbridge.store.database import Database
 from leadbridge.store.migrate import upgrade
 from leadbridge.store.tables import InboxEvent
-from leadbridge.sync.wakeups import Wakeups
+from leadbridge.sync.wakeups import LocalWakeups
 from leadbridge.web.app import create_app
 from leadbridge.web.context import WebContext
 
@@ -58,7 +58,7 @@ def _post(url: str, path: str, body: bytes, headers: dict[str, str]) -> tuple[in
             amocrm=AmoCrmSettings(account_id=ACCOUNT),
             avito=AvitoSettings(webhook_secret=SECRET),  # type: ignore[arg-type]
         )
-        app = create_app(WebContext(settings=app_settings, db=db, wakeups=Wakeups()))
+        app = create_app(WebContext(settings=app_settings, db=db, wakeups=LocalWakeups()))
         transport = httpx.ASGITransport(app=app)
         try:
             before = await _inbox_size(db)

@@ -16,7 +16,7 @@ from leadbridge.sandbox.avito import LeadFactory
 from leadbridge.store.database import Database
 from leadbridge.store.migrate import upgrade
 from leadbridge.store.tables import InboxEvent, Lead
-from leadbridge.sync.wakeups import Wakeups
+from leadbridge.sync.wakeups import LocalWakeups
 from leadbridge.web.app import create_app
 from leadbridge.web.context import WebContext
 from leadbridge.web.server import serve
@@ -46,7 +46,7 @@ async def site(database_url: str) -> AsyncIterator[Site]:
         web=WebSettings(webhook_token=TOKEN, max_body_bytes=LIMIT),  # type: ignore[arg-type]
     )
     db = Database(database_url)
-    app = create_app(WebContext(settings=settings, db=db, wakeups=Wakeups()))
+    app = create_app(WebContext(settings=settings, db=db, wakeups=LocalWakeups()))
     async with serve(app) as url, httpx.AsyncClient(base_url=url) as http:
         yield Site(http, db)
     await db.dispose()

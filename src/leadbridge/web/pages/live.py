@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from starlette.requests import Request
 
-from leadbridge.ratelimit import SlidingWindowLimiter
+from leadbridge.ratelimit import DatabaseLimiter, SlidingWindowLimiter
 
 if TYPE_CHECKING:
     from leadbridge.sync.bridge import Bridge
@@ -61,5 +61,5 @@ class BridgeStatus:
         return {
             name: limiter.usage()
             for name, limiter in limiters.items()
-            if isinstance(limiter, SlidingWindowLimiter)
+            if isinstance(limiter, SlidingWindowLimiter | DatabaseLimiter)
         }
