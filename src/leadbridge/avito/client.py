@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Mapping, Sequence
 from datetime import date
@@ -23,6 +24,7 @@ from leadbridge.ratelimit import (
 from leadbridge.store.database import Database
 
 RATE_LIMIT_PAUSE_S = 1.0
+SETTLEMENT_RETRY_PAUSES_S = (1.0, 2.0, 4.0, 8.0, 0.0)
 # Rare requests at one per second (the token) get a wide margin: one late send must not make two
 # fall into one of Avito's windows, and their throughput does not matter.
 RARE_MARGIN_S = 0.25
@@ -127,7 +129,13 @@ class AvitoClient:
     async def fetch_settlement(self, date_from: date, date_to: date) -> list[SettlementRow]:
         """Avito's settlement rows for the week [date_from, date_to), Mondays, Europe/Moscow."""
         params = {"dateFrom": date_from.isoformat(), "dateTo": date_to.isoformat()}
-        response = await self._call(None, "GET", self._settings.settlement_path, params=params)
+        # A weekly read that a person or the demo waits for: ride out a 429 burst or a 5xx
+        # in place rather than fail the whole settlement.
+        for pause_s in SETTLEMENT_RETRY_PAUSES_S:
+            response = await self._call(None, "GET", self._settings.settlement_path, params=params)
+            if response.status_code != 429 and response.status_code < 500:
+                break
+            await asyncio.sleep(pause_s)
         response.raise_for_status()
         return parse_settlement(response.json())
 
