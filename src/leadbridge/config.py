@@ -71,6 +71,12 @@ class AmoCrmSettings(BaseModel):
     events_poll_interval_s: float = Field(
         60.0, gt=0, description="catch-up of stage changes whose webhook was lost"
     )
+    events_window_s: int = Field(
+        60,
+        ge=1,
+        description="a catch-up far behind reads the events this many seconds at a time, saving "
+        "its place after each",
+    )
     timeout_s: float = Field(10.0, gt=0)
     block_probe_after_s: float = Field(
         300.0, gt=0, description="after amoCRM's 403 block, wait this long before one probe"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from typing import Any
 
 import structlog
@@ -14,6 +14,7 @@ log = structlog.get_logger(__name__)
 GATEWAY_TIMEOUT = 504
 # A 504 on a batch is answered by smaller batches, not by sending the same one again.
 RETRYABLE_EXCEPT_TIMEOUT = RETRYABLE_STATUSES - {GATEWAY_TIMEOUT}
+DEALS_PER_REQUEST = 250
 
 
 class AmoApi:
@@ -108,14 +109,31 @@ class AmoApi:
         events = [event async for event in self._pages("/api/v4/events", "events", params)]
         return sorted(events, key=lambda event: (event.get("created_at", 0), str(event.get("id"))))
 
-    async def status_events(self, since: int) -> AsyncIterator[Json]:
-        params = {
+    async def status_events(self, since: int, until: int | None = None) -> list[Json]:
+        """Every stage change created in [since, until] (both inclusive; open-ended without
+        `until`), in whatever order amoCRM lists them: the caller sorts."""
+        params: dict[str, Any] = {
             "filter[type]": "lead_status_changed",
             "filter[created_at][from]": since,
             "limit": 100,
         }
-        async for event in self._pages("/api/v4/events", "events", params):
-            yield event
+        if until is not None:
+            params["filter[created_at][to]"] = until
+        return [event async for event in self._pages("/api/v4/events", "events", params)]
+
+    async def deals(self, lead_ids: Iterable[int]) -> dict[int, Json]:
+        """Deals by id with their loss reasons, 250 to a request (amoCRM's page size); a deal
+        amoCRM does not list (deleted) is absent from the answer."""
+        wanted = sorted(set(lead_ids))
+        found: dict[int, Json] = {}
+        for start in range(0, len(wanted), DEALS_PER_REQUEST):
+            chunk = wanted[start : start + DEALS_PER_REQUEST]
+            params: list[tuple[str, str | int]] = [("filter[id][]", deal) for deal in chunk]
+            params += [("with", "loss_reason"), ("limit", DEALS_PER_REQUEST)]
+            answer = await self.client.request("GET", "/api/v4/leads", params=params)
+            for deal in (answer or {}).get("_embedded", {}).get("leads", []):
+                found[int(deal["id"])] = deal
+        return found
 
     async def pipeline_deal_pages(self, pipeline_id: int) -> AsyncIterator[list[Json]]:
         """The pipeline's deals with their loss reasons, one list per request of up to 250

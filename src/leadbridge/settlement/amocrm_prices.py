@@ -9,21 +9,16 @@ from collections.abc import Mapping, Sequence
 
 from leadbridge.amocrm.api import AmoApi
 
-PAGE = 250
-
 
 class AmoPrices:
     def __init__(self, api: AmoApi) -> None:
         self._api = api
 
     async def current(self, amo_lead_ids: Sequence[int]) -> Mapping[int, int]:
-        prices: dict[int, int] = {}
-        for start in range(0, len(amo_lead_ids), PAGE):
-            chunk = amo_lead_ids[start : start + PAGE]
-            params = [("filter[id][]", deal) for deal in chunk] + [("limit", PAGE)]
-            answer = await self._api.client.request("GET", "/api/v4/leads", params=params)
-            for deal in (answer or {}).get("_embedded", {}).get("leads", []):
-                # amoCRM keeps whole rubles; a deal without a price keeps the one we sent.
-                if deal.get("price"):
-                    prices[int(deal["id"])] = int(deal["price"]) * 100
-        return prices
+        deals = await self._api.deals(amo_lead_ids)
+        # amoCRM keeps whole rubles; a deal without a price keeps the one we sent.
+        return {
+            deal_id: int(deal["price"]) * 100
+            for deal_id, deal in deals.items()
+            if deal.get("price")
+        }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -106,6 +106,12 @@ async def count_by_deal_state(session: AsyncSession) -> dict[str, int]:
 async def count_by_stage(session: AsyncSession) -> dict[str | None, int]:
     rows = await session.execute(select(Lead.stage_key, func.count()).group_by(Lead.stage_key))
     return {stage: count for stage, count in rows.all()}
+
+
+async def first_created_at(session: AsyncSession) -> datetime | None:
+    """When the oldest lead was stored: no deal of ours has an amoCRM event before it."""
+    first: datetime | None = await session.scalar(select(func.min(Lead.created_at)))
+    return first.replace(tzinfo=first.tzinfo or UTC) if first else None
 
 
 async def recent(session: AsyncSession, limit: int) -> Sequence[Lead]:

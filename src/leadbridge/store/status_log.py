@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadbridge.store.tables import StatusChange
 from leadbridge.store.upsert import insert_ignoring_conflict
+
+KEYS_PER_QUERY = 500
 
 
 async def append(session: AsyncSession, change: StatusChange) -> bool:
@@ -33,6 +35,17 @@ async def has_change(session: AsyncSession, change_key: str) -> bool:
         select(StatusChange.id).where(StatusChange.change_key == change_key).limit(1)
     )
     return found is not None
+
+
+async def logged_keys(session: AsyncSession, change_keys: Iterable[str]) -> set[str]:
+    """Which of these changes are logged already, a few hundred keys to a query (SQLite's
+    bound-parameter limit)."""
+    wanted, found = list(dict.fromkeys(change_keys)), set[str]()
+    for start in range(0, len(wanted), KEYS_PER_QUERY):
+        chunk = wanted[start : start + KEYS_PER_QUERY]
+        statement = select(StatusChange.change_key).where(StatusChange.change_key.in_(chunk))
+        found.update(await session.scalars(statement))
+    return found
 
 
 async def for_lead(session: AsyncSession, lead_id: int) -> Sequence[StatusChange]:

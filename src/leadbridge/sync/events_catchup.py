@@ -1,22 +1,27 @@
 """The completeness guarantee: amoCRM's events API read with a cursor.
 
 Webhooks are fast but may be lost or arrive out of order; every stage change is also an event.
-Each pass reads `lead_status_changed` events since the cursor (minus an overlap, because events
-of the same second may be listed after the cursor moved) and applies those not logged yet.
+A pass reads `lead_status_changed` events from the cursor (minus an overlap: events of the same
+second may be listed after the cursor moved, and the clocks of amoCRM and this host differ) and
+applies those not logged yet. A pass far behind — after downtime, or under a flood of lost
+webhooks — walks the past in windows of `amocrm.events_window_s` and saves the cursor after each,
+so a process killed midway leaves its successor one window to redo, not the whole pass. Windows
+bound the events by time, so nothing depends on the order amoCRM lists them in.
 """
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 import structlog
 
-from leadbridge.amocrm.api import AmoApi, Json
-from leadbridge.amocrm.events import change_from_event
+from leadbridge.amocrm.api import AmoApi
+from leadbridge.store import leads
 from leadbridge.store import tokens as cursors
 from leadbridge.store.database import Database
 from leadbridge.sync.provisioning import ensure_webhook
-from leadbridge.sync.stage_changes import Outcome, StageChanges
+from leadbridge.sync.stage_changes import StageChanges
 
 log = structlog.get_logger(__name__)
 CURSOR = "amocrm_status_events"
@@ -25,35 +30,50 @@ OVERLAP_S = 120
 
 class EventsCatchUp:
     def __init__(
-        self, *, db: Database, api: AmoApi, changes: StageChanges, webhook_url: str | None = None
+        self,
+        *,
+        db: Database,
+        api: AmoApi,
+        changes: StageChanges,
+        webhook_url: str | None = None,
+        window_s: int = 60,
     ) -> None:
         self._db, self._api, self._changes = db, api, changes
-        self._webhook_url = webhook_url
+        self._webhook_url, self._window_s = webhook_url, window_s
 
     async def run_once(self) -> int:
         """One pass; returns how many changes were new to us. Each pass also makes sure the
         status webhook is still on: amoCRM switches it off after too many failed deliveries."""
         if self._webhook_url:
             await ensure_webhook(self._api, self._webhook_url)
-        async with self._db.transaction() as session:
-            stored = await cursors.cursor(session, CURSOR)
-        since = max(int(stored) - OVERLAP_S, 0) if stored else 0
-        newest, applied, gaps = since, 0, set()
-        prices: dict[int, Json | None] = {}  # one read of each deal per pass
-        async for event in self._api.status_events(since):
-            newest = max(newest, int(event.get("created_at") or 0))
-            change = change_from_event(event, price=None)
-            if change is None:
-                continue
-            outcome = await self._changes.apply(change, source="events", prices=prices)
-            if outcome is Outcome.APPLIED:
-                applied += 1
-            elif outcome is Outcome.GAP:
-                gaps.add(change.amo_lead_id)
-        for amo_lead_id in sorted(gaps):
-            applied += await self._changes.resync(amo_lead_id)
-        async with self._db.transaction() as session:
-            await cursors.save_cursor(session, CURSOR, str(newest), datetime.now(UTC))
+        since, applied = await self._start(), 0
+        # Windows close only well in the past (by this host's clock); the rest of the way is
+        # one open-ended read, and its cursor is the newest event's time by amoCRM's clock.
+        settled_until = int(time.time()) - OVERLAP_S
+        while True:
+            until = since + self._window_s if since + self._window_s < settled_until else None
+            events = await self._api.status_events(since, until)
+            replayed = await self._changes.apply_events(events)
+            for amo_lead_id in sorted(replayed.gaps):
+                replayed.applied += await self._changes.resync(amo_lead_id)
+            applied += replayed.applied
+            newest = max((int(event.get("created_at") or 0) for event in events), default=since)
+            reached = until if until is not None else max(since, newest)
+            async with self._db.transaction() as session:
+                await cursors.save_cursor(session, CURSOR, str(reached), datetime.now(UTC))
+            if until is None:
+                break
+            since = until  # `to` is inclusive: the boundary second is read twice, and deduplicated
         if applied:
             log.warning("events.caught_up", applied=applied)
         return applied
+
+    async def _start(self) -> int:
+        async with self._db.transaction() as session:
+            stored = await cursors.cursor(session, CURSOR)
+            first_lead = await leads.first_created_at(session) if stored is None else None
+        if stored is not None:
+            return max(int(stored) - OVERLAP_S, 0)
+        # No cursor yet: our deals' history begins with our first lead.
+        begins = first_lead.timestamp() if first_lead else time.time()
+        return max(int(begins) - OVERLAP_S, 0)

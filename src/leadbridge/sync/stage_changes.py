@@ -7,7 +7,8 @@ changed"; for a deal closed as lost the loss reason is read back from the API.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
@@ -36,6 +37,12 @@ class Outcome(StrEnum):
     GAP = "gap"  # does not continue the history we know: read the events API
     NOT_OURS = "not_ours"  # another pipeline, or a stage the funnel does not have
     UNKNOWN_DEAL = "unknown_deal"
+
+
+@dataclass
+class Replayed:
+    applied: int = 0
+    gaps: set[int] = field(default_factory=set)  # deals whose history still has a hole
 
 
 class StageChanges:
@@ -81,43 +88,56 @@ class StageChanges:
             await self.resync(change.amo_lead_id)
         return outcome
 
-    async def _deal(self, amo_lead_id: int, known: dict[int, Json | None] | None) -> Json | None:
-        if known is not None and amo_lead_id in known:
-            return known[amo_lead_id]
-        deal = await self._api.lead(amo_lead_id)
-        if known is not None:
-            known[amo_lead_id] = deal
-        return deal
-
     async def resync(self, amo_lead_id: int) -> int:
         """Replay the deal's status events in order; returns how many were new to us."""
-        applied = 0
-        for event in await self._api.lead_status_events(amo_lead_id):
-            change = change_from_event(event, price=None)
-            if change is not None and await self.apply(change, source="events") is Outcome.APPLIED:
-                applied += 1
-        log.info("stage.resynced", amo_lead_id=amo_lead_id, applied=applied)
-        return applied
+        replayed = await self.apply_events(await self._api.lead_status_events(amo_lead_id))
+        log.info("stage.resynced", amo_lead_id=amo_lead_id, applied=replayed.applied)
+        return replayed.applied
+
+    async def apply_events(self, events: Iterable[Json]) -> Replayed:
+        """Apply listed status events in amoCRM's order, the ones not logged yet only.
+
+        Events carry no price: the deals concerned are read in one request per 250, after the
+        events were listed, so the price read is at least as new as every change it prices."""
+        changes = sorted(
+            (change for event in events if (change := change_from_event(event, price=None))),
+            key=lambda change: (change.modified_at or 0, str(change.raw.get("id", ""))),
+        )
+        async with self._db.transaction() as session:
+            logged = await status_log.logged_keys(session, map(change_key, changes))
+        new = [change for change in changes if change_key(change) not in logged]
+        deals = await self._api.deals({change.amo_lead_id for change in new}) if new else {}
+        replayed = Replayed()
+        for change in new:
+            outcome = await self.apply(change, source="events", deals=deals)
+            if outcome is Outcome.APPLIED:
+                replayed.applied += 1
+            elif outcome is Outcome.GAP:
+                replayed.gaps.add(change.amo_lead_id)
+        return replayed
 
     async def apply(
-        self, change: LeadStatusChange, *, source: str, prices: dict[int, Json | None] | None = None
+        self,
+        change: LeadStatusChange,
+        *,
+        source: str,
+        deals: Mapping[int, Json] | None = None,
     ) -> Outcome:
         """Log one change that continues the deal's history and queue what it implies.
 
-        `prices`: deals already read in this pass, by id. A catch-up replays many events of one
-        deal, and all of them would read the same current price; a loss reason is always read
-        afresh, since the deal may have closed since."""
+        `deals`: the deals as read after this change was listed. A change without a price (an
+        event) or closing the deal as lost needs the deal; without `deals` it is read here."""
         stage_key = self._layout.stage_of(change.status_id)
         if change.pipeline_id not in (None, self._layout.pipeline_id) or stage_key is None:
             return Outcome.NOT_OURS
-        lost = self._funnel.stage(stage_key).lost
-        if (lost or change.price is None) and await self._logged(change):
-            return Outcome.DUPLICATE  # spare the API read below for a change we already have
-        deal = (
-            await self._deal(change.amo_lead_id, prices if not lost else None)
-            if (lost or change.price is None)
-            else None
-        )
+        deal: Json | None = None
+        if self._funnel.stage(stage_key).lost or change.price is None:
+            if deals is not None:
+                deal = deals.get(change.amo_lead_id)
+            elif await self._logged(change):
+                return Outcome.DUPLICATE  # spare the API read below for a change we already have
+            else:
+                deal = await self._api.lead(change.amo_lead_id)
         loss_reason = self._layout.loss_reason_name(deal.get("loss_reason_id")) if deal else None
         if change.price is None and deal:
             # Events carry no price; the deal's current one is the best we know.
@@ -128,7 +148,7 @@ class StageChanges:
             lead = await leads.by_amo_lead_id(session, change.amo_lead_id, lock=True)
             if lead is None:
                 return Outcome.UNKNOWN_DEAL
-            if await status_log.has_change(session, _change_key(change)):
+            if await status_log.has_change(session, change_key(change)):
                 return Outcome.DUPLICATE
             known = self._layout.status_ids.get(lead.stage_key or "")
             if change.old_status_id is not None and change.old_status_id != known:
@@ -145,7 +165,7 @@ class StageChanges:
                 session,
                 StatusChange(
                     lead_id=lead.id,
-                    change_key=_change_key(change),
+                    change_key=change_key(change),
                     old_status_id=change.old_status_id,
                     new_status_id=change.status_id,
                     pipeline_id=change.pipeline_id,
@@ -175,9 +195,9 @@ class StageChanges:
 
     async def _logged(self, change: LeadStatusChange) -> bool:
         async with self._db.transaction() as session:
-            return await status_log.has_change(session, _change_key(change))
+            return await status_log.has_change(session, change_key(change))
 
 
-def _change_key(change: LeadStatusChange) -> str:
+def change_key(change: LeadStatusChange) -> str:
     """The same change seen twice (a retried webhook) gets the same key."""
     return f"{change.amo_lead_id}:{change.old_status_id}>{change.status_id}@{change.modified_at}"
