@@ -8,10 +8,12 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import structlog
 
 from leadbridge import logs
 from leadbridge.amocrm.api import AmoApi
+from leadbridge.amocrm.client import AmoApiError
 from leadbridge.amocrm.connect import connect
 from leadbridge.avito.client import AvitoClient, shared_limiters
 from leadbridge.config import ConfigurationError, Settings
@@ -30,6 +32,8 @@ from leadbridge.sync.wakeups import DEALS, OUTBOX, STAGE_CHANGES, LocalWakeups, 
 
 log = structlog.get_logger(__name__)
 ERROR_PAUSE_S = 2.0
+# Failures of a partner's API (down, refusing, timing out), told apart from our own bugs.
+PARTNER_FAILURES = (httpx.TransportError, httpx.HTTPStatusError, AmoApiError)
 
 
 @dataclass
@@ -99,7 +103,11 @@ class Bridge:
         )
         idle = settings.relay.idle_poll_s
         self.catch_up = EventsCatchUp(
-            db=self.db, api=self.amo, changes=changes, webhook_url=self._webhook_url("amocrm")
+            db=self.db,
+            api=self.amo,
+            changes=changes,
+            webhook_url=self._webhook_url("amocrm"),
+            window_s=settings.amocrm.events_window_s,
         )
         self._spawn("deals", self._drain(batcher.run_once, DEALS, idle))
         self._spawn("stage_changes", self._drain(changes.run_once, STAGE_CHANGES, idle))
@@ -205,6 +213,11 @@ async def _guarded(step: Callable[[], Awaitable[int]]) -> int:
             return await step()
         except asyncio.CancelledError:
             raise
+        except PARTNER_FAILURES as exc:
+            # A partner down or refusing is theirs to fix and ours to ride out: one line, no stack.
+            log.warning("flow.step_failed", error=f"{type(exc).__name__}: {exc}".splitlines()[0])
+            await asyncio.sleep(ERROR_PAUSE_S)
+            return 0
         except Exception:
             log.exception("flow.step_failed")
             await asyncio.sleep(ERROR_PAUSE_S)
