@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import math
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Protocol
@@ -24,6 +25,10 @@ from leadbridge.store import rate_limits
 from leadbridge.store.database import Database
 
 SAFETY_MARGIN_S = 0.01
+# A request is over by then (the clients' timeouts are shorter): the token of a process that
+# died mid-request is free again after this and a window.
+LONGEST_REQUEST_S = 30.0
+BUSY_POLL_S = 0.05
 
 
 class RateLimiter(Protocol):
@@ -65,6 +70,7 @@ class SlidingWindowLimiter:
         self._slots: list[_Slot] = []
         self._paused_until = 0.0
         self._lock = asyncio.Lock()
+        self._released = asyncio.Event()
         self._waits = LIMITER_WAIT.labels(limiter=name)
 
     @classmethod
@@ -82,6 +88,7 @@ class SlidingWindowLimiter:
             yield waited
         finally:
             taken.at = self._clock()
+            self._released.set()
 
     @property
     def interval_s(self) -> float:
@@ -95,16 +102,19 @@ class SlidingWindowLimiter:
 
     async def _take(self) -> tuple[_Slot, float]:
         async with self._lock:
-            waited = 0.0
+            started = self._clock()
             while (delay := self.delay(self._clock())) > 0:
-                await asyncio.sleep(delay)
-                waited += delay
-            taken = _Slot(self._clock())
+                self._released.clear()
+                # Every slot in flight: only an answer frees one.
+                timeout = None if math.isinf(delay) else delay
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._released.wait(), timeout)
+            taken = _Slot(math.inf)  # in flight until its answer
             self._slots.append(taken)
-            return taken, waited
+            return taken, self._clock() - started
 
     def delay(self, now: float) -> float:
-        """Seconds until a request may start."""
+        """Seconds until a request may start (infinite while every slot is in flight)."""
         self._slots = [slot for slot in self._slots if now - slot.at < self._window]
         pause = max(self._paused_until - now, 0.0)
         if len(self._slots) < self._limit:
@@ -119,16 +129,13 @@ class SlidingWindowLimiter:
 
 
 class DatabaseLimiter:
-    """GCRA over a database row: requests of `key` start at least `interval_s` apart, counted
-    across every process sharing the database.
+    """The sliding-window log of `SlidingWindowLimiter` kept in the database, so that every
+    process sharing it counts towards one limit: `limit` tokens of `key`, each held from before
+    a request is sent until a window after its answer (`store/rate_limits.py`).
 
-    Smooth pacing, no bursts: a partner counting in fixed one-second windows then sees at most
-    `limit` requests in any window. What the sliding window gets by counting a request from its
-    answer, this gets by carrying over: the time a request took past its slot (latency, a busy
-    loop sending late) is added, divided among the `limit` slots of a window, to the next slot
-    this limiter reserves. So `limit` consecutive slots span the window plus about one answer's
-    delay, whichever process sent them. `X-RateLimit-Remaining: 0` adds an interval after the
-    answer; a 429 a second.
+    No pacing guess is involved: a request sent late by a busy process, or answered slowly,
+    holds its token the longer. A 429 pauses the key for every process; `X-RateLimit-Remaining:
+    0` adds an interval.
     """
 
     def __init__(
@@ -139,50 +146,67 @@ class DatabaseLimiter:
         window_s: float = 1.0,
         *,
         margin_s: float = SAFETY_MARGIN_S,
+        longest_request_s: float = LONGEST_REQUEST_S,
     ) -> None:
         if limit < 1:
             raise ValueError("limit must be at least 1")
         self._db, self.key = db, key
         self._limit, self._window = limit, window_s + margin_s
-        self._interval = self._window / limit
-        self._carry = 0.0
+        self._hold = longest_request_s + self._window
+        self._provided = False
         self._sent: collections.deque[float] = collections.deque()
         self._clock = time.monotonic
         self._waits = LIMITER_WAIT.labels(limiter=key.replace(":", "_"))
 
     @classmethod
     def per_second(
-        cls, db: Database, key: str, rps: float, *, margin_s: float = SAFETY_MARGIN_S
+        cls,
+        db: Database,
+        key: str,
+        rps: float,
+        *,
+        margin_s: float = SAFETY_MARGIN_S,
+        longest_request_s: float = LONGEST_REQUEST_S,
     ) -> DatabaseLimiter:
-        if rps >= 1:
-            return cls(db, key, int(rps), margin_s=margin_s)
-        return cls(db, key, 1, window_s=1 / rps, margin_s=margin_s)
+        window = 1.0 if rps >= 1 else 1 / rps
+        limit = int(rps) if rps >= 1 else 1
+        return cls(db, key, limit, window, margin_s=margin_s, longest_request_s=longest_request_s)
 
     @property
     def interval_s(self) -> float:
-        return self._interval
+        return self._window / self._limit
 
-    async def reserve(self, extra_s: float = 0.0) -> rate_limits.Reservation:
-        """One atomic statement: the next free slot of `key`, taken."""
+    async def take(self) -> tuple[int, float]:
+        """A token of `key`, and the seconds waited for it."""
+        await self._provide()
+        waited = 0.0
+        while True:
+            async with self._db.transaction() as session:
+                taken = await rate_limits.take(session, self.key, hold_s=self._hold)
+            if taken.token is not None:
+                return taken.token, waited
+            # A token cooling down or paused says when it is free; one in flight does not, so
+            # look again soon. Another process may take the token first: then wait on.
+            due = (taken.free_at or taken.now) - taken.now
+            known = due <= self._window or taken.free_at == taken.paused_until
+            delay = max(due, 0.001) if known else BUSY_POLL_S
+            await asyncio.sleep(delay)
+            waited += delay
+
+    async def release(self, token: int) -> None:
         async with self._db.transaction() as session:
-            return await rate_limits.reserve(
-                session, self.key, interval_s=self._interval, extra_s=extra_s
-            )
+            await rate_limits.release(session, self.key, token, cool_s=self._window)
 
     @contextlib.asynccontextmanager
     async def slot(self) -> AsyncIterator[float]:
-        reservation = await self.reserve(self._carry)
-        planned = self._clock() + reservation.wait_s
-        self._waits.observe(reservation.wait_s)
-        if reservation.wait_s > 0:
-            await asyncio.sleep(reservation.wait_s)
+        token, waited = await self.take()
+        self._waits.observe(waited)
         try:
             self._sent.append(self._clock())
-            yield reservation.wait_s
+            yield waited
         finally:
-            # A timeout-long request must not stall everyone for long: at most one window.
-            overrun = min(max(self._clock() - planned, 0.0), self._window)
-            self._carry = overrun / self._limit
+            # Shielded: a cancelled request (shutdown, timeout) still gives its token back.
+            await asyncio.shield(self.release(token))
 
     def usage(self) -> tuple[int, int]:
         """Requests this process sent in the last window, and the most the window admits (for
@@ -193,5 +217,12 @@ class DatabaseLimiter:
         return len(self._sent), self._limit
 
     async def pause(self, seconds: float) -> None:
+        await self._provide()
         async with self._db.transaction() as session:
-            await rate_limits.push_back(session, self.key, seconds=seconds)
+            await rate_limits.pause(session, self.key, seconds=seconds)
+
+    async def _provide(self) -> None:
+        if not self._provided:
+            async with self._db.transaction() as session:
+                await rate_limits.provide(session, self.key, self._limit)
+            self._provided = True

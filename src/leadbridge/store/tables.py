@@ -321,14 +321,18 @@ class AppSecret(Base):
 # --- Relay: shared rate limiter (0004) ---------------------------------------------------------
 
 
-class RateLimitState(Base):
-    """GCRA state of one limited partner method, shared by every process that calls it.
+class RateLimitToken(Base):
+    """One of the `limit` requests a partner admits per window for one limited method, shared by
+    every process that calls it (see `store/rate_limits.py`).
 
-    `tat` is the theoretical arrival time of the next request, in seconds since the epoch of the
-    database's own clock, so that workers on machines with skewed clocks still agree.
+    A token is busy from before its request is sent until a window after its answer; times are
+    seconds since the epoch of the database's own clock, so workers on machines with skewed
+    clocks still agree. `paused_until`: the partner said slow down (a 429) until then.
     """
 
-    __tablename__ = "rate_limits"
+    __tablename__ = "rate_limit_tokens"
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    tat: Mapped[float] = mapped_column(Double)
+    token: Mapped[int] = mapped_column(Integer, primary_key=True)
+    busy_until: Mapped[float] = mapped_column(Double)
+    paused_until: Mapped[float] = mapped_column(Double)

@@ -68,3 +68,14 @@ async def test_no_window_ever_holds_more_than_the_limit_under_concurrency() -> N
     for index, start in enumerate(sorted(starts)):
         inside = [s for s in sorted(starts)[index:] if s - start < 0.2 - 1e-6]
         assert len(inside) <= 10
+
+
+@pytest.mark.anyio
+async def test_a_request_in_flight_longer_than_the_window_keeps_its_slot() -> None:
+    clock = FakeClock()
+    limiter = SlidingWindowLimiter(1, margin_s=0.0, clock=clock)
+    async with limiter.slot():
+        clock.now = 1.5  # still no answer, a window and a half later
+        assert limiter.delay(clock.now) == float("inf")
+    clock.now = 1.6
+    assert limiter.delay(clock.now) == pytest.approx(0.9)
