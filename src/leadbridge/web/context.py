@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from starlette.requests import Request
 
 from leadbridge.config import Settings
 from leadbridge.store.database import Database
+from leadbridge.sync.intake_queue import LeadIntakeQueue
 from leadbridge.sync.wakeups import Wakeups
 
 
@@ -17,6 +18,10 @@ class WebContext:
     settings: Settings
     db: Database
     wakeups: Wakeups
+    lead_intake: LeadIntakeQueue = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lead_intake", LeadIntakeQueue(self.db, self.wakeups))
 
     @staticmethod
     def now() -> datetime:
