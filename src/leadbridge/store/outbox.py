@@ -21,9 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
-from leadbridge.domain.status_path import PlannedStatus
+from leadbridge.domain.status_path import PlannedStatus, StatusPlan
 from leadbridge.store.notify import notify_in
-from leadbridge.store.tables import OutboxItem, SendAttempt
+from leadbridge.store.tables import Lead, OutboxItem, SendAttempt
 from leadbridge.store.upsert import dialect_name
 
 PENDING, SENDING, SENT, PARKED, SKIPPED = "pending", "sending", "sent", "parked", "skipped"
@@ -58,6 +58,24 @@ async def enqueue(
         await session.execute(insert(OutboxItem), rows)
     # Other processes' relays wake at this transaction's commit (sync.wakeups.OUTBOX).
     await notify_in(session, "outbox")
+
+
+async def enqueue_plan(
+    session: AsyncSession, lead: Lead, plan: StatusPlan, *, occurred_at: datetime, now: datetime
+) -> None:
+    """Queue what a plan sends, if anything, and remember its last status on the lead. The caller
+    holds the lead's row lock."""
+    if not plan.to_send:
+        return
+    await enqueue(
+        session,
+        lead_id=lead.id,
+        avito_lead_id=lead.avito_lead_id,
+        statuses=plan.to_send,
+        occurred_at=occurred_at,
+        now=now,
+    )
+    lead.avito_status = plan.last
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,7 +38,7 @@ from leadbridge.domain.reconciliation import (
     classify,
     needs_read_back,
 )
-from leadbridge.domain.status_path import Verdict, plan_statuses
+from leadbridge.domain.status_path import plan_statuses
 from leadbridge.metrics import DRIFT
 from leadbridge.ratelimit import SlidingWindowLimiter
 from leadbridge.store import leads, outbox
@@ -221,16 +221,7 @@ class Reconciler:
                 price_kopecks=deal.price_kopecks,
                 loss_reason=deal.loss_reason,
             )
-            if plan.verdict is Verdict.SEND:
-                await outbox.enqueue(
-                    session,
-                    lead_id=lead.id,
-                    avito_lead_id=lead.avito_lead_id,
-                    statuses=plan.to_send,
-                    occurred_at=now,
-                    now=now,
-                )
-                lead.avito_status = plan.last
+            await outbox.enqueue_plan(session, lead, plan, occurred_at=now, now=now)
             repaired = lead.avito_status != record.queued_status
         self._wakeups.notify(OUTBOX)
         return repaired

@@ -180,16 +180,7 @@ class StageChanges:
             )
             lead.stage_key = stage_key
             lead.updated_at = now
-            if plan.to_send:
-                await outbox.enqueue(
-                    session,
-                    lead_id=lead.id,
-                    avito_lead_id=lead.avito_lead_id,
-                    statuses=plan.to_send,
-                    occurred_at=occurred,
-                    now=now,
-                )
-                lead.avito_status = plan.last
+            await outbox.enqueue_plan(session, lead, plan, occurred_at=occurred, now=now)
         log.info("stage.changed", lead_id=lead.id, stage=stage_key, verdict=plan.verdict.value)
         return Outcome.APPLIED
 
