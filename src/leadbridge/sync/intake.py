@@ -13,11 +13,9 @@ from enum import StrEnum
 from typing import Any
 
 import structlog
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadbridge.avito.client import AvitoClient
 from leadbridge.avito.payload import parse_lead
-from leadbridge.domain.lead import BuyoutRequest
 from leadbridge.store import inbox, leads
 from leadbridge.store import tokens as cursors
 from leadbridge.store.database import Database
@@ -37,35 +35,22 @@ async def accept_lead(
 ) -> Intake:
     """Store one lead payload. Raises PayloadError, before writing anything, if it is unusable."""
     request = parse_lead(raw)
+    now = datetime.now(UTC)
     async with db.transaction() as session:
-        result = await store_lead(session, request, raw, channel=channel, now=datetime.now(UTC))
-    if result is Intake.NEW:
-        wakeups.notify(DEALS)
-    return result
-
-
-async def store_lead(
-    session: AsyncSession,
-    request: BuyoutRequest,
-    raw: Mapping[str, Any],
-    *,
-    channel: str,
-    now: datetime,
-) -> Intake:
-    """The raw event and the lead, in the caller's transaction."""
-    event_id = await inbox.add_if_new(
-        session,
-        source="avito",
-        event_key=f"lead:{request.avito_lead_id}",
-        channel=channel,
-        body=json.dumps(raw, ensure_ascii=False),
-        now=now,
-    )
-    if event_id is None:
-        return Intake.DUPLICATE
-    await leads.add_if_new(session, request, dict(raw), now)
-    await inbox.mark_processed(session, event_id, now)
+        event_id = await inbox.add_if_new(
+            session,
+            source="avito",
+            event_key=f"lead:{request.avito_lead_id}",
+            channel=channel,
+            body=json.dumps(raw, ensure_ascii=False),
+            now=now,
+        )
+        if event_id is None:
+            return Intake.DUPLICATE
+        await leads.add_if_new(session, request, dict(raw), now)
+        await inbox.mark_processed(session, event_id, now)
     log.info("lead.accepted", avito_lead_id=request.avito_lead_id, channel=channel)
+    wakeups.notify(DEALS)
     return Intake.NEW
 
 

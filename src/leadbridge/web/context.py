@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from starlette.requests import Request
 
 from leadbridge.config import Settings
 from leadbridge.store.database import Database
-from leadbridge.sync.intake_queue import LeadIntakeQueue
 from leadbridge.sync.wakeups import Wakeups
 
 
@@ -18,10 +17,6 @@ class WebContext:
     settings: Settings
     db: Database
     wakeups: Wakeups
-    lead_intake: LeadIntakeQueue = field(init=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "lead_intake", LeadIntakeQueue(self.db, self.wakeups))
 
     @staticmethod
     def now() -> datetime:

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from leadbridge.amocrm.webhook import WebhookFormatError, parse_webhook
 from leadbridge.avito.payload import PayloadError
 from leadbridge.store import inbox
+from leadbridge.sync.intake import accept_lead
 from leadbridge.sync.wakeups import STAGE_CHANGES
 from leadbridge.web.context import WebContext, context_of
 from leadbridge.web.metrics import WEBHOOKS
@@ -43,7 +44,7 @@ async def avito_webhook(token: str, request: Request) -> JSONResponse:
     if not isinstance(lead, dict):
         raise _refused("avito", 422, "lead.created without a lead object")
     try:
-        result = await ctx.lead_intake.accept(lead, channel="webhook")
+        result = await accept_lead(ctx.db, lead, channel="webhook", wakeups=ctx.wakeups)
     except PayloadError as error:
         raise _refused("avito", 422, str(error)) from error
     return _ok("avito", result.value)

@@ -4,11 +4,10 @@ a 4xx and leaves the store untouched."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-import anyio
 import httpx
 import pytest
 from sqlalchemy import func, select
@@ -77,35 +76,6 @@ async def test_avito_lead_is_stored_once_however_often_it_arrives(endpoint: Endp
     assert first.json()["result"] == "new"
     assert again.json()["result"] == "duplicate"
     assert await endpoint.counts() == (1, 1)
-
-
-async def test_a_burst_of_webhooks_is_stored_once_each_and_a_bad_one_spoils_nothing(
-    endpoint: Endpoint,
-) -> None:
-    """Avito redelivering its backlog at once: many webhooks written together, duplicates among
-    them, and one unusable lead in the middle."""
-    factory = LeadFactory(seed=5)
-    leads = [factory.make() for _ in range(60)]
-    bodies = [_envelope(lead, f"e-{n}") for n, lead in enumerate(leads + leads[:10])]
-    bodies.insert(30, _envelope({"id": "b-broken"}, "e-broken"))
-
-    async def post(body: dict[str, object]) -> httpx.Response:
-        return await endpoint.http.post(f"/webhooks/avito/{TOKEN}", json=body)
-
-    async with anyio.create_task_group() as group:
-        answers: list[httpx.Response] = []
-        for body in bodies:
-            group.start_soon(_collect, answers, post(body))
-    by_status = sorted(answer.status_code for answer in answers)
-    assert by_status == [200] * 70 + [422]
-    results = [answer.json()["result"] for answer in answers if answer.status_code == 200]
-    assert results.count("new") == 60
-    assert results.count("duplicate") == 10
-    assert await endpoint.counts() == (60, 60)
-
-
-async def _collect(answers: list[httpx.Response], request: Awaitable[httpx.Response]) -> None:
-    answers.append(await request)
 
 
 async def test_avito_registration_ping_is_acknowledged(endpoint: Endpoint) -> None:
