@@ -16,6 +16,7 @@ from leadbridge.sandbox.avito.clock import rfc3339, utc_now
 
 SECRET_HEADER = "X-Avito-Webhook-Secret"
 BACKOFF_S = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0)
+PARALLEL_DELIVERIES = 16
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,10 @@ class WebhookDispatcher:
         self._backlog: list[Callable[[], Coroutine[Any, Any, None]]] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self._client: httpx.AsyncClient | None = None
+        # A sender's delivery workers are few: a backlog goes out a bounded number at a time,
+        # and the receiver's 2 s start when a request is sent, not while it waits for a worker.
+        # (One client with hundreds of connections also spends its time in its own pool.)
+        self._senders = asyncio.Semaphore(PARALLEL_DELIVERIES)
 
     async def register(self, url: str, secret: str) -> bool:
         """Ping `url` with `{}`; on a 2xx within the ack timeout it replaces the subscription."""
@@ -173,15 +178,17 @@ class WebhookDispatcher:
     async def _post(self, url: str, secret: str, body: dict[str, Any]) -> int | None:
         """The status the receiver answered within the ack timeout; None if it did not."""
         client = self._client or self._open_client()
-        try:
-            async with asyncio.timeout(self.ack_timeout_s):
-                response = await client.post(url, json=body, headers={SECRET_HEADER: secret})
-        except (httpx.HTTPError, TimeoutError):
-            return None
+        async with self._senders:
+            try:
+                async with asyncio.timeout(self.ack_timeout_s):
+                    response = await client.post(url, json=body, headers={SECRET_HEADER: secret})
+            except (httpx.HTTPError, TimeoutError):
+                return None
         return response.status_code
 
     def _open_client(self) -> httpx.AsyncClient:
-        self._client = httpx.AsyncClient(timeout=self.ack_timeout_s)
+        limits = httpx.Limits(max_connections=PARALLEL_DELIVERIES)
+        self._client = httpx.AsyncClient(timeout=self.ack_timeout_s, limits=limits)
         return self._client
 
     def _log(self, event: dict[str, Any], attempt: int, status: int | None) -> None:
