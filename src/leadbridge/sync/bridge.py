@@ -90,6 +90,7 @@ class Bridge:
             layout=self.layout,
             wakeups=self.wakeups,
             batch_size=settings.amocrm.complex_batch_size,
+            attempt_settle_s=settings.amocrm.timeout_s,
         )
         changes = StageChanges(
             db=self.db, api=self.amo, funnel=funnel, layout=self.layout, wakeups=self.wakeups
@@ -109,7 +110,7 @@ class Bridge:
             webhook_url=self._webhook_url("amocrm"),
             window_s=settings.amocrm.events_window_s,
         )
-        self._spawn("deals", self._drain(batcher.run_once, DEALS, idle))
+        self._spawn("deals", self._drain(batcher.run_once, DEALS, idle, job="amocrm_deals"))
         self._spawn("stage_changes", self._drain(changes.run_once, STAGE_CHANGES, idle))
         self._spawn("relay", self._relay_loop(idle))
         self._spawn("feed", self._feed_loop())
@@ -178,8 +179,15 @@ class Bridge:
         finally:
             self._in_step.discard(task)
 
-    async def _drain(self, step: Callable[[], Awaitable[int]], topic: str, idle: float) -> None:
+    async def _drain(
+        self, step: Callable[[], Awaitable[int]], topic: str, idle: float, job: str | None = None
+    ) -> None:
+        """Run `step` while it has work, then wait for `topic`; with a `job`, only in the
+        process elected for it."""
         while not self._stopping:
+            if job is not None and not await self.election.is_leader(job):
+                await self.wakeups.wait(topic, idle)
+                continue
             if await self._step(step) == 0 and not self._stopping:
                 await self.wakeups.wait(topic, idle)
 

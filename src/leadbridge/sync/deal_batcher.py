@@ -2,13 +2,18 @@
 
 A lead is counted as attempted before the call. If the process dies after amoCRM created the
 deals but before their ids were stored, the next attempt finds them by the Avito id field
-instead of creating them twice.
+instead of creating them twice. It looks only once the earlier attempt is `attempt_settle_s`
+old (the client's timeout): a request of a process killed mid-call may still be on its way, and
+a deal amoCRM creates after the look would be created a second time.
+
+One process creates deals at a time (the bridge elects it): two would pick the same waiting
+leads, and amoCRM's one limit gains nothing from a second.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
@@ -38,10 +43,12 @@ class DealBatcher:
         layout: CrmLayout,
         wakeups: Wakeups,
         batch_size: int = 50,
+        attempt_settle_s: float = 10.0,
     ) -> None:
         self._db, self._api, self._funnel, self._layout = db, api, funnel, layout
         self._wakeups = wakeups
         self._batch_size = batch_size
+        self._attempt_settle = timedelta(seconds=attempt_settle_s)
 
     async def run_once(self) -> int:
         """Create deals for one batch of waiting leads; with none waiting, add the device-card
@@ -50,9 +57,13 @@ class DealBatcher:
             batch = list(await leads.awaiting_deal(session, self._batch_size))
         if not batch:
             return await self._add_notes()
-        recovered = await self._find_existing([lead for lead in batch if lead.deal_attempts > 0])
+        settled_before = _now() - self._attempt_settle
+        attempted = [lead for lead in batch if lead.deal_attempts > 0]
+        looked_up = [lead for lead in attempted if lead.updated_at <= settled_before]
+        recovered = await self._find_existing(looked_up)
         await self._record([(lead, deal, None) for lead, deal in recovered.items()])
-        fresh = [lead for lead in batch if lead not in recovered]
+        fresh = [lead for lead in batch if lead not in recovered and lead not in attempted]
+        fresh += [lead for lead in looked_up if lead not in recovered]
         created = await self._create(fresh) if fresh else 0
         self._wakeups.notify(OUTBOX)
         return len(recovered) + created
