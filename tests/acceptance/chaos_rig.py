@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import subprocess
 import time
@@ -13,11 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import create_engine, text
 from tests.acceptance.processes import LEADBRIDGE
 
 from leadbridge.config import DEFAULT_FUNNEL, load_funnel
 from leadbridge.sandbox.invariants import check_invariants
 from leadbridge.sandbox.managers import ManagerCrew
+from leadbridge.store.database import driver_url
 
 FUNNEL = load_funnel(DEFAULT_FUNNEL)
 # The issue's scale is 1,000 requests; CI runs fewer (LEADBRIDGE_CHAOS_LEADS=1000 for the full).
@@ -151,3 +154,48 @@ def eventually_invariants(avito_url: str, amocrm_url: str, seconds: float) -> di
         if result["ok"] or time.monotonic() > deadline:
             return result
         time.sleep(2)
+
+
+def bridge_view(database_url: str, result: dict[str, Any]) -> str:
+    """What the bridge's own tables say about the leads an invariant names: for whoever reads a
+    failed run (the database is dropped with the test)."""
+    named = sorted(
+        {
+            avito_id
+            for invariant in result["invariants"].values()
+            for violation in invariant["violations"]
+            for avito_id in re.findall(r"lead (b-\d+)", violation)
+        }
+    )[:5]
+    lines = []
+    engine = create_engine(driver_url(database_url, asynchronous=False))
+    with engine.connect() as connection:
+        for avito_id in named:
+            lead = connection.execute(
+                text(
+                    "SELECT id, amo_lead_id, stage_key, avito_status FROM leads"
+                    " WHERE avito_lead_id = :a"
+                ),
+                {"a": avito_id},
+            ).one_or_none()
+            lines.append(f"{avito_id}: {lead}")
+            if lead is None:
+                continue
+            for row in connection.execute(
+                text(
+                    "SELECT old_status_id, new_status_id, stage_key, verdict, source, occurred_at"
+                    " FROM status_log WHERE lead_id = :l ORDER BY id"
+                ),
+                {"l": lead.id},
+            ):
+                lines.append(f"  change {tuple(row)}")
+            for row in connection.execute(
+                text(
+                    "SELECT seq, status, state, attempts, next_attempt_at, last_error"
+                    " FROM outbox WHERE lead_id = :l ORDER BY seq"
+                ),
+                {"l": lead.id},
+            ):
+                lines.append(f"  outbox {tuple(row)}")
+    engine.dispose()
+    return "\n".join(lines)

@@ -18,6 +18,7 @@ from tests.acceptance.chaos_rig import (
     LEADS,
     Processes,
     bridge_env,
+    bridge_view,
     eventually_invariants,
     send_requests,
     upgrade_database,
@@ -55,12 +56,14 @@ async def _traffic_with_kill(
     await asyncio.gather(requests, managers)
 
 
-def _assert_all_hold(credentials: dict[str, Any], cwd: Path) -> None:
+def _assert_all_hold(credentials: dict[str, Any], cwd: Path, database_url: str) -> None:
     result = eventually_invariants(
         credentials["avito"]["base_url"], credentials["amocrm"]["base_url"], SETTLE_S
     )
-    logs = "\n".join(path.read_text()[-1500:] for path in sorted(cwd.glob("*.log")))
-    assert result["ok"], json.dumps(result["invariants"], ensure_ascii=False)[:3000] + logs
+    if not result["ok"]:
+        logs = "\n".join(path.read_text()[-1500:] for path in sorted(cwd.glob("*.log")))
+        found = json.dumps(result["invariants"], ensure_ascii=False)[:3000]
+        raise AssertionError(f"{found}\n{bridge_view(database_url, result)}\n{logs}")
     assert result["invariants"]["one_deal_per_request"]["checked"] == LEADS
 
 
@@ -87,7 +90,7 @@ def test_three_workers_on_postgres_two_killed_midway_hold_every_invariant(
                 workers.append(processes.start("worker"))
 
             asyncio.run(_traffic_with_kill(chaotic_sandbox, kill, restart))
-            _assert_all_hold(chaotic_sandbox, tmp_path)
+            _assert_all_hold(chaotic_sandbox, tmp_path, url)
             assert [processes.stop(worker) for worker in workers[2:]] == [0, 0]
         finally:
             processes.close()
@@ -113,7 +116,7 @@ def test_one_run_process_on_sqlite_killed_and_restarted_holds_every_invariant(
             runs.append(processes.start("run"))
 
         asyncio.run(_traffic_with_kill(chaotic_sandbox, kill, restart))
-        _assert_all_hold(chaotic_sandbox, tmp_path)
+        _assert_all_hold(chaotic_sandbox, tmp_path, processes.env["LEADBRIDGE_DATABASE_URL"])
         assert processes.stop(runs[-1]) == 0
     finally:
         processes.close()
