@@ -1,12 +1,14 @@
 """Creating deals in amoCRM at its 7 req/s limit: fraction of the ceiling, and 429s.
 
-    uv run python -m bench.amocrm_deals [--deals 5000] [--baseline-deals 140]
+    uv run python -m bench.amocrm_deals [--deals 5000] [--baseline-deals 140] [--database URL]
 
 The ceiling is 7 requests × 50 deals per second (`/leads/complex` takes 50). leadbridge's deal
 batcher is timed from a backlog of `--deals` stored requests to the last deal created (the
 device-card notes follow once no deal waits, and are timed separately). The baseline creates one
 deal per request — the pattern of the popular Python clients, which cannot be pointed at a
 loopback simulator because they build the host from the subdomain — through the same limiter.
+On SQLite (the default, a temporary file) the limiter is in the process; on PostgreSQL (a fresh
+database on the server given) it is the shared one in the database, as every worker uses it.
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.relay_engine import fresh_database
 from leadbridge import logs
 from leadbridge.amocrm.connect import connect
 from leadbridge.config import DEFAULT_FUNNEL, AmoCrmSettings, load_funnel
+from leadbridge.domain.funnel import Funnel
 from leadbridge.sandbox.amocrm import AmoSandbox, create_amocrm_app
 from leadbridge.sandbox.avito import LeadFactory
 from leadbridge.store import leads
@@ -38,46 +42,20 @@ REQUESTS_PER_S = 7
 CEILING_DEALS_PER_S = REQUESTS_PER_S * 50
 
 
-async def measure(deals: int, baseline_deals: int) -> dict[str, Any]:
+async def measure(
+    deals: int, baseline_deals: int, database_url: str | None = None
+) -> dict[str, Any]:
     funnel = load_funnel(DEFAULT_FUNNEL)
     app = create_amocrm_app()
     sandbox: AmoSandbox = app.state.sandbox
     with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite:///{Path(folder) / 'bench.db'}"
-        upgrade(url)
-        db = Database(url)
-        async with serve(app) as base_url:
-            settings = AmoCrmSettings(
-                base_url=base_url,
-                client_id=sandbox.config.client_id,
-                client_secret=sandbox.config.client_secret,
-                redirect_uri=sandbox.config.redirect_uri,
-                auth_code=sandbox.issue_auth_code(),
-            )
-            api = connect(settings, db)
-            await api.client.tokens.bootstrap()
-            layout = await provision(db, api, funnel, webhook_url=None)
-            factory = LeadFactory(seed=7)
-            for _ in range(deals):
-                await accept_lead(db, factory.make(), channel="feed", wakeups=LocalWakeups())
-            batcher = DealBatcher(
-                db=db, api=api, funnel=funnel, layout=layout, wakeups=LocalWakeups()
-            )
-
-            started = time.monotonic()
-            while await _waiting(db):
-                await batcher.run_once()
-            deals_s = time.monotonic() - started
-            while await batcher.run_once():
-                pass
-            notes_s = time.monotonic() - started - deals_s
-
-            baseline_s = await _one_per_request(api, layout.pipeline_id, baseline_deals)
-            await api.client.http.aclose()
-        await db.dispose()
+        target = database_url or f"sqlite:///{Path(folder) / 'bench.db'}"
+        async with fresh_database(target) as url:
+            deals_s, notes_s, baseline_s = await _timed(url, app, funnel, deals, baseline_deals)
     stats = sandbox.state_json()["stats"]
     rate, baseline_rate = deals / deals_s, baseline_deals / baseline_s
     return {
+        "database": target.split(":", 1)[0],
         "deals": deals,
         "deals_created": len(sandbox.leads) - baseline_deals,
         "seconds_to_last_deal": round(deals_s, 2),
@@ -90,6 +68,43 @@ async def measure(deals: int, baseline_deals: int) -> dict[str, Any]:
         "baseline_fraction_of_ceiling": round(baseline_rate / CEILING_DEALS_PER_S, 4),
         "speedup_over_baseline": round(rate / baseline_rate, 1),
     }
+
+
+async def _timed(
+    url: str, app: Any, funnel: Funnel, deals: int, baseline_deals: int
+) -> tuple[float, float, float]:
+    """Seconds to the last deal, then to the last note, and of the baseline."""
+    sandbox: AmoSandbox = app.state.sandbox
+    upgrade(url)
+    db = Database(url)
+    async with serve(app) as base_url:
+        settings = AmoCrmSettings(
+            base_url=base_url,
+            client_id=sandbox.config.client_id,
+            client_secret=sandbox.config.client_secret,
+            redirect_uri=sandbox.config.redirect_uri,
+            auth_code=sandbox.issue_auth_code(),
+        )
+        api = connect(settings, db)
+        await api.client.tokens.bootstrap()
+        layout = await provision(db, api, funnel, webhook_url=None)
+        factory = LeadFactory(seed=7)
+        for _ in range(deals):
+            await accept_lead(db, factory.make(), channel="feed", wakeups=LocalWakeups())
+        batcher = DealBatcher(db=db, api=api, funnel=funnel, layout=layout, wakeups=LocalWakeups())
+
+        started = time.monotonic()
+        while await _waiting(db):
+            await batcher.run_once()
+        deals_s = time.monotonic() - started
+        while await batcher.run_once():
+            pass
+        notes_s = time.monotonic() - started - deals_s
+
+        baseline_s = await _one_per_request(api, layout.pipeline_id, baseline_deals)
+        await api.client.http.aclose()
+    await db.dispose()
+    return deals_s, notes_s, baseline_s
 
 
 def _fastest_possible_s(deals: int) -> float:
@@ -120,9 +135,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--deals", type=int, default=5000)
     parser.add_argument("--baseline-deals", type=int, default=140)
+    parser.add_argument("--database", default=None, help="postgresql://… (default: SQLite)")
     args = parser.parse_args()
     logs.configure("WARNING")
-    print(json.dumps(asyncio.run(measure(args.deals, args.baseline_deals))))
+    print(json.dumps(asyncio.run(measure(args.deals, args.baseline_deals, args.database))))
 
 
 if __name__ == "__main__":

@@ -128,7 +128,7 @@ async def _timings(app: FastAPI, url: str, requests: int) -> dict[str, float]:
 async def measure(database_url: str, small: int, factor: int, requests: int) -> dict[str, Any]:
     upgrade(database_url)
     db = Database(database_url)
-    settings = Settings(database_url=database_url, web=WebSettings(webhook_token="t"))  # type: ignore[arg-type]
+    settings = Settings(database_url=database_url, web=WebSettings(webhook_token="t"))
     async with db.transaction() as session:
         await users.add_user(
             session, name="bench", role="admin", password_hash=hash_password("bench-password"),

@@ -68,7 +68,7 @@ async def _queue(db: Database, sandbox: AvitoSandbox, count: int) -> None:
             assert lead_id is not None
             await outbox.enqueue(
                 session, lead_id=lead_id, avito_lead_id=avito_id, statuses=planned,
-                occurred_at=now, now=now, first=True,
+                occurred_at=now, now=now,
             )  # fmt: skip
 
 

@@ -72,7 +72,7 @@ async def measure(requests: int, rounds: int) -> dict[str, float | int]:
         db = Database(url)
         settings = Settings(
             database_url=url,
-            web=WebSettings(webhook_token=TOKEN),  # type: ignore[arg-type]
+            web=WebSettings(webhook_token=TOKEN),
             amocrm=AmoCrmSettings(account_id=ACCOUNT),
         )
         context = WebContext(settings=settings, db=db, wakeups=LocalWakeups())
