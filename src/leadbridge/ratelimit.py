@@ -185,6 +185,10 @@ class DatabaseLimiter:
                 taken = await rate_limits.take(session, self.key, hold_s=self._hold)
             if taken.token is not None:
                 return taken.token, waited
+            if taken.free_at is None:  # no tokens at all: the database lost them in a crash
+                self._provided = False
+                await self._provide()
+                continue
             # A token cooling down or paused says when it is free; one in flight does not, so
             # look again soon. Another process may take the token first: then wait on.
             due = (taken.free_at or taken.now) - taken.now
