@@ -43,6 +43,11 @@ class RateLimiter(Protocol):
     async def pause(self, seconds: float) -> None:
         """The partner said slow down: admit nothing for `seconds` from now."""
 
+    async def ready(self, ahead_s: float = 0.0) -> None:
+        """Wait until a request could start within `ahead_s`, without taking its slot: a caller
+        that gathers work for the request (a batch) does so after the wait, not before it, and
+        `ahead_s` is the time the gathering takes."""
+
 
 class _Slot:
     __slots__ = ("at",)
@@ -100,18 +105,25 @@ class SlidingWindowLimiter:
     def push_back(self, seconds: float) -> None:
         self._paused_until = max(self._paused_until, self._clock() + seconds)
 
+    async def ready(self, ahead_s: float = 0.0) -> None:
+        async with self._lock:
+            await self._until_free(ahead_s)
+
     async def _take(self) -> tuple[_Slot, float]:
         async with self._lock:
             started = self._clock()
-            while (delay := self.delay(self._clock())) > 0:
-                self._released.clear()
-                # Every slot in flight: only an answer frees one.
-                timeout = None if math.isinf(delay) else delay
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._released.wait(), timeout)
+            await self._until_free()
             taken = _Slot(math.inf)  # in flight until its answer
             self._slots.append(taken)
             return taken, self._clock() - started
+
+    async def _until_free(self, ahead_s: float = 0.0) -> None:
+        while (delay := self.delay(self._clock())) > ahead_s:
+            self._released.clear()
+            # Every slot in flight: only an answer frees one.
+            timeout = None if math.isinf(delay) else delay - ahead_s
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._released.wait(), timeout)
 
     def delay(self, now: float) -> float:
         """Seconds until a request may start (infinite while every slot is in flight)."""
@@ -185,17 +197,32 @@ class DatabaseLimiter:
                 taken = await rate_limits.take(session, self.key, hold_s=self._hold)
             if taken.token is not None:
                 return taken.token, waited
-            if taken.free_at is None:  # no tokens at all: the database lost them in a crash
-                self._provided = False
-                await self._provide()
-                continue
-            # A token cooling down or paused says when it is free; one in flight does not, so
-            # look again soon. Another process may take the token first: then wait on.
-            due = (taken.free_at or taken.now) - taken.now
-            known = due <= self._window or taken.free_at == taken.paused_until
-            delay = max(due, 0.001) if known else BUSY_POLL_S
-            await asyncio.sleep(delay)
-            waited += delay
+            waited += await self._wait(taken)
+
+    async def ready(self, ahead_s: float = 0.0) -> None:
+        await self._provide()
+        while True:
+            async with self._db.transaction() as session:
+                state = await rate_limits.peek(session, self.key)
+            if state.token is not None:
+                return
+            if state.free_at is not None and state.free_at - state.now <= ahead_s:
+                return
+            await self._wait(state, ahead_s)
+
+    async def _wait(self, state: rate_limits.Taken, ahead_s: float = 0.0) -> float:
+        """Sleep until a token may be free (`ahead_s` before); returns the seconds slept."""
+        if state.free_at is None:  # no tokens at all: the database lost them in a crash
+            self._provided = False
+            await self._provide()
+            return 0.0
+        # A token cooling down or paused says when it is free; one in flight does not, so look
+        # again soon. Another process may take the token first: then wait on.
+        due = state.free_at - state.now - ahead_s
+        known = due <= self._window or state.free_at == state.paused_until
+        delay = max(due, 0.001) if known else BUSY_POLL_S
+        await asyncio.sleep(delay)
+        return delay
 
     async def release(self, token: int) -> None:
         async with self._db.transaction() as session:

@@ -104,6 +104,14 @@ class AvitoClient:
         response = await self._call(None, "PUT", self._settings.webhook_path, json=payload)
         response.raise_for_status()
 
+    async def ready_to_apply(self, ahead_s: float = 0.0) -> None:
+        """Wait until a status batch could be sent within `ahead_s`: the relay gathers its batch
+        after this, so statuses queued while the limit was full leave together in the next
+        request."""
+        limiter = self.limiters.get("status_apply")
+        if limiter is not None:
+            await limiter.ready(ahead_s)
+
     async def apply_statuses(self, updates: Sequence[StatusUpdate]) -> list[ApplyResult]:
         items = [_item(update) for update in updates]
         try:

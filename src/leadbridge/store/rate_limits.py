@@ -88,6 +88,27 @@ async def take(session: AsyncSession, key: str, *, hold_s: float) -> Taken:
     )
 
 
+async def peek(session: AsyncSession, key: str) -> Taken:
+    """Whether `key` has a free token now (`token` is one of them), taking none."""
+    now = _db_now(session)
+    free = select(RateLimitToken.token).where(
+        RateLimitToken.key == key, RateLimitToken.busy_until <= now
+    )
+    state = select(
+        free.limit(1).scalar_subquery(),
+        func.min(RateLimitToken.busy_until),
+        func.max(RateLimitToken.paused_until),
+        now,
+    ).where(RateLimitToken.key == key)
+    token, free_at, paused_until, at = (await session.execute(state)).one()
+    return Taken(
+        token=int(token) if token is not None else None,
+        now=float(at),
+        free_at=float(free_at) if free_at is not None else None,
+        paused_until=float(paused_until or 0.0),
+    )
+
+
 async def release(session: AsyncSession, key: str, token: int, *, cool_s: float) -> None:
     """The answer is in: the token is free again a window from now (or after a pause)."""
     now = _db_now(session)

@@ -125,3 +125,16 @@ async def test_a_429_from_avito_pauses_another_worker(engines: tuple[Database, D
         await worker.aclose()
     assert result.outcome is Outcome.RETRYABLE
     assert (await other.take())[1] > 0.5
+
+
+async def test_ready_waits_until_a_token_is_free_and_leaves_it_there(
+    engines: tuple[Database, Database],
+) -> None:
+    first, second = (
+        DatabaseLimiter(db, "avito:status_apply", 1, window_s=0.4, margin_s=0.0) for db in engines
+    )
+    async with first.slot():
+        answered = time.monotonic()
+    await second.ready()
+    assert time.monotonic() - answered >= 0.4 - 0.02
+    assert (await second.take())[1] == 0  # the token waited for is still free

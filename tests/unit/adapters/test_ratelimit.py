@@ -79,3 +79,14 @@ async def test_a_request_in_flight_longer_than_the_window_keeps_its_slot() -> No
         assert limiter.delay(clock.now) == float("inf")
     clock.now = 1.6
     assert limiter.delay(clock.now) == pytest.approx(0.9)
+
+
+@pytest.mark.anyio
+async def test_ready_waits_for_a_slot_without_taking_it() -> None:
+    clock = FakeClock()
+    limiter = SlidingWindowLimiter(1, margin_s=0.0, clock=clock)
+    async with limiter.slot():
+        pass
+    clock.now = 0.8  # the slot is free again at 1.0
+    await asyncio.wait_for(limiter.ready(ahead_s=0.3), timeout=0.1)  # within 0.3 s: at once
+    assert limiter.delay(clock.now) == pytest.approx(0.2)  # and still there to be taken
