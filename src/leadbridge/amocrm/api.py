@@ -87,6 +87,13 @@ class AmoApi:
     async def add_notes(self, notes: Sequence[Json]) -> None:
         await self.client.request("POST", "/api/v4/leads/notes", json=list(notes))
 
+    async def lead_notes(self, lead_id: int) -> list[Json]:
+        """The deal's notes (204 when it has none)."""
+        params = {"limit": 250}
+        return [
+            note async for note in self._pages(f"/api/v4/leads/{lead_id}/notes", "notes", params)
+        ]
+
     async def lead(self, lead_id: int) -> Json | None:
         """The deal with its loss reason; None when amoCRM answers 204 (no such deal)."""
         answer: Json | None = await self.client.request(

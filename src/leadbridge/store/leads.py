@@ -85,6 +85,14 @@ async def mark_notes_added(session: AsyncSession, lead_ids: Sequence[int], now: 
     await session.execute(update(Lead).where(Lead.id.in_(lead_ids)).values(note_added_at=now))
 
 
+async def mark_notes_attempted(
+    session: AsyncSession, lead_ids: Sequence[int], now: datetime
+) -> None:
+    """Set before the notes are sent: after a crash, these deals are looked at before their
+    note is sent again (amoCRM notes carry no idempotency key)."""
+    await session.execute(update(Lead).where(Lead.id.in_(lead_ids)).values(note_attempted_at=now))
+
+
 async def by_id(session: AsyncSession, lead_id: int) -> Lead | None:
     return await session.get(Lead, lead_id)
 

@@ -61,6 +61,7 @@ class Lead(Base):
     amo_lead_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     amo_contact_id: Mapped[int | None] = mapped_column(BigInteger)
     note_added_at: Mapped[datetime | None]
+    note_attempted_at: Mapped[datetime | None]
     stage_key: Mapped[str | None] = mapped_column(String(64), index=True)
     avito_status: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]

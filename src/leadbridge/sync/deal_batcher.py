@@ -87,23 +87,37 @@ class DealBatcher:
 
     async def _add_notes(self) -> int:
         """Notes wait until no deal does: a manager needs the deal (whose fields already carry
-        the card) first, and 250 notes go in one request instead of one per deal batch."""
+        the card) first, and 250 notes go in one request instead of one per deal batch.
+
+        A note sent before without being marked added (the process died in between) may be in
+        amoCRM already: once that attempt has settled, the deal's notes are read and only a
+        missing card is sent."""
         async with self._db.transaction() as session:
             batch = list(await leads.awaiting_note(session, NOTES_PER_REQUEST))
+        settled_before = _now() - self._attempt_settle
+        batch = [
+            lead
+            for lead in batch
+            if lead.note_attempted_at is None or lead.note_attempted_at <= settled_before
+        ]
         if not batch:
             return 0
-        notes = [
-            {
-                "entity_id": lead.amo_lead_id,
-                "note_type": "common",
-                "params": {"text": deal_card.note_text(lead)},
-            }
-            for lead in batch
-        ]
-        await self._api.add_notes(notes)
+        present = {lead.id for lead in batch if await self._has_card_note(lead)}
+        missing = [lead for lead in batch if lead.id not in present]
+        if missing:
+            async with self._db.transaction() as session:
+                await leads.mark_notes_attempted(session, [lead.id for lead in missing], _now())
+            await self._api.add_notes([_card_note(lead) for lead in missing])
         async with self._db.transaction() as session:
             await leads.mark_notes_added(session, [lead.id for lead in batch], _now())
         return len(batch)
+
+    async def _has_card_note(self, lead: Lead) -> bool:
+        if lead.note_attempted_at is None or lead.amo_lead_id is None:
+            return False
+        text = deal_card.note_text(lead)
+        notes = await self._api.lead_notes(lead.amo_lead_id)
+        return any((note.get("params") or {}).get("text") == text for note in notes)
 
     async def _payloads(self, batch: Sequence[Lead]) -> tuple[list[dict[str, Any]], list[Lead]]:
         """One element per lead; a phone seen twice in the batch waits for the next batch, so
@@ -192,6 +206,14 @@ class DealBatcher:
                 occurred_at=now,
                 now=now,
             )
+
+
+def _card_note(lead: Lead) -> dict[str, Any]:
+    return {
+        "entity_id": lead.amo_lead_id,
+        "note_type": "common",
+        "params": {"text": deal_card.note_text(lead)},
+    }
 
 
 def _contact(lead: Lead, contact_id: int | None) -> dict[str, Any]:

@@ -165,7 +165,7 @@ async def test_a_crash_after_amocrm_created_the_deals_does_not_duplicate_them(
             funnel=FUNNEL,
             layout=layout,
             wakeups=LocalWakeups(),
-            attempt_settle_s=0.5,
+            attempt_settle_s=3.0,
         )
 
         async def crash(created: Sequence[object]) -> None:
@@ -180,10 +180,49 @@ async def test_a_crash_after_amocrm_created_the_deals_does_not_duplicate_them(
         batcher._record = original  # type: ignore[method-assign]
         # Too soon to tell whether the killed call reached amoCRM: neither looked up nor resent.
         assert await batcher.run_once() == 0
-        await anyio.sleep(0.6)
+        await anyio.sleep(3.1)
         assert await batcher.run_once() == 1
 
         assert len(r.sandbox.leads) == 1
+
+
+async def test_a_crash_after_the_notes_were_sent_does_not_add_them_twice(
+    database_url: str,
+) -> None:
+    async with rig(database_url) as r:
+        await r.api.client.tokens.bootstrap()
+        layout = await provision(r.db, r.api, FUNNEL, webhook_url=None)
+        factory = LeadFactory(seed=4)
+        for _ in range(3):
+            await accept_lead(r.db, factory.make(), channel="feed", wakeups=LocalWakeups())
+        batcher = DealBatcher(
+            db=r.db,
+            api=r.api,
+            funnel=FUNNEL,
+            layout=layout,
+            wakeups=LocalWakeups(),
+            attempt_settle_s=3.0,
+        )
+        assert await batcher.run_once() == 3  # the deals
+        [ours] = [lead["id"] for lead in list(r.sandbox.leads.values())[:1]]
+        r.sandbox.notes.append(  # a manager's own note on one deal does not count as the card
+            {"id": 1, "entity_id": ours, "note_type": "common", "params": {"text": "позвонить"}}
+        )
+
+        async def crash(_session: object, _ids: object, _now: object) -> None:
+            raise RuntimeError("killed between amoCRM's answer and our commit")
+
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr("leadbridge.store.leads.mark_notes_added", crash)
+            with pytest.raises(RuntimeError):
+                await batcher.run_once()
+        assert len(r.sandbox.notes) == 4  # amoCRM has the three cards; we do not know it
+        assert await batcher.run_once() == 0  # too soon to look: the call may be in flight
+        await anyio.sleep(3.1)
+        assert await batcher.run_once() == 3
+
+        assert len(r.sandbox.notes) == 4
+        assert await batcher.run_once() == 0
 
 
 async def test_tokens_rotate_and_a_revoked_refresh_token_is_reported(database_url: str) -> None:
