@@ -46,7 +46,8 @@ class EventsCatchUp:
         status webhook is still on: amoCRM switches it off after too many failed deliveries."""
         if self._webhook_url:
             await ensure_webhook(self._api, self._webhook_url)
-        since, applied = await self._start(), 0
+        since, stored = await self._start()
+        applied = 0
         # Windows close only well in the past (by this host's clock); the rest of the way is
         # one open-ended read, and its cursor is the newest event's time by amoCRM's clock.
         settled_until = int(time.time()) - OVERLAP_S
@@ -58,7 +59,9 @@ class EventsCatchUp:
                 replayed.applied += await self._changes.resync(amo_lead_id)
             applied += replayed.applied
             newest = max((int(event.get("created_at") or 0) for event in events), default=since)
-            reached = until if until is not None else max(since, newest)
+            # Never back: a quiet open window would otherwise save its own start, an overlap
+            # behind the cursor, and every quiet pass would read further into the past.
+            reached = until if until is not None else max(since, newest, stored)
             async with self._db.transaction() as session:
                 await cursors.save_cursor(session, CURSOR, str(reached), datetime.now(UTC))
             if until is None:
@@ -68,12 +71,13 @@ class EventsCatchUp:
             log.warning("events.caught_up", applied=applied)
         return applied
 
-    async def _start(self) -> int:
+    async def _start(self) -> tuple[int, int]:
+        """Where this pass starts reading, and the cursor it starts from."""
         async with self._db.transaction() as session:
             stored = await cursors.cursor(session, CURSOR)
             first_lead = await leads.first_created_at(session) if stored is None else None
         if stored is not None:
-            return max(int(stored) - OVERLAP_S, 0)
+            return max(int(stored) - OVERLAP_S, 0), int(stored)
         # No cursor yet: our deals' history begins with our first lead.
-        begins = first_lead.timestamp() if first_lead else time.time()
-        return max(int(begins) - OVERLAP_S, 0)
+        begins = int(first_lead.timestamp() if first_lead else time.time())
+        return max(begins - OVERLAP_S, 0), begins

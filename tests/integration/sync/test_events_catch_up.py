@@ -141,3 +141,12 @@ async def test_the_order_amocrm_lists_events_in_does_not_matter(database_url: st
         assert history[-1] == FUNNEL.implied_status(WALK[-1])
         assert history == sorted(history, key=FUNNEL.statuses.position)
         assert await logged_status_ids(r, amo_id) == [r.layout.status_ids[s] for s in WALK]
+
+
+async def test_a_quiet_pass_keeps_the_cursor_where_it_was(database_url: str) -> None:
+    async with rig(database_url) as r:
+        assert await catch_up(r).run_once() == 0  # a fresh installation: no deal, no event
+        cursor = await saved_cursor(r)
+        for _ in range(3):  # still nothing happens in amoCRM
+            assert await catch_up(r).run_once() == 0
+            assert await saved_cursor(r) == cursor  # not an overlap further back each time
