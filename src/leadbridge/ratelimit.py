@@ -1,13 +1,13 @@
 """Client-side rate limiting: never send more than the partner allows.
 
 Two implementations of one `RateLimiter` port: `SlidingWindowLimiter` in process memory (one
-process, no database: the sandbox, benches) and `DatabaseLimiter`, whose state
-is a row shared by every worker (see `store/rate_limits.py`).
+process: SQLite, the sandbox, benches) and `DatabaseLimiter`, whose `limit` token rows are
+shared by every worker (see `store/rate_limits.py`).
 
-A sliding-window log admits at most `limit` requests in any window of `window_s` seconds. A
-request's place in the log is its start while it is in flight and its end once answered: the
-server saw it somewhere in between, so counting from the answer keeps the server's own window
-within the limit however long requests take — also when a busy event loop sends a burst late.
+Both keep the same rule: at most `limit` requests in flight or answered less than `window_s`
+ago. The server saw each request somewhere between its start and its answer, so no window of
+the server's own can hold more than the limit, however long requests take — also when a busy
+event loop sends a burst late.
 """
 
 from __future__ import annotations
