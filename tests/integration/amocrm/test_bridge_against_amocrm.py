@@ -152,21 +152,27 @@ async def test_a_second_request_of_the_same_seller_reuses_the_contact(database_u
         assert len(r.sandbox.contacts) == 1
 
 
+async def settling_batcher(r: Rig) -> DealBatcher:
+    """A provisioned account's deal batcher that waits 3 s before looking at an attempt again
+    (the client's timeout in production; long enough here for a test's slowest call)."""
+    await r.api.client.tokens.bootstrap()
+    layout = await provision(r.db, r.api, FUNNEL, webhook_url=None)
+    return DealBatcher(
+        db=r.db,
+        api=r.api,
+        funnel=FUNNEL,
+        layout=layout,
+        wakeups=LocalWakeups(),
+        attempt_settle_s=3.0,
+    )
+
+
 async def test_a_crash_after_amocrm_created_the_deals_does_not_duplicate_them(
     database_url: str,
 ) -> None:
     async with rig(database_url) as r:
-        await r.api.client.tokens.bootstrap()
-        layout = await provision(r.db, r.api, FUNNEL, webhook_url=None)
+        batcher = await settling_batcher(r)
         await accept_lead(r.db, LeadFactory(seed=2).make(), channel="feed", wakeups=LocalWakeups())
-        batcher = DealBatcher(
-            db=r.db,
-            api=r.api,
-            funnel=FUNNEL,
-            layout=layout,
-            wakeups=LocalWakeups(),
-            attempt_settle_s=3.0,
-        )
 
         async def crash(created: Sequence[object]) -> None:
             if created:
@@ -190,19 +196,10 @@ async def test_a_crash_after_the_notes_were_sent_does_not_add_them_twice(
     database_url: str,
 ) -> None:
     async with rig(database_url) as r:
-        await r.api.client.tokens.bootstrap()
-        layout = await provision(r.db, r.api, FUNNEL, webhook_url=None)
+        batcher = await settling_batcher(r)
         factory = LeadFactory(seed=4)
         for _ in range(3):
             await accept_lead(r.db, factory.make(), channel="feed", wakeups=LocalWakeups())
-        batcher = DealBatcher(
-            db=r.db,
-            api=r.api,
-            funnel=FUNNEL,
-            layout=layout,
-            wakeups=LocalWakeups(),
-            attempt_settle_s=3.0,
-        )
         assert await batcher.run_once() == 3  # the deals
         [ours] = [lead["id"] for lead in list(r.sandbox.leads.values())[:1]]
         r.sandbox.notes.append(  # a manager's own note on one deal does not count as the card
