@@ -45,6 +45,10 @@ def bridge_env(credentials: dict[str, Any], database_url: str, port: int) -> dic
             "LEADBRIDGE_AMOCRM__REDIRECT_URI": amocrm["redirect_uri"],
             "LEADBRIDGE_AMOCRM__AUTH_CODE": amocrm["auth_code"],
             "LEADBRIDGE_AMOCRM__EVENTS_POLL_INTERVAL_S": "2",
+            # The managers work 500 times faster than people; the relay's backoff ceiling (300 s
+            # in production) is compressed too, or a status unlucky with 5xx five times in a row
+            # (read-backs count) waits past the settling time (one in ~20 runs at 100 leads).
+            "LEADBRIDGE_RELAY__BACKOFF_MAX_S": "20",
             "LEADBRIDGE_WEB__PORT": str(port),
             "LEADBRIDGE_WEB__PUBLIC_URL": f"http://127.0.0.1:{port}",
             "LEADBRIDGE_WEB__WEBHOOK_TOKEN": "chaos-token-0123456789abcdef",
