@@ -160,6 +160,21 @@ def eventually_invariants(avito_url: str, amocrm_url: str, seconds: float) -> di
         time.sleep(2)
 
 
+# A lead's rows a failed run shows: its logged stage changes, then its queued statuses.
+LEAD_ROWS = (
+    (
+        "change",
+        "SELECT old_status_id, new_status_id, stage_key, verdict, source, occurred_at"
+        " FROM status_log WHERE lead_id = :l ORDER BY id",
+    ),
+    (
+        "outbox",
+        "SELECT seq, status, state, attempts, next_attempt_at, last_error"
+        " FROM outbox WHERE lead_id = :l ORDER BY seq",
+    ),
+)
+
+
 def bridge_view(database_url: str, result: dict[str, Any]) -> str:
     """What the bridge's own tables say about the leads an invariant names: for whoever reads a
     failed run (the database is dropped with the test)."""
@@ -185,21 +200,8 @@ def bridge_view(database_url: str, result: dict[str, Any]) -> str:
             lines.append(f"{avito_id}: {lead}")
             if lead is None:
                 continue
-            for row in connection.execute(
-                text(
-                    "SELECT old_status_id, new_status_id, stage_key, verdict, source, occurred_at"
-                    " FROM status_log WHERE lead_id = :l ORDER BY id"
-                ),
-                {"l": lead.id},
-            ):
-                lines.append(f"  change {tuple(row)}")
-            for row in connection.execute(
-                text(
-                    "SELECT seq, status, state, attempts, next_attempt_at, last_error"
-                    " FROM outbox WHERE lead_id = :l ORDER BY seq"
-                ),
-                {"l": lead.id},
-            ):
-                lines.append(f"  outbox {tuple(row)}")
+            for label, query in LEAD_ROWS:
+                for row in connection.execute(text(query), {"l": lead.id}):
+                    lines.append(f"  {label} {tuple(row)}")
     engine.dispose()
     return "\n".join(lines)
