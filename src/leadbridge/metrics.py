@@ -7,9 +7,12 @@ ages, lag) are computed from the database when /metrics is scraped.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import httpx
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import REGISTRY, Counter, Gauge, Histogram
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 WEBHOOKS = Counter(
     "leadbridge_webhooks_total", "Webhook requests by sender and result", ["source", "result"]
@@ -41,6 +44,40 @@ DRIFT = Gauge(
     "Differences found between leadbridge, amoCRM and Avito, by kind (set by reconciliation)",
     ["kind"],
 )
+
+
+class LoopMetrics(Collector):
+    """The supervised loops of every live process, as the database last had them: restarts
+    summed per loop, and the age of each loop's oldest last pass (the one a stall shows in).
+
+    Read from the database when /metrics is scraped, because the loops may run in other
+    processes (`leadbridge worker`) that serve no HTTP."""
+
+    def __init__(self) -> None:
+        self.restarts: dict[str, int] = {}
+        self.last_pass_s: dict[str, float] = {}
+
+    def collect(self) -> Iterator[Metric]:
+        restarts = CounterMetricFamily(
+            "leadbridge_loop_restarts",
+            "Times a supervised loop was restarted after a failure (live processes)",
+            labels=["loop"],
+        )
+        for loop, count in sorted(self.restarts.items()):
+            restarts.add_metric([loop], count)
+        age = GaugeMetricFamily(
+            "leadbridge_loop_last_pass_seconds",
+            "Seconds since a supervised loop last completed a pass (the oldest of its processes)",
+            labels=["loop"],
+        )
+        for loop, seconds in sorted(self.last_pass_s.items()):
+            age.add_metric([loop], seconds)
+        yield restarts
+        yield age
+
+
+LOOPS = LoopMetrics()
+REGISTRY.register(LOOPS)
 
 _ID_SEGMENT = re.compile(r"/[^/]*\d[^/]*")
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from leadbridge.config import AmoCrmSettings, AvitoSettings, Settings, WebSettings
 from leadbridge.sandbox import chaos
 from leadbridge.sandbox.amocrm import AmoSandbox, AmoSandboxConfig, create_amocrm_app
@@ -103,7 +105,7 @@ async def run_demo(options: DemoOptions, out: Callable[[str], None] = _say) -> d
     """Run the demo; in check mode, return the invariant results once every lead is closed."""
     async with simulators(options.seed) as sims, fresh_demo_database(options.database_url) as url:
         settings = bridge_settings(options, sims, url)
-        bridge = Bridge.from_settings(settings)
+        bridge = Bridge.from_settings(settings, role="demo")
         context = WebContext(settings=settings, db=bridge.db, wakeups=bridge.wakeups)
         app = create_app(context)
         app.state.live_status = BridgeStatus(bridge)
@@ -156,16 +158,18 @@ async def _drive(options: DemoOptions, sims: Simulators, bridge: Bridge) -> None
     background = [managers, traffic]
     progress = Progress(total=options.leads, stream=sys.stderr)
     deadline = time.monotonic() + options.timeout_s
+    database_lost = False
     try:
         while True:
-            state = await snapshot(bridge.db, sims.avito, sims.amocrm)
-            progress.show(state)
-            if managers.done() and traffic.done() and state.settled:
-                managers.result()
-                # One catch-up pass after the last move: a change whose webhook is still being
-                # retried by amoCRM is taken from the events API instead.
-                if await bridge.catch_up.run_once() == 0:
+            try:
+                if await _progressed(bridge, sims, progress, managers, traffic):
                     return
+                database_lost = False
+            except (SQLAlchemyError, OSError) as error:
+                # The flows ride out a database outage under their supervisor; so does the demo.
+                if not database_lost:
+                    progress.note(f"база данных недоступна ({type(error).__name__}), жду её")
+                database_lost = True
             if options.leads is not None and time.monotonic() > deadline:
                 progress.note("время вышло: не все заявки дошли до конца")
                 return
@@ -175,6 +179,24 @@ async def _drive(options: DemoOptions, sims: Simulators, bridge: Bridge) -> None
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+
+
+async def _progressed(
+    bridge: Bridge,
+    sims: Simulators,
+    progress: Progress,
+    managers: asyncio.Task[Any],
+    traffic: asyncio.Task[None],
+) -> bool:
+    """Show where the demo stands; True once every request is done and nothing is in flight."""
+    state = await snapshot(bridge.db, sims.avito, sims.amocrm)
+    progress.show(state)
+    if not (managers.done() and traffic.done() and state.settled):
+        return False
+    managers.result()
+    # One catch-up pass after the last move: a change whose webhook is still being retried by
+    # amoCRM is taken from the events API instead.
+    return await bridge.catch_up.run_once() == 0
 
 
 async def _traffic(sims: Simulators, options: DemoOptions) -> None:

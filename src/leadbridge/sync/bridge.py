@@ -1,22 +1,23 @@
-"""The bridge at run time: wires adapters, store and flows, and runs each flow as a loop."""
+"""The bridge at run time: wires adapters, store and flows, and runs each flow as a loop under
+the supervisor (sync/supervisor.py): no fault stops a flow for good."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import UTC, datetime
+from functools import partial
 
-import httpx
 import structlog
+from sqlalchemy.exc import SQLAlchemyError
 
-from leadbridge import logs
 from leadbridge.amocrm.api import AmoApi
-from leadbridge.amocrm.client import AmoApiError
 from leadbridge.amocrm.connect import connect
 from leadbridge.avito.client import AvitoClient, shared_limiters
 from leadbridge.config import ConfigurationError, Settings
+from leadbridge.store import heartbeats
 from leadbridge.store.database import Database
 from leadbridge.store.migrate import upgrade
 from leadbridge.sync.crm_layout import CrmLayout
@@ -28,12 +29,11 @@ from leadbridge.sync.provisioning import provision
 from leadbridge.sync.reconciler import Reconciler
 from leadbridge.sync.relay import Relay
 from leadbridge.sync.stage_changes import StageChanges
+from leadbridge.sync.supervisor import Supervisor
 from leadbridge.sync.wakeups import DEALS, OUTBOX, STAGE_CHANGES, LocalWakeups, Wakeups, wakeups_for
 
 log = structlog.get_logger(__name__)
-ERROR_PAUSE_S = 2.0
-# Failures of a partner's API (down, refusing, timing out), told apart from our own bugs.
-PARTNER_FAILURES = (httpx.TransportError, httpx.HTTPStatusError, AmoApiError)
+HEARTBEAT_S = 5.0  # how often a process writes what its loops last did
 
 
 @dataclass
@@ -45,12 +45,10 @@ class Bridge:
     wakeups: Wakeups = field(default_factory=LocalWakeups)
     election: Election = field(default_factory=SoleLeader)
     layout: CrmLayout | None = None
-    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
-    _in_step: set[asyncio.Task[Any]] = field(default_factory=set)
-    _stopping: bool = False
+    supervisor: Supervisor = field(default_factory=lambda: Supervisor(role="run"))
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Bridge:
+    def from_settings(cls, settings: Settings, role: str = "run") -> Bridge:
         db = Database(settings.database_url)
         return cls(
             settings=settings,
@@ -59,6 +57,7 @@ class Bridge:
             amo=connect(settings.amocrm, db),
             wakeups=wakeups_for(db),
             election=election_for(db),
+            supervisor=Supervisor(role=role),
         )
 
     async def prepare(self) -> None:
@@ -110,22 +109,44 @@ class Bridge:
             webhook_url=self._webhook_url("amocrm"),
             window_s=settings.amocrm.events_window_s,
         )
-        self._spawn("deals", self._drain(batcher.run_once, DEALS, idle, job="amocrm_deals"))
-        self._spawn("stage_changes", self._drain(changes.run_once, STAGE_CHANGES, idle))
-        self._spawn("relay", self._relay_loop(idle))
-        self._spawn("feed", self._feed_loop())
-        self._spawn(
-            "events",
-            self._every(
-                settings.amocrm.events_poll_interval_s, self.catch_up.run_once, "amocrm_events"
-            ),
-        )
         # Reconciliation (sync/reconciler.py): drift between amoCRM, our records and Avito.
         reconciler = Reconciler(
             db=self.db, api=self.amo, avito=self.avito, funnel=funnel, layout=self.layout,
             changes=changes, settings=settings.reconcile, wakeups=self.wakeups,
         )  # fmt: skip
-        self._spawn("reconcile", reconciler.every(settings.reconcile.interval_s))
+        feed = partial(pull_feed_once, self.db, self.avito, self.wakeups)
+        self.spawn_drain("deals", batcher.run_once, DEALS, idle, job="amocrm_deals")
+        self.spawn_drain("stage_changes", changes.run_once, STAGE_CHANGES, idle)
+        self.supervisor.spawn("relay", idle, partial(self._relay_loop, idle))
+        self._spawn_every("feed", settings.avito.feed_poll_interval_s, feed, "avito_feed")
+        events_s = settings.amocrm.events_poll_interval_s
+        self._spawn_every("events", events_s, self.catch_up.run_once, "amocrm_events")
+        # Not at start, while the flows catch up: after each interval.
+        reconcile_s = settings.reconcile.interval_s
+        self._spawn_every("reconcile", reconcile_s, reconciler.run_once, "reconcile", reconcile_s)
+        self.supervisor.spawn("heartbeats", HEARTBEAT_S, self._heartbeats)
+
+    def spawn_drain(
+        self,
+        name: str,
+        step: Callable[[], Awaitable[int]],
+        topic: str,
+        idle: float,
+        job: str | None = None,
+    ) -> None:
+        """Loop `name`: `step` while it has work, then a wait for `topic` of at most `idle`."""
+        self.supervisor.spawn(name, idle, partial(self._drain, name, step, topic, idle, job))
+
+    def _spawn_every(
+        self,
+        name: str,
+        seconds: float,
+        step: Callable[[], Awaitable[int]],
+        job: str,
+        first_after_s: float = 0.0,
+    ) -> None:
+        loop = partial(self._every, name, seconds, step, job, first_after_s)
+        self.supervisor.spawn(name, seconds, loop)
 
     def webhook_url(self, source: str) -> str | None:
         """Where `source` must send its webhooks; None without a public URL."""
@@ -150,83 +171,58 @@ class Bridge:
 
     async def halt(self, grace_s: float) -> None:
         """Stop the flows: idle loops at once, busy ones after their current step."""
-        self._stopping = True
-        busy = [task for task in self._tasks if task in self._in_step]
-        for task in self._tasks:
-            if task not in self._in_step:
-                task.cancel()
-        if busy:
-            _, cut = await asyncio.wait(busy, timeout=grace_s)
-            if cut:
-                log.warning("bridge.steps_cut_at_shutdown", count=len(cut))
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._tasks.clear()
-
-    def _spawn(self, name: str, loop: Coroutine[Any, Any, None]) -> None:
-        self._tasks.append(asyncio.create_task(loop, name=name))
-
-    async def _step(self, step: Callable[[], Awaitable[int]]) -> int:
-        """One step, marked busy so that a graceful stop lets it finish instead of cutting it."""
-        task = asyncio.current_task()
-        assert task is not None
-        self._in_step.add(task)
-        try:
-            return await _guarded(step)
-        finally:
-            self._in_step.discard(task)
+        await self.supervisor.halt(grace_s)
+        with contextlib.suppress(SQLAlchemyError, OSError):  # a gone database keeps stale rows
+            async with self.db.transaction() as session:
+                await heartbeats.remove(session, self.supervisor.process)
 
     async def _drain(
-        self, step: Callable[[], Awaitable[int]], topic: str, idle: float, job: str | None = None
+        self,
+        name: str,
+        step: Callable[[], Awaitable[int]],
+        topic: str,
+        idle: float,
+        job: str | None,
     ) -> None:
-        """Run `step` while it has work, then wait for `topic`; with a `job`, only in the
-        process elected for it."""
-        while not self._stopping:
-            if job is not None and not await self.election.is_leader(job):
+        """With a `job`, only the process elected for it runs `step`; every process passes."""
+        loops = self.supervisor
+        while not loops.stopping:
+            leading = job is None or await self.election.is_leader(job)
+            if (not leading or await loops.step(name, step) == 0) and not loops.stopping:
                 await self.wakeups.wait(topic, idle)
-                continue
-            if await self._step(step) == 0 and not self._stopping:
-                await self.wakeups.wait(topic, idle)
+            loops.passed(name)
 
     async def _relay_loop(self, idle: float) -> None:
-        while not self._stopping:
-            if await self._step(self.relay.run_once) == 0 and not self._stopping:
+        loops = self.supervisor
+        while not loops.stopping:
+            if await loops.step("relay", self.relay.run_once) == 0 and not loops.stopping:
                 due = await self.relay.seconds_until_due()
                 await self.wakeups.wait(OUTBOX, min(idle, due) if due is not None else idle)
+            loops.passed("relay")
 
-    async def _feed_loop(self) -> None:
-        await self._every(
-            self.settings.avito.feed_poll_interval_s,
-            lambda: pull_feed_once(self.db, self.avito, self.wakeups),
-            "avito_feed",
-        )
-
-    async def _every(self, seconds: float, step: Callable[[], Awaitable[int]], job: str) -> None:
+    async def _every(
+        self,
+        name: str,
+        seconds: float,
+        step: Callable[[], Awaitable[int]],
+        job: str,
+        first_after_s: float,
+    ) -> None:
         """A periodic job: only its elected process runs it; the others ask again each round."""
-        while not self._stopping:
+        loops = self.supervisor
+        await asyncio.sleep(first_after_s)
+        while not loops.stopping:
             if await self.election.is_leader(job):
-                await self._step(step)
-            if not self._stopping:
+                await loops.step(name, step)
+            loops.passed(name)
+            if not loops.stopping:
                 await asyncio.sleep(seconds)
 
-
-async def _guarded(step: Callable[[], Awaitable[int]]) -> int:
-    """One step of a flow, under its own correlation id; an error is logged and retried after a
-    pause, never fatal."""
-    with logs.correlated():
-        try:
-            return await step()
-        except asyncio.CancelledError:
-            raise
-        except PARTNER_FAILURES as exc:
-            # A partner down or refusing is theirs to fix and ours to ride out: one line, no stack.
-            log.warning("flow.step_failed", error=f"{type(exc).__name__}: {exc}".splitlines()[0])
-            await asyncio.sleep(ERROR_PAUSE_S)
-            return 0
-        except Exception:
-            log.exception("flow.step_failed")
-            await asyncio.sleep(ERROR_PAUSE_S)
-            return 0
+    async def _heartbeats(self) -> None:
+        """Write what every loop of this process last did, for the health of every process."""
+        loops = self.supervisor
+        while not loops.stopping:
+            async with self.db.transaction() as session:
+                await heartbeats.write(session, loops.process, loops.records(), datetime.now(UTC))
+            loops.passed("heartbeats")
+            await asyncio.sleep(HEARTBEAT_S)

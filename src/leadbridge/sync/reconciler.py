@@ -16,7 +16,6 @@ a person.
 
 from __future__ import annotations
 
-import asyncio
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -84,18 +83,6 @@ class Reconciler:
         self._rng = rng or random.Random()
         self._reads_limiter = SlidingWindowLimiter.per_second(settings.status_read_rps)
         self._reads = 0
-
-    async def every(self, interval_s: float) -> None:
-        """The bridge's loop: a run after each pause (not at start, while the flows catch up);
-        a failed run is logged and the next one comes on time."""
-        while True:
-            await asyncio.sleep(interval_s)
-            try:
-                await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("reconcile.failed")
 
     async def run_once(self) -> int:
         """One periodic run, as the bridge's loop wants it: how many drifts were found."""

@@ -60,7 +60,7 @@ async def run_web(settings: Settings) -> None:
 
 async def run_worker(settings: Settings) -> None:
     """`leadbridge worker`: the flows (deals, stage changes, relay, periodic jobs); no HTTP."""
-    bridge = Bridge.from_settings(settings)
+    bridge = Bridge.from_settings(settings, role="worker")
     try:
         await prepare_patiently(bridge)
         bridge.start()

@@ -10,8 +10,10 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.exc import SQLAlchemyError
 
+from leadbridge.domain import loop_health
+from leadbridge.domain.loop_health import LoopRecord
 from leadbridge.security.crypto import SecretKeyError
-from leadbridge.store import health, inbox, leads, outbox, tokens
+from leadbridge.store import health, heartbeats, inbox, leads, outbox, tokens
 from leadbridge.web import metrics
 from leadbridge.web.context import WebContext, context_of
 
@@ -27,8 +29,9 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz")
 async def readyz(request: Request) -> JSONResponse:
-    """Ready when the database answers and amoCRM can be called: a token is stored, readable
-    with the configured keys, and either still valid or renewable by its refresh token."""
+    """Ready when the database answers, amoCRM can be called (a token is stored, readable with
+    the configured keys, and either still valid or renewable by its refresh token), and no
+    supervised loop of any live process has stalled (domain/loop_health.py)."""
     ctx = context_of(request)
     try:
         async with asyncio.timeout(READY_TIMEOUT_S):
@@ -48,11 +51,13 @@ async def _not_ready_because(ctx: WebContext) -> list[str]:
             expires_at, renewable = (
                 (row.expires_at, row.refresh_token is not None) if row else (None, False)
             )
+            loops = await heartbeats.all_records(session)
     except SecretKeyError:
         return ["the amoCRM token cannot be decrypted: check security.token_keys"]
     except (SQLAlchemyError, OSError) as error:
         return [f"database unreachable ({type(error).__name__})"]
-    return _token_problems(expires_at, renewable, ctx.now())
+    now = ctx.now()
+    return _token_problems(expires_at, renewable, now) + loop_health.problems(loops, now)
 
 
 def _token_problems(expires_at: datetime | None, renewable: bool, now: datetime) -> list[str]:
@@ -74,9 +79,21 @@ async def prometheus(request: Request) -> Response:
         metrics.INBOX_BACKLOG.set(await inbox.backlog(session))
         oldest = await outbox.oldest_pending_since(session)
         waiting = await health.oldest_unprocessed_by_source(session)
+        loops = await heartbeats.all_records(session)
     now = ctx.now()
+    _loop_metrics(loop_health.live(loops, now), now)
     metrics.OLDEST_PENDING.set((now - oldest).total_seconds() if oldest else 0)
     for source in ("avito", "amocrm"):
         since = waiting.get(source)
         metrics.WEBHOOK_LAG.labels(source=source).set((now - since).total_seconds() if since else 0)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+def _loop_metrics(loops: list[LoopRecord], now: datetime) -> None:
+    restarts: dict[str, int] = {}
+    silent: dict[str, float] = {}
+    for record in loops:
+        restarts[record.loop] = restarts.get(record.loop, 0) + record.restarts
+        seconds = record.silent_for(now).total_seconds()
+        silent[record.loop] = max(silent.get(record.loop, 0.0), seconds)
+    metrics.LOOPS.restarts, metrics.LOOPS.last_pass_s = restarts, silent

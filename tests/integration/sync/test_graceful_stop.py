@@ -42,8 +42,8 @@ async def test_the_step_in_flight_finishes_and_no_new_one_starts(tmp_path: Path)
         idle_rounds.append(1)
         return 0
 
-    bridge._spawn("busy", bridge._drain(busy.step, "busy", 60.0))
-    bridge._spawn("idle", bridge._drain(nothing_to_do, "idle", 60.0))  # waits a minute
+    bridge.spawn_drain("busy", busy.step, "busy", 60.0)
+    bridge.spawn_drain("idle", nothing_to_do, "idle", 60.0)  # waits a minute
     await busy.started.wait()
 
     # Returns once the busy step is done, not after the idle loop's minute.
@@ -56,7 +56,7 @@ async def test_the_step_in_flight_finishes_and_no_new_one_starts(tmp_path: Path)
 
 async def test_a_step_longer_than_the_grace_period_is_cut(tmp_path: Path) -> None:
     bridge, slow = _bridge(tmp_path), Flow(60.0)
-    bridge._spawn("slow", bridge._drain(slow.step, "slow", 60.0))
+    bridge.spawn_drain("slow", slow.step, "slow", 60.0)
     await slow.started.wait()
 
     await bridge.halt(grace_s=0.05)

@@ -1,4 +1,5 @@
-"""Обзор: the funnel with conversion, this week's KPIs, and the health of both sync directions."""
+"""Обзор: the funnel with conversion, this week's KPIs, the health of both sync directions and
+of every supervised loop."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ from fastapi.responses import HTMLResponse
 
 from leadbridge.domain.funnel_stats import funnel_counts, stage_positions
 from leadbridge.security.roles import FINANCE, OPERATOR
-from leadbridge.store import leads, overview
+from leadbridge.store import heartbeats, leads, overview
 from leadbridge.web.auth import require_role
 from leadbridge.web.context import context_of
 from leadbridge.web.pages import live
 from leadbridge.web.pages.common import LOCAL_TIME, templates
+from leadbridge.web.pages.loops import loop_rows
 
 router = APIRouter(dependencies=[Depends(require_role(OPERATOR, FINANCE))])
 
@@ -37,6 +39,7 @@ async def overview_page(request: Request) -> HTMLResponse:
             session, since=since, commission_status=funnel.commission_status
         )
         health = await overview.sync_health(session)
+        loops = await heartbeats.all_records(session)
     return templates.TemplateResponse(
         request,
         "overview.html",
@@ -48,5 +51,6 @@ async def overview_page(request: Request) -> HTMLResponse:
             "health": health,
             "now": now,
             "live": live.snapshot(request),
+            "loops": loop_rows(loops, now),
         },
     )
