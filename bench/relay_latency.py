@@ -27,12 +27,10 @@ import httpx
 from bench.relay_engine import fresh_database
 from leadbridge import logs
 from leadbridge.config import DEFAULT_FUNNEL
+from leadbridge.processes import running
 from leadbridge.sandbox.avito import AvitoSandbox
 from leadbridge.sandbox.demo import DemoOptions, bridge_settings, simulators
 from leadbridge.sync.bridge import Bridge
-from leadbridge.web.app import create_app
-from leadbridge.web.context import WebContext
-from leadbridge.web.server import serve
 
 STATUS = "contacted"
 
@@ -68,15 +66,9 @@ async def measure(database_url: str, samples: int, per_second: float) -> dict[st
     )  # fmt: skip
     async with simulators(options.seed) as sims, fresh_database(database_url) as url:
         settings = bridge_settings(options, sims, url)
-        bridge = Bridge.from_settings(settings)
-        context = WebContext(settings=settings, db=bridge.db, wakeups=bridge.wakeups)
-        async with serve(create_app(context), port=port):
-            await bridge.prepare()
-            bridge.start()
-            try:
-                latencies = await _run(bridge, sims.avito, sims.amocrm_url, samples, per_second)
-            finally:
-                await bridge.stop(0.0)
+        async with running(settings) as process:
+            assert process.bridge is not None
+            latencies = await _run(process.bridge, sims.avito, sims.amocrm_url, samples, per_second)
     ordered = sorted(latencies)
     return {
         "database": url.split(":", 1)[0],

@@ -135,11 +135,11 @@ def run() -> None:
     Serves the webhook endpoints, the dashboard, /healthz and /metrics on the configured host
     and port, and stops gracefully on SIGTERM.
     """
-    from leadbridge.sync.runtime import run_forever
+    from leadbridge.processes import Roles, run_until_cancelled
 
     settings = _settings()
     logs.configure(settings.log_level)
-    _run_async(run_forever(settings))
+    _run_async(run_until_cancelled(settings, Roles.ALL))
 
 
 @app.command()
@@ -149,11 +149,11 @@ def web() -> None:
     Runs no flow: start one or more `leadbridge worker` processes next to it (on the same
     database), or use `leadbridge run` for both in one process. Stops on SIGTERM.
     """
-    from leadbridge.sync.runtime import run_web
+    from leadbridge.processes import Roles, run_until_cancelled
 
     settings = _settings()
     logs.configure(settings.log_level)
-    _run_async(run_web(settings))
+    _run_async(run_until_cancelled(settings, Roles.WEB))
 
 
 @app.command()
@@ -348,7 +348,10 @@ def _settings() -> Settings:
     try:
         settings = Settings()
         _ = settings.funnel
-        open_secrets(settings, sealed.use_keys(settings.security.token_keys.get_secret_value()))
+        keys = key_file.resolve(settings)
+        open_secrets(settings, sealed.use_keys(keys.setting))
+        if keys.created:
+            print(f"leadbridge: {key_file.CREATED.format(path=keys.file)}", file=sys.stderr)
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from leadbridge.config import AmoCrmSettings, AvitoSettings, Settings, WebSettings
+from leadbridge.processes import running
 from leadbridge.sandbox import chaos
 from leadbridge.sandbox.amocrm import AmoSandbox, AmoSandboxConfig, create_amocrm_app
 from leadbridge.sandbox.avito import AvitoSandbox, AvitoSandboxConfig, create_avito_app
@@ -25,10 +26,7 @@ from leadbridge.sandbox.invariants import check_invariants, summarize
 from leadbridge.sandbox.managers import ManagerCrew
 from leadbridge.settlement.demo_check import with_settlement
 from leadbridge.sync.bridge import Bridge
-from leadbridge.web.app import create_app
 from leadbridge.web.auth.demo_user import create_demo_user
-from leadbridge.web.context import WebContext
-from leadbridge.web.pages.live import BridgeStatus
 from leadbridge.web.server import serve
 
 
@@ -105,17 +103,13 @@ async def run_demo(options: DemoOptions, out: Callable[[str], None] = _say) -> d
     """Run the demo; in check mode, return the invariant results once every lead is closed."""
     async with simulators(options.seed) as sims, fresh_demo_database(options.database_url) as url:
         settings = bridge_settings(options, sims, url)
-        bridge = Bridge.from_settings(settings, role="demo")
-        context = WebContext(settings=settings, db=bridge.db, wakeups=bridge.wakeups)
-        app = create_app(context)
-        app.state.live_status = BridgeStatus(bridge)
-        async with serve(app, port=options.port) as dashboard:
-            await bridge.prepare()
-            out(await create_demo_user(bridge.db))
-            bridge.start()
+        async with running(settings, name="demo") as process:
+            bridge = process.bridge
+            assert bridge is not None
+            out(await create_demo_user(process.db))
             if options.chaos:
                 chaos.turn_on(sims.avito, sims.amocrm, options.seed)
-            out(f"Дашборд: {dashboard}/   Авито: {sims.avito_url}   amoCRM: {sims.amocrm_url}")
+            out(f"Дашборд: {process.url}/   Авито: {sims.avito_url}   amoCRM: {sims.amocrm_url}")
             interrupted = False
             try:
                 await _drive(options, sims, bridge)
@@ -126,9 +120,7 @@ async def run_demo(options: DemoOptions, out: Callable[[str], None] = _say) -> d
                     raise
                 task.uncancel()
                 interrupted = True
-            finally:
-                final = await snapshot(bridge.db, sims.avito, sims.amocrm)
-                await bridge.stop()
+            final = await snapshot(process.db, sims.avito, sims.amocrm)
         result = check_invariants(
             avito_state=sims.avito.state_json(),
             amocrm_state=sims.amocrm.state_json(),
