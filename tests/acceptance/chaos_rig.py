@@ -121,14 +121,20 @@ def wait_for_provisioning(amocrm_url: str, seconds: float = 120) -> None:
         time.sleep(0.3)
 
 
-async def send_requests(avito_url: str, count: int, arrived: asyncio.Event, at: int) -> None:
+async def send_requests(
+    avito_url: str,
+    count: int,
+    arrived: asyncio.Event,
+    at: int,
+    per_second: float = REQUESTS_PER_S,
+) -> None:
     """`count` new buyout requests at a steady pace; `arrived` is set after the `at`-th."""
     async with httpx.AsyncClient(base_url=avito_url, timeout=10) as client:
         for number in range(1, count + 1):
             (await client.post("/sandbox/leads", json={})).raise_for_status()
             if number == at:
                 arrived.set()
-            await asyncio.sleep(1 / REQUESTS_PER_S)
+            await asyncio.sleep(1 / per_second)
 
 
 async def work_deals(amocrm_url: str, count: int) -> None:
