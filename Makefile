@@ -15,6 +15,7 @@ lint: install
 	$(UV) run ruff check src tests bench
 	$(UV) run ruff format --check src tests bench
 	$(UV) run mypy
+	$(UV) run lint-imports --no-cache
 
 test: lint
 	$(UV) run pytest

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy.engine import make_url
 
 from leadbridge import logs
-from leadbridge.avito.client import AvitoClient, shared_limiters
+from leadbridge.avito.client import AvitoClient
 from leadbridge.config import AvitoSettings, RelaySettings
 from leadbridge.domain.lead import BuyoutRequest, DeviceCard, Seller
 from leadbridge.domain.status_path import PlannedStatus
@@ -34,6 +34,7 @@ from leadbridge.sandbox.demo_database import fresh_demo_database
 from leadbridge.store import leads, outbox
 from leadbridge.store.database import Database
 from leadbridge.store.migrate import upgrade
+from leadbridge.sync.avito_limiters import shared_limiters
 from leadbridge.sync.relay import Relay
 from leadbridge.web.server import serve
 

@@ -17,11 +17,9 @@ from leadbridge.config import AvitoSettings
 from leadbridge.metrics import instrument
 from leadbridge.ratelimit import (
     SAFETY_MARGIN_S,
-    DatabaseLimiter,
     RateLimiter,
     SlidingWindowLimiter,
 )
-from leadbridge.store.database import Database
 
 RATE_LIMIT_PAUSE_S = 1.0
 SETTLEMENT_RETRY_PAUSES_S = (1.0, 2.0, 4.0, 8.0, 0.0)
@@ -32,13 +30,18 @@ RARE_MARGIN_S = 0.25
 RARE_METHODS = frozenset({"token", "status_get"})
 
 
-def _limits(settings: AvitoSettings) -> dict[str, float]:
-    """Every limited method and its rate; the key names the method in the shared limiter."""
-    return {
+def method_limits(settings: AvitoSettings) -> dict[str, tuple[float, float]]:
+    """Every limited method: its rate and the safety margin of its windows; the key names the
+    method in the shared limiter (`sync/avito_limiters.py`)."""
+    rates = {
         "status_apply": settings.status_apply_rps,
         "leads_get": settings.leads_get_rps,
         "status_get": settings.status_read_rps,
         "token": settings.token_rps,
+    }
+    return {
+        key: (rps, RARE_MARGIN_S if key in RARE_METHODS else SAFETY_MARGIN_S)
+        for key, rps in rates.items()
     }
 
 
@@ -46,28 +49,7 @@ def local_limiters(settings: AvitoSettings) -> dict[str, RateLimiter]:
     """In-process limiters: right for one process (SQLite, sandbox, benches)."""
     return {
         key: SlidingWindowLimiter.per_second(rps, name=f"avito_{key}")
-        for key, rps in _limits(settings).items()
-    }
-
-
-def shared_limiters(db: Database, settings: AvitoSettings) -> dict[str, RateLimiter]:
-    """The limiters for a process of the bridge. On PostgreSQL they are kept in the database, so
-    every worker sharing it stays within one limit. On SQLite, the embedded single-process setup,
-    they stay in the process: a limiter's own write would queue behind a transaction that waits
-    for the very request it limits."""
-    return database_limiters(db, settings) if db.is_postgres else local_limiters(settings)
-
-
-def database_limiters(db: Database, settings: AvitoSettings) -> dict[str, RateLimiter]:
-    """Limiters kept in the database, one row per method."""
-    return {
-        key: DatabaseLimiter.per_second(
-            db,
-            f"avito:{key}",
-            rps,
-            margin_s=RARE_MARGIN_S if key in RARE_METHODS else SAFETY_MARGIN_S,
-        )
-        for key, rps in _limits(settings).items()
+        for key, (rps, _margin) in method_limits(settings).items()
     }
 
 

@@ -15,11 +15,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from leadbridge.amocrm.api import AmoApi
 from leadbridge.amocrm.connect import connect
-from leadbridge.avito.client import AvitoClient, shared_limiters
+from leadbridge.avito.client import AvitoClient
 from leadbridge.config import ConfigurationError, Settings
 from leadbridge.store import heartbeats
 from leadbridge.store.database import Database
 from leadbridge.store.migrate import upgrade
+from leadbridge.sync.avito_limiters import shared_limiters
 from leadbridge.sync.crm_layout import CrmLayout
 from leadbridge.sync.deal_batcher import DealBatcher
 from leadbridge.sync.election import Election, SoleLeader, election_for

@@ -9,13 +9,14 @@ from datetime import UTC, datetime
 import anyio
 import pytest
 
-from leadbridge.avito.client import AvitoClient, database_limiters
+from leadbridge.avito.client import AvitoClient
 from leadbridge.avito.results import Outcome, StatusUpdate
 from leadbridge.config import AvitoSettings
 from leadbridge.ratelimit import DatabaseLimiter
 from leadbridge.sandbox.avito import AvitoSandboxConfig, create_avito_app
 from leadbridge.store.database import Database
 from leadbridge.store.migrate import upgrade
+from leadbridge.sync.avito_limiters import database_limiters
 from leadbridge.web.server import serve
 
 pytestmark = pytest.mark.anyio
