@@ -95,6 +95,16 @@ class RelaySettings(BaseModel):
     )
 
 
+class InboxSettings(BaseModel):
+    """Received events that fail to process: tried again with backoff, then set aside."""
+
+    max_tries: int = Field(
+        5, ge=1, description="an event failing this many times is quarantined for a person"
+    )
+    retry_base_s: float = Field(1.0, gt=0, description="first pause after a failed try")
+    retry_max_s: float = Field(60.0, gt=0, description="ceiling of the doubling pause")
+
+
 class WebSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 8080
@@ -103,6 +113,14 @@ class WebSettings(BaseModel):
         SecretStr(""), description="secret path segment of both webhook endpoints"
     )
     max_body_bytes: int = 256 * 1024
+    allowed_link_hosts: list[str] = Field(
+        default_factory=lambda: ["avito.ru", "www.avito.ru", "m.avito.ru"],
+        description="partners' URLs become links only over https to these hosts or subdomains",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="addresses or networks whose X-Forwarded-For is believed; empty: nobody's",
+    )
 
 
 class CommissionRuleSettings(BaseModel):
@@ -164,11 +182,22 @@ class SecuritySettings(BaseModel):
         SecretStr(""),
         description="signs session cookies; generated and kept in the database if unset",
     )
-    session_max_age_s: int = Field(12 * 3600, gt=0)
-    login_attempts_per_minute: int = Field(5, ge=1, description="per user name and per address")
+    session_max_age_s: int = Field(
+        12 * 3600, gt=0, description="a session ends this long after login"
+    )
+    session_idle_s: int = Field(3600, gt=0, description="a session ends after this long unused")
+    login_attempts_per_minute: int = Field(5, ge=1, description="per address, then refused")
+    login_user_attempts_per_minute: int = Field(
+        20, ge=1, description="per user name from all addresses, then slowed down, never locked"
+    )
     token_keys: SecretStr = Field(
         SecretStr(""),
         description="Fernet keys, comma-separated: the first encrypts, all decrypt (rotation)",
+    )
+    key_file: Path | None = Field(
+        None,
+        description="the generated key when token_keys is unset; default next to the SQLite "
+        "file, else under $XDG_CONFIG_HOME/leadbridge",
     )
 
 
@@ -189,6 +218,7 @@ class Settings(BaseSettings):
     avito: AvitoSettings = AvitoSettings()
     amocrm: AmoCrmSettings = AmoCrmSettings()
     relay: RelaySettings = RelaySettings()
+    inbox: InboxSettings = InboxSettings()
     web: WebSettings = WebSettings()
     settlement: SettlementSettings = SettlementSettings()
     reconcile: ReconcileSettings = ReconcileSettings()

@@ -361,3 +361,39 @@ class LoopHeartbeat(Base):
     last_pass_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime]
+
+
+# --- Dashboard: server-side sessions and the login budget (0011) -------------------------------
+
+
+class WebSession(Base):
+    """A logged-in dashboard session. The cookie carries a random token; only its SHA-256 is
+    kept here, so that whoever reads the database (a backup) cannot present a session.
+
+    Logout, a new password and removing the user delete the rows: a copied cookie then opens
+    nothing. `last_seen_at` is refreshed at most once a minute, for the idle timeout.
+    """
+
+    __tablename__ = "web_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("dashboard_users.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class LoginBudget(Base):
+    """Login attempts counted in the current window of one key (an address, or a user name),
+    shared by every web process. A row is counted up in one atomic statement before the password
+    is checked, so concurrent attempts cannot all pass a check made before any was counted.
+
+    `window_start` is seconds since the epoch; a window that is over starts again at 1.
+    """
+
+    __tablename__ = "login_budget"
+
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    window_start: Mapped[float] = mapped_column(Double, index=True)
+    attempts: Mapped[int] = mapped_column(Integer)

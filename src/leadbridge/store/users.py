@@ -6,9 +6,10 @@ import secrets
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from leadbridge.store import sealed, web_sessions
 from leadbridge.store.tables import AppSecret, DashboardUser
 from leadbridge.store.upsert import insert_ignoring_conflict
 
@@ -45,21 +46,38 @@ async def set_password(session: AsyncSession, name: str, password_hash: str) -> 
     user = await by_name(session, name)
     if user is None:
         return False
-    user.password_hash = password_hash  # the session fingerprint changes: old sessions end
+    user.password_hash = password_hash
+    # Whoever knew the old password may hold a session: every open one ends.
+    await web_sessions.end_all_of(session, user.id)
     await session.flush()
     return True
 
 
 async def remove_user(session: AsyncSession, name: str) -> bool:
-    result = await session.execute(delete(DashboardUser).where(DashboardUser.name == name))
-    return bool(getattr(result, "rowcount", 0))
+    user = await by_name(session, name)
+    if user is None:
+        return False
+    await web_sessions.end_all_of(session, user.id)
+    await session.delete(user)
+    await session.flush()
+    return True
 
 
 async def generated_secret(session: AsyncSession, name: str, now: datetime) -> str:
-    """The secret stored under `name`, made on first use; every process then shares it."""
-    values = {"name": name, "value": secrets.token_urlsafe(48), "created_at": now}
+    """The secret stored under `name`, made on first use; every process then shares it.
+
+    Stored sealed with the installed keys (`store/sealed.py`), so that a copy of the database
+    alone does not give it away; a value stored plain or under an older key is sealed anew.
+    """
+    cipher = sealed.cipher()
+    values = {"name": name, "value": cipher.seal(secrets.token_urlsafe(48)), "created_at": now}
     # Two processes starting at once: the first insert wins, both read the winner.
     await insert_ignoring_conflict(session, AppSecret, values, ["name"], returning="name")
-    value = await session.scalar(select(AppSecret.value).where(AppSecret.name == name))
-    assert value is not None
-    return value
+    stored = await session.scalar(select(AppSecret.value).where(AppSecret.name == name))
+    assert stored is not None
+    plain = cipher.open(stored)
+    if not cipher.is_current(stored):
+        await session.execute(
+            update(AppSecret).where(AppSecret.name == name).values(value=cipher.seal(plain))
+        )
+    return plain

@@ -9,9 +9,9 @@ import pytest
 from tests.acceptance.processes import free_port
 
 from leadbridge.config import DEFAULT_FUNNEL
+from leadbridge.processes import prepare_patiently
 from leadbridge.sandbox.demo import DemoOptions, Simulators, bridge_settings, simulators
 from leadbridge.sync.bridge import Bridge
-from leadbridge.processes import prepare_patiently
 from leadbridge.web.app import create_app
 from leadbridge.web.context import WebContext
 from leadbridge.web.server import serve

@@ -1,38 +1,21 @@
-"""Failed logins in a sliding minute, per key, forgotten when idle."""
+"""The per-user part of the login budget: beyond it attempts are slowed down, never refused."""
 
 from __future__ import annotations
 
-from leadbridge.web.auth.attempts import LoginAttempts
+from leadbridge.web.auth.attempts import MAX_DELAY_S, LoginThrottle
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
+def test_attempts_within_the_user_budget_are_not_delayed() -> None:
+    throttle = LoginThrottle(per_address=5, per_user=20)
+    assert [throttle.judge_user(n).delay_s for n in (1, 19, 20)] == [0.0, 0.0, 0.0]
 
 
-def test_a_key_is_blocked_at_the_limit_and_free_a_minute_later() -> None:
-    clock = Clock()
-    attempts = LoginAttempts(3, clock=clock)
-    for _ in range(3):
-        assert not attempts.blocked("user:olga")
-        attempts.failed("user:olga", "ip:1")
-    assert attempts.blocked("user:olga")
-    assert attempts.blocked("user:other", "ip:1")
-    assert not attempts.blocked("user:other", "ip:2")
-    clock.now = 60.0
-    assert not attempts.blocked("user:olga", "ip:1")
+def test_beyond_it_each_attempt_waits_a_second_longer_up_to_the_ceiling() -> None:
+    throttle = LoginThrottle(per_address=5, per_user=20)
+    delays = [throttle.judge_user(n).delay_s for n in (21, 22, 25, 1000)]
+    assert delays == [1.0, 2.0, 5.0, MAX_DELAY_S]
 
 
-def test_idle_and_unknown_keys_take_no_memory() -> None:
-    clock = Clock()
-    attempts = LoginAttempts(3, clock=clock)
-    for n in range(100):
-        attempts.blocked(f"user:guess-{n}")
-    attempts.failed("user:olga")
-    assert len(attempts) == 1
-    clock.now = 61.0
-    attempts.blocked("user:olga")
-    assert len(attempts) == 0
+def test_a_user_name_is_never_refused_however_many_attempts() -> None:
+    throttle = LoginThrottle(per_address=5, per_user=20)
+    assert all(throttle.judge_user(n).admitted for n in (1, 21, 10_000))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -11,7 +10,7 @@ from fastapi import HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from leadbridge.security.roles import ROLES, permits
-from leadbridge.store import users
+from leadbridge.store import web_sessions
 from leadbridge.web.auth import sessions
 from leadbridge.web.context import context_of
 
@@ -31,14 +30,16 @@ async def current_user(request: Request) -> CurrentUser:
     cached = getattr(request.state, "user", None)
     if isinstance(cached, CurrentUser):
         return cached
-    uid = request.session.get("uid")
-    if not isinstance(uid, int):
+    token = sessions.token_of(request)
+    if token is None:
         raise LoginRequired
-    async with context_of(request).db.transaction() as session:
-        row = await users.by_id(session, uid)
-    given = str(request.session.get("pw", ""))
-    if row is None or not hmac.compare_digest(given, sessions.fingerprint(row)):
-        sessions.end(request)
+    ctx = context_of(request)
+    timeouts = sessions.timeouts(ctx.settings.security)
+    async with ctx.db.transaction() as session:
+        row = await web_sessions.user_of(session, token, ctx.now(), timeouts)
+    if row is None:
+        # Logged out, timed out, password changed or user removed: the cookie is a stranger's.
+        sessions.forget(request)
         raise LoginRequired
     user = CurrentUser(id=row.id, name=row.name, role=row.role)
     request.state.user = user

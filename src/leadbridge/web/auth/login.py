@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from pathlib import Path
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from leadbridge.security.passwords import verify_password
-from leadbridge.store import users
+from leadbridge.security.passwords import verify_password_off_loop
+from leadbridge.store import users, web_sessions
 from leadbridge.web.auth import sessions
-from leadbridge.web.auth.attempts import LoginAttempts
+from leadbridge.web.auth.attempts import LoginThrottle
 from leadbridge.web.context import context_of
 
 router = APIRouter(tags=["login"])
@@ -33,23 +35,36 @@ async def login(
     next: str = Form("/"),
 ) -> Response:
     ctx = context_of(request)
-    attempts = _attempts(request)
-    keys = (f"user:{username.casefold()}", f"ip:{request.client.host if request.client else '-'}")
-    if attempts.blocked(*keys):
+    throttle = _throttle(request)
+    address = request.client.host if request.client else "-"
+    # Counted before the password is checked: concurrent guesses share one budget.
+    admission = await throttle.admit(ctx.db, username, address, time.time())
+    if not admission.admitted:
         # The same answer whether or not the user exists.
         return _page(request, next_path=next, error=TOO_MANY, status=429)
+    if admission.delay_s:
+        await asyncio.sleep(admission.delay_s)
     async with ctx.db.transaction() as session:
         user = await users.by_name(session, username)
-    if not verify_password(user.password_hash if user else None, password) or user is None:
-        attempts.failed(*keys)
+    right = await verify_password_off_loop(user.password_hash if user else None, password)
+    if not right or user is None:
         return _page(request, next_path=next, error=WRONG, status=401)
-    sessions.start(request, user)
+    await throttle.succeeded(ctx.db, username, address)
+    now = ctx.now()
+    async with ctx.db.transaction() as session:
+        await web_sessions.forget_expired(session, now, sessions.timeouts(ctx.settings.security))
+        token = await web_sessions.start(session, user.id, now)
+    sessions.begin(request, token)
     return RedirectResponse(_local(next), status_code=303)
 
 
 @router.post("/logout")
 async def logout(request: Request) -> Response:
-    sessions.end(request)
+    token = sessions.token_of(request)
+    if token is not None:
+        async with context_of(request).db.transaction() as session:
+            await web_sessions.end(session, token)
+    sessions.forget(request)
     return RedirectResponse("/login", status_code=303)
 
 
@@ -69,9 +84,9 @@ def _local(path: str) -> str:
     return "/"
 
 
-def _attempts(request: Request) -> LoginAttempts:
-    attempts = getattr(request.app.state, "login_attempts", None)
-    if not isinstance(attempts, LoginAttempts):
-        per_minute = context_of(request).settings.security.login_attempts_per_minute
-        attempts = request.app.state.login_attempts = LoginAttempts(per_minute)
-    return attempts
+def _throttle(request: Request) -> LoginThrottle:
+    security = context_of(request).settings.security
+    return LoginThrottle(
+        per_address=security.login_attempts_per_minute,
+        per_user=security.login_user_attempts_per_minute,
+    )

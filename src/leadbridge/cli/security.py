@@ -6,16 +6,18 @@ import re
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Annotated, NoReturn, TypeVar
+from typing import Annotated, TypeVar
 
 import typer
 from sqlalchemy.exc import DBAPIError
 
+from leadbridge.cli.common import fail, load_settings, run_async
 from leadbridge.security.crypto import new_key
 from leadbridge.security.passwords import WeakPassword, hash_password
 from leadbridge.security.roles import ROLES
 from leadbridge.store import sealed, tokens, users
 from leadbridge.store.database import Database
+from leadbridge.web.auth.sessions import SECRET_NAME as SESSION_SECRET
 
 T = TypeVar("T")
 NAME = re.compile(r"[A-Za-z0-9._@-]{1,64}")
@@ -26,7 +28,8 @@ users_app = typer.Typer(
     no_args_is_help=True,
 )
 keys_app = typer.Typer(
-    help="Keys that encrypt OAuth tokens in the database (security.token_keys).",
+    help="Keys that encrypt secrets in the database: OAuth tokens and the session key "
+    "(security.token_keys; without it a generated key file, security.key_file).",
     no_args_is_help=True,
 )
 
@@ -41,9 +44,9 @@ def users_add(
 ) -> None:
     """Add a user; the password is asked for (or read from stdin) and kept only as a hash."""
     if not NAME.fullmatch(name):
-        _fail("a user name is 1–64 letters, digits or . _ @ -")
+        fail("a user name is 1–64 letters, digits or . _ @ -")
     if role not in ROLES:
-        _fail(f"unknown role {role!r}: use {', '.join(ROLES)}")
+        fail(f"unknown role {role!r}: use {', '.join(ROLES)}")
     password_hash = _new_hash(_read_password(password_stdin))
 
     async def add(db: Database) -> None:
@@ -71,7 +74,7 @@ def users_password(
             return await users.set_password(session, name, password_hash)
 
     if not _with_database(change):
-        _fail(f"no user {name!r}")
+        fail(f"no user {name!r}")
     print(f"password of {name} changed")
 
 
@@ -90,14 +93,14 @@ def users_list() -> None:
 
 @users_app.command("remove")
 def users_remove(name: str) -> None:
-    """Remove a user; their open sessions end at their next request."""
+    """Remove a user; their open sessions end at once."""
 
     async def remove(db: Database) -> bool:
         async with db.transaction() as session:
             return await users.remove_user(session, name)
 
     if not _with_database(remove):
-        _fail(f"no user {name!r}")
+        fail(f"no user {name!r}")
     print(f"user {name} removed")
 
 
@@ -111,22 +114,25 @@ def keys_generate() -> None:
 def keys_encrypt() -> None:
     """Encrypt a secret read from stdin with the first key, for the configuration: e.g.
     `amocrm.client_secret = "fernet:…"`. leadbridge opens it when it loads the settings."""
-    from leadbridge.cli import _settings  # noqa: PLC0415 (see _with_database)
-
-    _settings()
+    settings = load_settings()
+    # Not the generated key file: the configuration must open on every machine that reads it,
+    # and that file is this machine's.
+    if not settings.security.token_keys.get_secret_value().strip():
+        fail("set security.token_keys first (`leadbridge keys generate`)")
     cipher = sealed.cipher()
-    if not cipher.enabled:
-        _fail("set security.token_keys first (`leadbridge keys generate`)")
     print(cipher.seal(sys.stdin.readline().rstrip("\r\n")))
 
 
 @keys_app.command("reencrypt")
 def keys_reencrypt() -> None:
-    """Encrypt every stored token with the first key: plain rows and rows under older keys."""
+    """Encrypt every stored token and the generated session key with the first key: plain
+    values and values under older keys."""
 
     async def reseal(db: Database) -> int:
         async with db.transaction() as session:
-            return await tokens.reseal_tokens(session)
+            resealed = await tokens.reseal_tokens(session)
+            await users.generated_secret(session, SESSION_SECRET, _now())
+        return resealed
 
     print(f"tokens re-encrypted: {_with_database(reseal)}")
 
@@ -135,7 +141,7 @@ def _new_hash(password: str) -> str:
     try:
         return hash_password(password)
     except WeakPassword as error:
-        _fail(str(error))
+        fail(str(error))
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -146,30 +152,21 @@ def _read_password(from_stdin: bool) -> str:
 
 
 def _with_database(work: Callable[[Database], Awaitable[T]]) -> T:
-    # Late: `leadbridge.cli` imports this module to register its commands.
-    from leadbridge.cli import _run_async, _settings  # noqa: PLC0415
-
-    settings = _settings()
+    settings = load_settings()
 
     async def run() -> T:
         db = Database(settings.database_url)
         try:
             return await work(db)
         except users.UserExists as error:
-            _fail(str(error))
+            fail(str(error))
         except DBAPIError as error:
-            _fail(f"database not ready ({type(error.orig).__name__}): run `leadbridge db upgrade`")
+            fail(f"database not ready ({type(error.orig).__name__}): run `leadbridge db upgrade`")
         finally:
             await db.dispose()
 
-    return _run_async(run())
+    return run_async(run())
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _fail(message: str) -> NoReturn:
-    from leadbridge.cli import _fail as fail  # noqa: PLC0415
-
-    fail(message)

@@ -11,6 +11,8 @@ from typing import Annotated
 
 import typer
 
+from leadbridge.cli.common import fail, load_settings, run_async
+
 
 def settle(
     week: Annotated[
@@ -41,15 +43,13 @@ def settle(
     storno line per `returned`, in the week of the status's moment. A frozen week is shown as
     frozen; corrections made since appear as adjustment lines of the next open week.
     """
-    # Lazy: `cli` imports this module, and the machinery is heavy.
-    from leadbridge import cli  # noqa: PLC0415
-    from leadbridge.settlement import command  # noqa: PLC0415
+    from leadbridge.settlement import command  # the machinery is heavy: loaded when it runs
 
-    settings = cli._settings()
+    settings = load_settings()
     try:
         request = command.request_for(week, export=export, freeze=freeze)
-        result = cli._run_async(command.run(settings, request, diff=diff, prices=amocrm_prices))
+        result = run_async(command.run(settings, request, diff=diff, prices=amocrm_prices))
     except command.REFUSALS as error:
-        cli._fail(str(error))
+        fail(str(error))
     for line in command.report(result):
         print(line)

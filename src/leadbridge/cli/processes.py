@@ -1,0 +1,107 @@
+"""`leadbridge demo`, `run`, `web` and `worker`: the processes (assembled by
+`leadbridge.processes`)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from leadbridge import logs
+from leadbridge.cli.common import load_settings, run_async
+
+
+def demo(
+    leads: Annotated[
+        int | None, typer.Option(min=1, help="Stop after this many requests are worked through.")
+    ] = None,
+    check: Annotated[
+        bool,
+        typer.Option(
+            help="Full speed; exit 1 if any invariant fails. The last stdout line is JSON."
+        ),
+    ] = False,
+    port: Annotated[int, typer.Option(help="Dashboard port on 127.0.0.1.")] = 8080,
+    seed: Annotated[int, typer.Option(help="Seed of the traffic and the managers.")] = 1,
+    rate: Annotated[
+        float, typer.Option(min=0.01, help="New requests per second (ignored with --check).")
+    ] = 2.0,
+    *,
+    chaos: Annotated[
+        bool,
+        typer.Option(
+            help="The simulators misbehave: 5xx, timeouts, latency, 429 bursts, duplicated, "
+            "reordered and dropped webhooks, expiring tokens, Avito's schema changing midway."
+        ),
+    ] = False,
+) -> None:
+    """Run the whole product on the built-in Avito and amoCRM simulators.
+
+    Buyout requests arrive from a simulated Avito, become deals in a simulated amoCRM, simulated
+    managers work them through the funnel, and the statuses flow back to Avito. The dashboard is
+    served on 127.0.0.1 while it runs.
+    """
+    from leadbridge.sandbox.demo import DemoOptions, run_demo
+
+    settings = load_settings()
+    logs.configure("WARNING")
+    if check and leads is None:
+        leads = 200
+    options = DemoOptions(
+        leads=leads,
+        check=check,
+        port=port,
+        seed=seed,
+        database_url=settings.database_url,
+        funnel_file=settings.funnel_file,
+        leads_per_second=1000.0 if check else rate,
+        time_scale=0.001 if check else 0.003,
+        # Under --chaos retries wait out their backoff: give the statuses time to arrive.
+        timeout_s=max(120.0, (leads or 0) * (4.0 if chaos else 1.0)),
+        chaos=chaos,
+    )
+    result = run_async(run_demo(options))
+    print(json.dumps(result, ensure_ascii=False))
+    if check and not result["ok"]:
+        raise typer.Exit(1)
+
+
+def run() -> None:
+    """Run the bridge against the configured Avito and amoCRM accounts.
+
+    Serves the webhook endpoints, the dashboard, /healthz and /metrics on the configured host
+    and port, and stops gracefully on SIGTERM.
+    """
+    from leadbridge.processes import Roles, run_until_cancelled
+
+    settings = load_settings()
+    logs.configure(settings.log_level)
+    run_async(run_until_cancelled(settings, Roles.ALL))
+
+
+def web() -> None:
+    """Serve only the HTTP side: webhook endpoints, dashboard, /healthz and /metrics.
+
+    Runs no flow: start one or more `leadbridge worker` processes next to it (on the same
+    database), or use `leadbridge run` for both in one process. Stops on SIGTERM.
+    """
+    from leadbridge.processes import Roles, run_until_cancelled
+
+    settings = load_settings()
+    logs.configure(settings.log_level)
+    run_async(run_until_cancelled(settings, Roles.WEB))
+
+
+def worker() -> None:
+    """Run only the flows: new deals, stage changes, the relay to Avito and periodic jobs.
+
+    Any number of workers may share one PostgreSQL database (on SQLite run one). On SIGTERM or
+    SIGINT a worker stops claiming, lets in-flight sends finish within process.shutdown_grace_s
+    and exits 0.
+    """
+    from leadbridge.processes import Roles, run_until_cancelled
+
+    settings = load_settings()
+    logs.configure(settings.log_level)
+    run_async(run_until_cancelled(settings, Roles.FLOWS))
