@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 WEEK_NAME = re.compile(r"^(\d{4})-W(\d{2})$")
+# Weeks a settlement can be about; far ones would overflow date arithmetic (year 9999 + 7 days).
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
 class WeekError(ValueError):
@@ -29,6 +31,8 @@ class Week:
         if match is None:
             raise WeekError(f"week must look like 2026-W48, not {name!r}")
         year, number = int(match[1]), int(match[2])
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            raise WeekError(f"{name}: the year must be {FIRST_YEAR}–{LAST_YEAR}")
         try:
             return cls(date.fromisocalendar(year, number, 1))
         except ValueError as error:

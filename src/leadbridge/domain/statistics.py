@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from leadbridge.domain.funnel import Funnel
+from leadbridge.domain.periods import FIRST_YEAR, LAST_YEAR
 
 NO_DEAL = -1  # the progress of a request that has no deal yet
 PERCENT = Decimal("0.1")
@@ -152,6 +153,8 @@ def iso_week_range(week: str) -> tuple[datetime, datetime]:
     """'2026-W18' → [Monday 00:00 UTC, next Monday). ValueError for anything else."""
     try:
         year, number = week.split("-W")
+        if not FIRST_YEAR <= int(year) <= LAST_YEAR:
+            raise ValueError(f"the year must be {FIRST_YEAR}–{LAST_YEAR}")
         monday = date.fromisocalendar(int(year), int(number), 1)
     except ValueError as error:
         raise ValueError(f"not an ISO week like 2026-W18: {week!r}") from error

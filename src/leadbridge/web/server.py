@@ -38,7 +38,11 @@ async def serve(app: Any, *, host: str = "127.0.0.1", port: int = 0) -> AsyncIte
     valid as soon as it is yielded.
     """
     sock = _bound_socket(host, port)
-    config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
+    # uvicorn would believe X-Forwarded-For from 127.0.0.1 by default; the app believes only
+    # `web.trusted_proxies` (see app.py), so that a local process cannot pick its address.
+    config = uvicorn.Config(
+        app, log_level="warning", lifespan="on", access_log=False, proxy_headers=False
+    )
     server = _EmbeddedServer(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     while not server.started:

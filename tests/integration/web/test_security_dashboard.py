@@ -25,7 +25,7 @@ from leadbridge.web.context import WebContext
 from leadbridge.web.server import serve
 
 pytestmark = pytest.mark.anyio
-PUBLIC = ("/webhooks/", "/healthz", "/readyz", "/metrics", "/login")
+PUBLIC = ("/webhooks/", "/healthz", "/readyz", "/metrics", "/login", "/static/")
 
 
 @dataclass

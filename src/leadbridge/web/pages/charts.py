@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
-from leadbridge.domain.statistics import GroupConversion, Statistics, iso_week_range
+from leadbridge.domain.statistics import (
+    GroupConversion,
+    Statistics,
+    iso_week_of,
+    iso_week_range,
+)
 from leadbridge.security.roles import FINANCE, OPERATOR
 from leadbridge.sync.stats_command import load_statistics
 from leadbridge.web.auth import require_role
@@ -80,13 +86,17 @@ def charts_of(result: Statistics) -> dict[str, Markup]:
 
 
 @router.get("/charts", response_class=HTMLResponse)
-async def charts_page(request: Request, week: str | None = None) -> HTMLResponse:
-    chosen = week or None
-    if chosen is not None:
+async def charts_page(
+    request: Request, week: Annotated[str, Query(max_length=16)] = ""
+) -> HTMLResponse:
+    chosen = None
+    if week:
         try:
-            iso_week_range(chosen)
+            start, _ = iso_week_range(week)
         except ValueError as error:
             raise HTTPException(status_code=400, detail=str(error)) from error
+        # One cache entry per week, whichever way it was spelt ("2026-W018", " 2026-W18").
+        chosen = iso_week_of(start.date())
     cache = _cache(request)
     every_week = await cache.get(request, None)
     result = every_week if chosen is None else await cache.get(request, chosen)

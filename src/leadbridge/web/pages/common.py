@@ -9,9 +9,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 
 from leadbridge.security.roles import ADMIN, FINANCE, OPERATOR, permits
 from leadbridge.web.auth import install_template_helpers
+from leadbridge.web.context import context_of
+from leadbridge.web.links import partner_link
 
 # Operators work on Moscow time; the database keeps UTC.
 LOCAL_TIME = ZoneInfo("Europe/Moscow")
@@ -68,11 +73,19 @@ def since(seconds: float | None) -> str:
     return f"{whole // 3600} ч {whole % 3600 // 60} мин"
 
 
+@pass_context
+def _partner_link(context: Context, url: str | None) -> Markup:
+    """`{{ url | partner_link }}`: the hosts allowed as links are a setting."""
+    return partner_link(url, context_of(context["request"]).settings.web.allowed_link_hosts)
+
+
 def _make_templates() -> Jinja2Templates:
     made = Jinja2Templates(directory=TEMPLATES)
     install_template_helpers(made)
     made.env.globals.update(nav_for=nav_for)
-    made.env.filters.update(rubles=rubles, local_time=local_time, since=since)
+    made.env.filters.update(
+        rubles=rubles, local_time=local_time, since=since, partner_link=_partner_link
+    )
     return made
 
 

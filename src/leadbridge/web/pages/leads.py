@@ -23,6 +23,7 @@ from leadbridge.web.pages.labels import (
     TIMELINE_OUTCOMES,
     TIMELINE_SOURCES,
 )
+from leadbridge.web.params import RowId
 
 router = APIRouter()
 Viewer = Annotated[CurrentUser, Depends(require_role(OPERATOR, FINANCE))]
@@ -78,7 +79,7 @@ def _looks_like_phone(text: str) -> bool:
 
 
 @router.get("/leads/{lead_id}", response_class=HTMLResponse)
-async def lead_page(request: Request, lead_id: int, user: Viewer) -> HTMLResponse:
+async def lead_page(request: Request, lead_id: RowId, user: Viewer) -> HTMLResponse:
     ctx = context_of(request)
     async with ctx.db.transaction() as session:
         lead = await lead_store.by_id(session, lead_id)

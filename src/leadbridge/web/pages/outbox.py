@@ -18,6 +18,7 @@ from leadbridge.web.auth import CurrentUser, require_role
 from leadbridge.web.context import context_of
 from leadbridge.web.pages.common import templates
 from leadbridge.web.pages.labels import ACTION_LABELS, ACTIONS_FOR_STATE, OUTBOX_STATE_LABELS
+from leadbridge.web.params import RowId
 
 router = APIRouter()
 Operator = Annotated[CurrentUser, Depends(require_role(OPERATOR))]
@@ -44,7 +45,7 @@ async def outbox_page(request: Request, _user: Operator) -> HTMLResponse:
 @router.post("/outbox/{item_id}/{action}", response_class=HTMLResponse)
 async def act_on_item(
     request: Request,
-    item_id: int,
+    item_id: RowId,
     action: str,
     user: Operator,
     note: Annotated[str | None, Form(max_length=500)] = None,

@@ -17,6 +17,7 @@ from leadbridge.sync.reconciler import PERSON, QUEUED, REPAIRABLE
 from leadbridge.web.auth import CurrentUser, require_role
 from leadbridge.web.context import context_of
 from leadbridge.web.pages.common import templates
+from leadbridge.web.params import RowId
 
 router = APIRouter()
 Operator = Annotated[CurrentUser, Depends(require_role(OPERATOR))]
@@ -42,7 +43,12 @@ def launcher_of(request: Request) -> ReconcileLauncher:
 
 
 @router.get("/reconciliation", response_class=HTMLResponse)
-async def runs_page(request: Request, _user: Operator, error: str | None = None) -> HTMLResponse:
+async def runs_page(request: Request, _user: Operator) -> HTMLResponse:
+    return await _runs(request)
+
+
+async def _runs(request: Request, error: str | None = None) -> HTMLResponse:
+    """The runs; `error` only from this server's own refusal, never from the query string."""
     ctx = context_of(request)
     async with ctx.db.transaction() as session:
         runs = await store.recent_runs(session, RUNS_SHOWN)
@@ -72,7 +78,7 @@ def _by(counts: dict[tuple[str, str], int], part: int) -> dict[str, int]:
 
 
 @router.get("/reconciliation/{run_id}", response_class=HTMLResponse)
-async def run_page(request: Request, run_id: int, _user: Operator) -> HTMLResponse:
+async def run_page(request: Request, run_id: RowId, _user: Operator) -> HTMLResponse:
     ctx = context_of(request)
     async with ctx.db.transaction() as session:
         run = await store.run_of(session, run_id)
@@ -93,5 +99,5 @@ async def start_run(
     try:
         launcher_of(request).start(fix=fix == "yes", by=user.name)
     except AlreadyRunning:
-        return await runs_page(request, user, error="Сверка уже идёт: дождитесь её конца")
+        return await _runs(request, error="Сверка уже идёт: дождитесь её конца")
     return RedirectResponse("/reconciliation", status_code=303)

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.background import BackgroundTask
 
-from leadbridge.domain.periods import Week, WeekError
+from leadbridge.domain.periods import Week
 from leadbridge.domain.settlement import AMOUNT_MISMATCH, ONLY_AVITO, ONLY_OURS
 from leadbridge.security.roles import FINANCE
 from leadbridge.settlement import dashboard as settlement
@@ -25,6 +25,7 @@ from leadbridge.settlement.service import SettleRequest
 from leadbridge.web.auth import require_role
 from leadbridge.web.context import context_of
 from leadbridge.web.pages.common import templates
+from leadbridge.web.params import week_of
 
 router = APIRouter(dependencies=[Depends(require_role(FINANCE))])
 LINES_SHOWN = 500
@@ -39,13 +40,6 @@ DONE = {"checked": "Сверка с Авито выполнена", "frozen": "�
 Confirmed = Annotated[str | None, Form()]
 
 
-def _week(name: str) -> Week:
-    try:
-        return Week.parse(name)
-    except WeekError as error:
-        raise HTTPException(status_code=404, detail=str(error)) from error
-
-
 @router.get("/settlements", response_class=HTMLResponse)
 async def settlements_page(request: Request) -> HTMLResponse:
     ctx = context_of(request)
@@ -54,11 +48,15 @@ async def settlements_page(request: Request) -> HTMLResponse:
 
 
 @router.get("/settlements/{name}", response_class=HTMLResponse)
-async def week_page(
-    request: Request, name: str, done: str | None = None, error: str | None = None
+async def week_page(request: Request, name: str, done: str | None = None) -> HTMLResponse:
+    return await _week_page(request, week_of(name), done=done)
+
+
+async def _week_page(
+    request: Request, week: Week, *, done: str | None = None, error: str | None = None
 ) -> HTMLResponse:
+    """The week; `error` only from this server's own refusal, never from the query string."""
     ctx = context_of(request)
-    week = _week(name)
     view = await settlement.week_view(ctx.db, settlement.maker_for(ctx.settings), week, LINES_SHOWN)
     return templates.TemplateResponse(
         request,
@@ -83,7 +81,7 @@ async def check_week(request: Request, name: str, confirm: Confirmed = None) -> 
     try:
         await settlement.check(ctx.db, maker, ctx.settings, SettleRequest(week, ctx.now()))
     except settlement.ActionRefused as refused:
-        return await week_page(request, name, error=str(refused))
+        return await _week_page(request, week, error=str(refused))
     return RedirectResponse(f"/settlements/{week.name}?done=checked", status_code=303)
 
 
@@ -95,12 +93,12 @@ async def freeze_week(request: Request, name: str, confirm: Confirmed = None) ->
     try:
         await settlement.freeze(ctx.db, maker, SettleRequest(week, ctx.now(), freeze=True))
     except settlement.ActionRefused as refused:
-        return await week_page(request, name, error=str(refused))
+        return await _week_page(request, week, error=str(refused))
     return RedirectResponse(f"/settlements/{week.name}?done=frozen", status_code=303)
 
 
 def _confirmed(name: str, confirm: str | None) -> Week:
-    week = _week(name)
+    week = week_of(name)
     if confirm != "yes":
         raise HTTPException(status_code=400, detail="confirmation box not ticked")
     return week
@@ -112,7 +110,7 @@ async def export_week(request: Request, name: str, fmt: str) -> FileResponse:
     if fmt not in ("xlsx", "csv"):
         raise HTTPException(status_code=404, detail="xlsx or csv")
     ctx = context_of(request)
-    week = _week(name)
+    week = week_of(name)
     folder = Path(tempfile.mkdtemp(prefix="leadbridge-settlement-"))
     try:
         xlsx = await settlement.export(ctx.db, settlement.maker_for(ctx.settings), week, folder)

@@ -37,9 +37,10 @@ def bar_chart(bars: Sequence[Bar], title: str) -> Markup:
         rows.append(Markup('<text x="4" y="16" fill="#6b7280">нет данных</text>'))
     # Markup.format escapes every argument that is not Markup itself.
     return Markup(
-        # Scales down to its column: the viewBox keeps the proportions, the text shrinks too.
-        '<svg class="chart" role="img" aria-label="{title}" width="100%" '
-        'style="max-width: {width}px" viewBox="0 0 {width} {height}" '
+        # Scales down to its column (dashboard.css, svg.chart: no inline style under the
+        # Content-Security-Policy): the viewBox keeps the proportions, the text shrinks too.
+        '<svg class="chart" role="img" aria-label="{title}" width="{width}" height="{height}" '
+        'viewBox="0 0 {width} {height}" '
         'xmlns="http://www.w3.org/2000/svg">'
         "<title>{title}</title>{rows}</svg>"
     ).format(title=title, width=width, height=height, rows=Markup("").join(rows))
