@@ -46,6 +46,18 @@ DRIFT = Gauge(
 )
 
 
+QUARANTINED = Counter(
+    "leadbridge_events_quarantined_total",
+    "Received events set aside for a person because they can never be processed, by sender",
+    ["source"],
+)
+QUARANTINED_NOW = Gauge(
+    "leadbridge_quarantined_events",
+    "Received events in quarantine now, by sender (set from the database when scraped)",
+    ["source"],
+)
+
+
 class LoopMetrics(Collector):
     """The supervised loops of every live process, as the database last had them: restarts
     summed per loop, and the age of each loop's oldest last pass (the one a stall shows in).

@@ -2,7 +2,8 @@
 
 The format is amoCRM's v2 one: field names like `last_modified` and `old_status_id`, values as
 strings. Unknown keys are kept in `raw` and never fail the parse; only a body with no
-`account` and no entity section at all is rejected.
+`account` and no entity section at all is rejected — and one whose ids, price or time are
+numbers that cannot be (`WebhookValueError`): nothing downstream could store or use them.
 """
 
 from __future__ import annotations
@@ -15,10 +16,30 @@ from urllib.parse import parse_qsl
 
 KEY_PART = re.compile(r"\[([^\[\]]*)\]")
 ENTITY_SECTIONS = ("leads", "contacts", "unsorted", "companies", "customers", "tasks")
+# amoCRM's deepest keys have 8 parts (`leads[status][0][custom_fields][0][values][0][value]`).
+# The tree is rebuilt recursively, so a key nested thousands deep must be refused first.
+MAX_KEY_DEPTH = 16
+
+
+# Ids are stored as signed 64-bit integers, and so are a price's kopecks; a time must be one
+# `datetime` can hold. A price that is merely implausible is a manager's to correct, not grounds
+# to refuse the stage change it came with.
+MAX_ID = 2**63 - 1
+MAX_PRICE_RUBLES = MAX_ID // 100
+MAX_TIMESTAMP = 253_402_300_799  # 9999-12-31T23:59:59Z
 
 
 class WebhookFormatError(ValueError):
     """Not an amoCRM webhook body."""
+
+
+class WebhookValueError(WebhookFormatError):
+    """An amoCRM webhook body with a number that cannot be: the field and what was found."""
+
+    def __init__(self, field: str, found: str, allowed: str) -> None:
+        shown = found if len(found) <= 40 else f"{found[:37]}… ({len(found)} characters)"
+        super().__init__(f"{field} is {shown}: allowed {allowed}")
+        self.field, self.found = field, found
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,11 +63,16 @@ class AmoWebhook:
 
 
 def parse_form(body: str) -> dict[str, Any]:
-    """`a[b][0][c]=1` → {"a": {"b": [{"c": "1"}]}}; sections keyed 0..n become lists."""
+    """`a[b][0][c]=1` → {"a": {"b": [{"c": "1"}]}}; sections keyed 0..n become lists.
+
+    WebhookFormatError for a key with more than `MAX_KEY_DEPTH` parts.
+    """
     tree: dict[str, Any] = {}
     for key, value in parse_qsl(body, keep_blank_values=True, strict_parsing=False):
         head, _, rest = key.partition("[")
         path = [head, *KEY_PART.findall("[" + rest)] if rest else [head]
+        if len(path) > MAX_KEY_DEPTH:
+            raise WebhookFormatError(f"a key nested deeper than {MAX_KEY_DEPTH} levels")
         _insert(tree, path, value)
     converted = _lists_from_indexes(tree)
     assert isinstance(converted, dict)
@@ -60,7 +86,7 @@ def parse_webhook(body: str) -> AmoWebhook:
     account = _section(tree, "account")
     leads = _section(tree, "leads")
     return AmoWebhook(
-        account_id=_int(account.get("id")),
+        account_id=_ranged(account, "account", "id"),
         subdomain=account.get("subdomain"),
         status_changes=tuple(_status_changes(leads.get("status"))),
         body=tree,
@@ -70,25 +96,38 @@ def parse_webhook(body: str) -> AmoWebhook:
 def _status_changes(section: Any) -> list[LeadStatusChange]:
     items = section if isinstance(section, list) else []
     changes: list[LeadStatusChange] = []
-    for item in items:
+    for index, item in enumerate(items):
         if not isinstance(item, dict):
             continue
-        lead_id, status_id = _int(item.get("id")), _int(item.get("status_id"))
+        where = f"leads[status][{index}]"
+        lead_id, status_id = _ranged(item, where, "id"), _ranged(item, where, "status_id")
         if lead_id is None or status_id is None:
             continue
+        time_key = "last_modified" if item.get("last_modified") else "updated_at"
         changes.append(
             LeadStatusChange(
                 amo_lead_id=lead_id,
                 status_id=status_id,
-                pipeline_id=_int(item.get("pipeline_id")),
-                old_status_id=_int(item.get("old_status_id")),
-                old_pipeline_id=_int(item.get("old_pipeline_id")),
-                price=_int(item.get("price")),
-                modified_at=_int(item.get("last_modified") or item.get("updated_at")),
+                pipeline_id=_ranged(item, where, "pipeline_id"),
+                old_status_id=_ranged(item, where, "old_status_id"),
+                old_pipeline_id=_ranged(item, where, "old_pipeline_id"),
+                price=_ranged(item, where, "price", 0, MAX_PRICE_RUBLES),
+                modified_at=_ranged(item, where, time_key, 0, MAX_TIMESTAMP),
                 raw=item,
             )
         )
     return changes
+
+
+def _ranged(
+    section: Mapping[str, Any], where: str, key: str, low: int = 1, high: int = MAX_ID
+) -> int | None:
+    """A number of the body: None when absent or not a number (tolerated, as unknown keys are),
+    WebhookValueError, naming `where[key]`, when it is one outside `low`..`high`."""
+    number = _int(section.get(key))
+    if number is not None and not low <= number <= high:
+        raise WebhookValueError(f"{where}[{key}]", str(section.get(key)), f"{low}…{high}")
+    return number
 
 
 def _section(tree: Mapping[str, Any], name: str) -> Mapping[str, Any]:
@@ -119,5 +158,5 @@ def _lists_from_indexes(node: Any) -> Any:
 def _int(value: Any) -> int | None:
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError):  # ValueError also for a number of over 4300 digits
         return None

@@ -77,9 +77,17 @@ class AvitoClient:
         response = await self._call("leads_get", "POST", self._settings.leads_path, json=body)
         response.raise_for_status()
         answer = response.json()
-        leads = [(int(row["id"]), dict(row["lead"])) for row in answer.get("result") or []]
+        leads: list[tuple[int, dict[str, object]]] = []
+        unreadable: list[tuple[object, str]] = []
+        for row in answer.get("result") or []:
+            try:
+                leads.append((int(row["id"]), dict(row["lead"])))
+            except (KeyError, TypeError, ValueError) as error:
+                # One bad row must not fail the page on every pull: it is set aside.
+                unreadable.append((row, f"feed row: {type(error).__name__}: {error}"))
         next_id = (answer.get("pagination") or {}).get("lastId")
-        return FeedPage(leads=leads, last_id=int(next_id) if next_id is not None else last_id)
+        last = int(next_id) if next_id is not None else last_id
+        return FeedPage(leads=leads, last_id=last, unreadable=unreadable)
 
     async def register_webhook(self, url: str, secret: str) -> None:
         payload = {"url": url, "secret": secret}

@@ -2,7 +2,9 @@
 
 Tolerant by design: Avito adds fields and enum values without notice. Unknown fields are kept
 (`unknown_fields`, and the raw payload is stored whole), unknown enum values pass through as
-text, and only a missing id, device model or buyout price rejects the payload.
+text, and only a missing id, device model or buyout price rejects the payload — or a value
+that cannot be true and that storing would choke on: a price beyond `MAX_PRICE_KOPECKS`, an
+integer id beyond 64 bits, a text longer than its column.
 """
 
 from __future__ import annotations
@@ -49,34 +51,46 @@ KNOWN_TOP_LEVEL = frozenset(
 )
 
 
+# 10 million rubles: no used phone or tablet is bought out for more (a new top iPad Pro is a
+# fraction of it), so a larger price is a broken payload, not a deal. Far inside a signed 64-bit
+# integer, which the kopecks are stored in.
+MAX_PRICE_KOPECKS = 10_000_000 * 100
+MAX_ID = 2**63 - 1  # ids are stored and sent as signed 64-bit integers
+# The lengths of the columns these fields are stored in (PostgreSQL refuses anything longer).
+MAX_TEXT = {"id": 64, "offerType": 32, "device.model": 128, "seller.name": 256, "city": 128}
+
+
 class PayloadError(ValueError):
-    """The payload lacks what a deal cannot be made without."""
+    """The payload lacks what a deal cannot be made without, or holds a value that cannot be."""
 
 
 def parse_lead(raw: Mapping[str, Any]) -> BuyoutRequest:
     if not isinstance(raw, Mapping):
         raise PayloadError("lead payload must be a JSON object")
     lead_id = raw.get("id")
-    if not isinstance(lead_id, str | int) or str(lead_id) == "":
+    if isinstance(lead_id, bool) or not isinstance(lead_id, str | int) or str(lead_id) == "":
         raise PayloadError("lead payload has no id")
     device = _mapping(raw.get("device"), "device")
     seller = _mapping(raw.get("seller") or {}, "seller")
     location = _mapping(raw.get("location") or {}, "location")
+    city = _text(location.get("city"))
+    if city is not None:
+        _fits("city", city)
     return BuyoutRequest(
-        avito_lead_id=str(lead_id),
-        offer_type=str(raw.get("offerType") or "buyout"),
+        avito_lead_id=_fits("id", str(lead_id)),
+        offer_type=_fits("offerType", str(raw.get("offerType") or "buyout")),
         created_at=_timestamp(raw.get("createdAt")),
         device=_device(device),
         seller=Seller(
-            name=str(seller.get("name") or ""),
+            name=_fits("seller.name", str(seller.get("name") or "")),
             phone=normalize_phone(seller.get("phone")),
-            avito_user_id=_int_or_none(seller.get("userId")),
+            avito_user_id=_bounded(seller.get("userId"), "seller.userId", MAX_ID),
         ),
-        city=_text(location.get("city")),
-        item_id=_int_or_none(raw.get("itemId")),
+        city=city,
+        item_id=_bounded(raw.get("itemId"), "itemId", MAX_ID),
         item_url=_text(raw.get("itemUrl")),
         buyout_price_kopecks=_kopecks(raw.get("buyoutPrice"), "buyoutPrice"),
-        seller_price_kopecks=_int_or_none(raw.get("sellerPrice")),
+        seller_price_kopecks=_bounded(raw.get("sellerPrice"), "sellerPrice", MAX_PRICE_KOPECKS),
         unknown_fields=_unknown_fields(raw, device),
     )
 
@@ -107,6 +121,7 @@ def _device(raw: Mapping[str, Any]) -> DeviceCard:
     model = _text(raw.get("model"))
     if not model:
         raise PayloadError("lead payload has no device model")
+    _fits("device.model", model)
     raw_defects = raw.get("defects")
     defects: Mapping[str, Any] = raw_defects if isinstance(raw_defects, Mapping) else {}
     return DeviceCard(
@@ -116,7 +131,7 @@ def _device(raw: Mapping[str, Any]) -> DeviceCard:
         memory=_text(raw.get("memory")),
         color=_text(raw.get("color")),
         ram=_text(raw.get("ram")),
-        battery_health=_int_or_none(raw.get("batteryHealth")),
+        battery_health=_bounded(raw.get("batteryHealth"), "device.batteryHealth", MAX_ID),
         imei=_text(raw.get("imei")),
         kit=tuple(str(item) for item in raw.get("kit") or () if item),
         condition=_text(raw.get("condition")),
@@ -146,15 +161,45 @@ def _int_or_none(value: Any) -> int | None:
         return None
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: a JSON number too big
         return None
+
+
+def _bounded(value: Any, name: str, high: int) -> int | None:
+    """An optional whole number: None when absent or not a number (tolerated, as an unknown
+    value is), a PayloadError when it is a number outside 0..`high`."""
+    number = _int_or_none(value)
+    if number is not None and not 0 <= number <= high:
+        raise PayloadError(f"lead payload field {name!r} is {_shown(value)}: allowed 0…{high}")
+    return number
 
 
 def _kopecks(value: Any, name: str) -> int:
     amount = _int_or_none(value)
-    if amount is None or amount < 0:
-        raise PayloadError(f"lead payload field {name!r} must be a non-negative integer (kopecks)")
+    if amount is None or not 0 <= amount <= MAX_PRICE_KOPECKS:
+        raise PayloadError(
+            f"lead payload field {name!r} is {_shown(value)}: must be a whole number of kopecks "
+            f"from 0 to {MAX_PRICE_KOPECKS} (10 million rubles)"
+        )
     return amount
+
+
+def _fits(name: str, value: str) -> str:
+    """A text no longer than the column it is stored in."""
+    if len(value) > MAX_TEXT[name]:
+        raise PayloadError(
+            f"lead payload field {name!r} is {len(value)} characters long: at most "
+            f"{MAX_TEXT[name]} are allowed"
+        )
+    return value
+
+
+def _shown(value: Any) -> str:
+    """The offending value for a message, cut short: it may be a number of a thousand digits."""
+    if isinstance(value, int) and value.bit_length() > 256:
+        return f"a number of about {int(value.bit_length() * 0.30103) + 1} digits"
+    text = str(value) if isinstance(value, int) else repr(value)
+    return text if len(text) <= 40 else f"{text[:37]}… ({len(text)} characters)"
 
 
 def _timestamp(value: Any) -> datetime:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
@@ -40,6 +40,8 @@ class ApplyResult:
 class FeedPage:
     leads: list[tuple[int, dict[str, object]]]
     last_id: int | None
+    # Rows of the page that are not an id and a lead object, with why: kept for quarantine.
+    unreadable: list[tuple[object, str]] = field(default_factory=list)
 
 
 ITEM_OUTCOMES = {

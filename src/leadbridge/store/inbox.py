@@ -1,4 +1,8 @@
-"""Inbox: raw events exactly as received, deduplicated by a unique key per source."""
+"""Inbox: raw events exactly as received, deduplicated by a unique key per source.
+
+An event that can never be processed is quarantined: marked processed (so it leaves the backlog
+and the lag) with `quarantined_at` and its reason in `error`, for a person to look at.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +17,18 @@ from leadbridge.store.upsert import dialect_name, insert_ignoring_conflict
 
 
 async def add_if_new(
-    session: AsyncSession, *, source: str, event_key: str, channel: str, body: str, now: datetime
+    session: AsyncSession,
+    *,
+    source: str,
+    event_key: str,
+    channel: str,
+    body: str,
+    now: datetime,
+    quarantine_reason: str | None = None,
 ) -> int | None:
-    """Store an event; None when the same (source, key) was already stored."""
-    values = {
+    """Store an event; None when the same (source, key) was already stored. With a
+    `quarantine_reason` it is stored already set aside: known to be unprocessable."""
+    values: dict[str, object] = {
         "source": source,
         "event_key": event_key,
         "channel": channel,
@@ -24,12 +36,9 @@ async def add_if_new(
         "received_at": now,
         "attempts": 0,
     }
-    inserted = await insert_ignoring_conflict(
-        session,
-        InboxEvent,
-        values,
-        ["source", "event_key"],
-    )
+    if quarantine_reason is not None:
+        values |= {"processed_at": now, "quarantined_at": now, "error": quarantine_reason}
+    inserted = await insert_ignoring_conflict(session, InboxEvent, values, ["source", "event_key"])
     return int(inserted) if inserted is not None else None
 
 
@@ -60,11 +69,57 @@ async def mark_processed(
 
 
 async def retry_later(session: AsyncSession, event_id: int, next_attempt_at: datetime) -> None:
+    """Look at the event again later; a wait, not a failure (`attempts` counts failures)."""
+    await session.execute(
+        update(InboxEvent).where(InboxEvent.id == event_id).values(next_attempt_at=next_attempt_at)
+    )
+
+
+async def failed(
+    session: AsyncSession, event_id: int, error: str, next_attempt_at: datetime
+) -> None:
+    """One more failed try, the last error kept; the event is tried again at `next_attempt_at`."""
     await session.execute(
         update(InboxEvent)
         .where(InboxEvent.id == event_id)
-        .values(attempts=InboxEvent.attempts + 1, next_attempt_at=next_attempt_at)
+        .values(attempts=InboxEvent.attempts + 1, next_attempt_at=next_attempt_at, error=error)
     )
+
+
+async def quarantine(session: AsyncSession, event_id: int, reason: str, now: datetime) -> None:
+    await session.execute(
+        update(InboxEvent)
+        .where(InboxEvent.id == event_id)
+        .values(
+            attempts=InboxEvent.attempts + 1, processed_at=now, quarantined_at=now, error=reason
+        )
+    )
+
+
+async def quarantined(
+    session: AsyncSession, *, limit: int, offset: int = 0
+) -> tuple[int, Sequence[InboxEvent]]:
+    """How many events are quarantined, and a page of them, the newest first."""
+    where = InboxEvent.quarantined_at.is_not(None)
+    total = int(await session.scalar(select(func.count()).where(where)) or 0)
+    statement = (
+        select(InboxEvent)
+        .where(where)
+        .order_by(InboxEvent.quarantined_at.desc(), InboxEvent.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return total, (await session.scalars(statement)).all()
+
+
+async def quarantined_by_source(session: AsyncSession) -> dict[str, int]:
+    """How many events of each sender are in quarantine (for a gauge when /metrics is read)."""
+    statement = (
+        select(InboxEvent.source, func.count())
+        .where(InboxEvent.quarantined_at.is_not(None))
+        .group_by(InboxEvent.source)
+    )
+    return {source: int(count) for source, count in await session.execute(statement)}
 
 
 async def backlog(session: AsyncSession) -> int:

@@ -84,6 +84,9 @@ class InboxEvent(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
+    # Set, with `processed_at` and the reason in `error`, when the event can never be processed:
+    # it is set aside for a person instead of blocking the events behind it.
+    quarantined_at: Mapped[datetime | None] = mapped_column(index=True)
 
 
 class StatusChange(Base):

@@ -93,7 +93,12 @@ class Bridge:
             attempt_settle_s=settings.amocrm.timeout_s,
         )
         changes = StageChanges(
-            db=self.db, api=self.amo, funnel=funnel, layout=self.layout, wakeups=self.wakeups
+            db=self.db,
+            api=self.amo,
+            funnel=funnel,
+            layout=self.layout,
+            wakeups=self.wakeups,
+            settings=settings.inbox,
         )
         self.relay = Relay(
             db=self.db,

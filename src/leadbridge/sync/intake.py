@@ -1,7 +1,9 @@
 """Intake: an Avito buyout request becomes a lead, once, whichever channel brought it.
 
 The raw event and the lead are written in one transaction. Push (webhook) and pull (feed) both
-key the inbox by the Avito lead id, so a request that arrives both ways is stored once.
+key the inbox by the Avito lead id, so a request that arrives both ways is stored once. A payload
+that cannot be interpreted is kept raw in quarantine by the channel that brought it; the feed
+moves past it instead of stopping there.
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ from enum import StrEnum
 from typing import Any
 
 import structlog
+from sqlalchemy.exc import DataError
 
 from leadbridge.avito.client import AvitoClient
-from leadbridge.avito.payload import parse_lead
+from leadbridge.avito.payload import PayloadError, parse_lead
 from leadbridge.store import inbox, leads
 from leadbridge.store import tokens as cursors
 from leadbridge.store.database import Database
+from leadbridge.sync.quarantine import quarantine_raw
 from leadbridge.sync.wakeups import DEALS, Wakeups
 
 log = structlog.get_logger(__name__)
@@ -33,22 +37,29 @@ class Intake(StrEnum):
 async def accept_lead(
     db: Database, raw: Mapping[str, Any], *, channel: str, wakeups: Wakeups
 ) -> Intake:
-    """Store one lead payload. Raises PayloadError, before writing anything, if it is unusable."""
+    """Store one lead payload. Raises PayloadError, writing nothing, if it is unusable: the
+    caller keeps it in quarantine."""
     request = parse_lead(raw)
     now = datetime.now(UTC)
-    async with db.transaction() as session:
-        event_id = await inbox.add_if_new(
-            session,
-            source="avito",
-            event_key=f"lead:{request.avito_lead_id}",
-            channel=channel,
-            body=json.dumps(raw, ensure_ascii=False),
-            now=now,
-        )
-        if event_id is None:
-            return Intake.DUPLICATE
-        await leads.add_if_new(session, request, dict(raw), now)
-        await inbox.mark_processed(session, event_id, now)
+    try:
+        async with db.transaction() as session:
+            event_id = await inbox.add_if_new(
+                session,
+                source="avito",
+                event_key=f"lead:{request.avito_lead_id}",
+                channel=channel,
+                body=json.dumps(raw, ensure_ascii=False),
+                now=now,
+            )
+            if event_id is None:
+                return Intake.DUPLICATE
+            await leads.add_if_new(session, request, dict(raw), now)
+            await inbox.mark_processed(session, event_id, now)
+    except DataError as error:
+        # A value the parser let through and the database cannot hold (PostgreSQL refuses a NUL
+        # character in JSON, for one): it will be refused however often it is sent.
+        reason = str(error.orig or error).splitlines()[0]
+        raise PayloadError(f"the database cannot store this lead: {reason}") from error
     log.info("lead.accepted", avito_lead_id=request.avito_lead_id, channel=channel)
     wakeups.notify(DEALS)
     return Intake.NEW
@@ -63,10 +74,21 @@ async def pull_feed_once(db: Database, avito: AvitoClient, wakeups: Wakeups) -> 
     while True:
         page = await avito.fetch_leads(last_id)
         for _, raw in page.leads:
-            if await accept_lead(db, raw, channel="feed", wakeups=wakeups) is Intake.NEW:
-                new += 1
+            try:
+                if await accept_lead(db, raw, channel="feed", wakeups=wakeups) is Intake.NEW:
+                    new += 1
+            except PayloadError as error:
+                await _set_aside(db, raw, str(error))
+        for row, reason in page.unreadable:
+            await _set_aside(db, row, reason)
         if not page.leads or page.last_id == last_id:
             return new
         last_id = page.last_id
         async with db.transaction() as session:
             await cursors.save_cursor(session, FEED_CURSOR, str(last_id), datetime.now(UTC))
+
+
+async def _set_aside(db: Database, raw: object, reason: str) -> None:
+    """A feed item refused on every pull: quarantined, and the cursor moves past it."""
+    body = json.dumps(raw, ensure_ascii=False, default=str).encode(errors="replace")
+    await quarantine_raw(db, source="avito", channel="feed", raw=body, reason=reason)

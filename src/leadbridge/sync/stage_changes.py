@@ -3,10 +3,16 @@
 Webhook bodies wait in the inbox; this flow logs each change once (append-only) and, in the same
 transaction, queues the statuses `plan_statuses` derives from it. A webhook only says "status
 changed"; for a deal closed as lost the loss reason is read back from the API.
+
+No event blocks the ones behind it: a body that cannot be parsed is quarantined at once; one
+whose processing fails (other than by a partner's or the database's passing trouble, which stops
+the step for all) is tried again with backoff and quarantined after `inbox.max_tries` failures,
+while the events behind it go on.
 """
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -17,11 +23,14 @@ import structlog
 from leadbridge.amocrm.api import AmoApi, Json
 from leadbridge.amocrm.events import change_from_event
 from leadbridge.amocrm.webhook import LeadStatusChange, WebhookFormatError, parse_webhook
+from leadbridge.config import InboxSettings
+from leadbridge.domain.backoff import retry_delay
 from leadbridge.domain.funnel import Funnel
 from leadbridge.domain.status_path import plan_statuses
 from leadbridge.store import inbox, leads, outbox, status_log
 from leadbridge.store.database import Database
-from leadbridge.store.tables import StatusChange
+from leadbridge.store.tables import InboxEvent, StatusChange
+from leadbridge.sync import quarantine
 from leadbridge.sync.crm_layout import CrmLayout
 from leadbridge.sync.wakeups import OUTBOX, Wakeups
 
@@ -47,10 +56,19 @@ class Replayed:
 
 class StageChanges:
     def __init__(
-        self, *, db: Database, api: AmoApi, funnel: Funnel, layout: CrmLayout, wakeups: Wakeups
+        self,
+        *,
+        db: Database,
+        api: AmoApi,
+        funnel: Funnel,
+        layout: CrmLayout,
+        wakeups: Wakeups,
+        settings: InboxSettings | None = None,
     ) -> None:
         self._db, self._api, self._funnel, self._layout = db, api, funnel, layout
         self._wakeups = wakeups
+        self._settings = settings or InboxSettings()
+        self._rng = random.Random()
 
     async def run_once(self) -> int:
         """Process waiting webhook bodies; returns how many inbox events were settled."""
@@ -59,25 +77,61 @@ class StageChanges:
             events = list(await inbox.unprocessed(session, "amocrm", INBOX_BATCH, now))
         settled = 0
         for event in events:
-            error = None
-            try:
-                outcomes = [await self.handle(c) for c in parse_webhook(event.body).status_changes]
-            except WebhookFormatError as exc:
-                outcomes, error = [], str(exc)
-            if Outcome.UNKNOWN_DEAL in outcomes and now - event.received_at < UNKNOWN_DEAL_PATIENCE:
-                # The deal may be ours and its id not stored yet (a manager was faster than the
-                # batcher's commit): look again shortly.
-                async with self._db.transaction() as session:
-                    await inbox.retry_later(session, event.id, now + UNKNOWN_DEAL_RETRY)
-                continue
-            if Outcome.UNKNOWN_DEAL in outcomes:
-                error = "a change of a deal leadbridge does not know"
-            async with self._db.transaction() as session:
-                await inbox.mark_processed(session, event.id, datetime.now(UTC), error)
-            settled += 1
+            settled += await self._settle(event, now)
         if events:
             self._wakeups.notify(OUTBOX)
         return settled
+
+    async def _settle(self, event: InboxEvent, now: datetime) -> bool:
+        """Process one event; False when it is to be looked at again later."""
+        try:
+            changes = parse_webhook(event.body).status_changes
+        except WebhookFormatError as exc:
+            # Malformed: it would fail the same way every time, so no retries.
+            await self._quarantine(event, f"тело не разбирается: {exc}")
+            return True
+        try:
+            outcomes = [await self.handle(change) for change in changes]
+        except Exception as exc:
+            if quarantine.is_passing(exc):
+                raise  # the whole step waits for the partner or the database, not this event
+            return await self._failed(event, exc)
+        if Outcome.UNKNOWN_DEAL in outcomes and now - event.received_at < UNKNOWN_DEAL_PATIENCE:
+            # The deal may be ours and its id not stored yet (a manager was faster than the
+            # batcher's commit): look again shortly.
+            async with self._db.transaction() as session:
+                await inbox.retry_later(session, event.id, now + UNKNOWN_DEAL_RETRY)
+            return False
+        error = None
+        if Outcome.UNKNOWN_DEAL in outcomes:
+            error = "a change of a deal leadbridge does not know"
+        async with self._db.transaction() as session:
+            await inbox.mark_processed(session, event.id, datetime.now(UTC), error)
+        return True
+
+    async def _failed(self, event: InboxEvent, exc: Exception) -> bool:
+        """One failed try: again after a growing pause, quarantined once tries run out."""
+        error = f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
+        tries = event.attempts + 1
+        log.warning("stage.event_failed", event_id=event.id, tries=tries, error=error, exc_info=exc)
+        if tries >= self._settings.max_tries:
+            await self._quarantine(event, f"не обработано за {tries} попыток: {error}")
+            return True
+        delay = retry_delay(
+            tries,
+            base_s=self._settings.retry_base_s,
+            max_s=self._settings.retry_max_s,
+            rng=self._rng,
+        )
+        now = datetime.now(UTC)
+        async with self._db.transaction() as session:
+            await inbox.failed(session, event.id, error, now + timedelta(seconds=delay))
+        return False
+
+    async def _quarantine(self, event: InboxEvent, reason: str) -> None:
+        async with self._db.transaction() as session:
+            await inbox.quarantine(session, event.id, reason, datetime.now(UTC))
+        quarantine.counted("amocrm", reason, event.id)
 
     async def handle(self, change: LeadStatusChange) -> Outcome:
         """A change from a webhook. If it does not continue the deal's history as we know it —

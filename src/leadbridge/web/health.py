@@ -77,6 +77,7 @@ async def prometheus(request: Request) -> Response:
         for deal_state, count in (await leads.count_by_deal_state(session)).items():
             metrics.LEADS.labels(deal_state=deal_state).set(count)
         metrics.INBOX_BACKLOG.set(await inbox.backlog(session))
+        quarantined = await inbox.quarantined_by_source(session)
         oldest = await outbox.oldest_pending_since(session)
         waiting = await health.oldest_unprocessed_by_source(session)
         loops = await heartbeats.all_records(session)
@@ -84,6 +85,7 @@ async def prometheus(request: Request) -> Response:
     _loop_metrics(loop_health.live(loops, now), now)
     metrics.OLDEST_PENDING.set((now - oldest).total_seconds() if oldest else 0)
     for source in ("avito", "amocrm"):
+        metrics.QUARANTINED_NOW.labels(source=source).set(quarantined.get(source, 0))
         since = waiting.get(source)
         metrics.WEBHOOK_LAG.labels(source=source).set((now - since).total_seconds() if since else 0)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

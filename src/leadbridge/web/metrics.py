@@ -9,6 +9,7 @@ from leadbridge.metrics import (
     LOOPS,
     OLDEST_PENDING,
     OUTBOX_DEPTH,
+    QUARANTINED_NOW,
     WEBHOOK_LAG,
     WEBHOOKS,
 )
@@ -20,6 +21,7 @@ __all__ = [
     "LOOPS",
     "OLDEST_PENDING",
     "OUTBOX_DEPTH",
+    "QUARANTINED_NOW",
     "WEBHOOKS",
     "WEBHOOK_LAG",
 ]

@@ -73,8 +73,10 @@ def _post(url: str, path: str, body: bytes, headers: dict[str, str]) -> tuple[in
 
 
 async def _inbox_size(db: Database) -> int:
+    """Events stored to be processed; a refused body may be kept only in quarantine."""
     async with db.transaction() as session:
-        return int(await session.scalar(select(func.count()).select_from(InboxEvent)) or 0)
+        waiting = select(func.count()).where(InboxEvent.quarantined_at.is_(None))
+        return int(await session.scalar(waiting) or 0)
 
 
 def _mutated(field: str, value: Any) -> dict[str, Any]:

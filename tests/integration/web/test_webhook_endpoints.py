@@ -1,5 +1,6 @@
 """Webhook endpoints over real HTTP: what is accepted is stored once; bad input is refused with
-a 4xx and leaves the store untouched."""
+a 4xx, and stores nothing but — when it came with the right credentials — its raw body in
+quarantine."""
 
 from __future__ import annotations
 
@@ -33,10 +34,20 @@ class Endpoint:
     db: Database
 
     async def counts(self) -> tuple[int, int]:
+        """Leads, and received events that are not in quarantine."""
         async with self.db.transaction() as session:
             leads = await session.scalar(select(func.count()).select_from(Lead))
-            events = await session.scalar(select(func.count()).select_from(InboxEvent))
+            events = await session.scalar(
+                select(func.count()).where(InboxEvent.quarantined_at.is_(None))
+            )
         return int(leads or 0), int(events or 0)
+
+    async def quarantined(self) -> int:
+        async with self.db.transaction() as session:
+            count = await session.scalar(
+                select(func.count()).where(InboxEvent.quarantined_at.is_not(None))
+            )
+        return int(count or 0)
 
 
 AVITO_SECRET = "avito-shared-secret"
@@ -85,27 +96,30 @@ async def test_avito_registration_ping_is_acknowledged(endpoint: Endpoint) -> No
 
 
 @pytest.mark.parametrize(
-    ("path", "body", "status"),
+    ("path", "body", "status", "kept"),
     [
-        ("/webhooks/avito/wrong-token", json.dumps(_envelope({"id": "x"})), 404),
-        (f"/webhooks/avito/{TOKEN}", "not json", 400),
-        (f"/webhooks/avito/{TOKEN}", "[1, 2]", 400),
-        (f"/webhooks/avito/{TOKEN}", json.dumps({"id": "e", "payload": {}}), 422),
-        (f"/webhooks/avito/{TOKEN}", json.dumps(_envelope({"id": "b-1"})), 422),
-        (f"/webhooks/avito/{TOKEN}", json.dumps({"payload": {"type": "lead.created"}}), 422),
-        (f"/webhooks/avito/{TOKEN}", json.dumps({"pad": "x" * 5000}), 413),
-        ("/webhooks/amocrm/wrong-token", f"account[id]={ACCOUNT_ID}", 404),
-        (f"/webhooks/amocrm/{TOKEN}", "hello=world", 400),
-        (f"/webhooks/amocrm/{TOKEN}", "leads[status][0][id]=1&account[id]=999", 403),
-        (f"/webhooks/amocrm/{TOKEN}", "x" * 5000, 413),
+        ("/webhooks/avito/wrong-token", json.dumps(_envelope({"id": "x"})), 404, 0),
+        (f"/webhooks/avito/{TOKEN}", "not json", 400, 1),
+        (f"/webhooks/avito/{TOKEN}", "[1, 2]", 400, 1),
+        (f"/webhooks/avito/{TOKEN}", json.dumps({"id": "e", "payload": {}}), 422, 1),
+        (f"/webhooks/avito/{TOKEN}", json.dumps(_envelope({"id": "b-1"})), 422, 1),
+        (f"/webhooks/avito/{TOKEN}", json.dumps({"payload": {"type": "lead.created"}}), 422, 1),
+        (f"/webhooks/avito/{TOKEN}", json.dumps({"pad": "x" * 5000}), 413, 0),
+        ("/webhooks/amocrm/wrong-token", f"account[id]={ACCOUNT_ID}", 404, 0),
+        (f"/webhooks/amocrm/{TOKEN}", "hello=world", 400, 1),
+        (f"/webhooks/amocrm/{TOKEN}", "leads[status][0][id]=1&account[id]=999", 403, 0),
+        (f"/webhooks/amocrm/{TOKEN}", "x" * 5000, 413, 0),
     ],
 )
-async def test_bad_input_is_refused_and_nothing_is_stored(
-    endpoint: Endpoint, path: str, body: str, status: int
+async def test_bad_input_is_refused_and_only_kept_in_quarantine(
+    endpoint: Endpoint, path: str, body: str, status: int, kept: int
 ) -> None:
+    """Kept: an authenticated body that cannot be interpreted; not: one without the token, too
+    large, or from another account."""
     response = await endpoint.http.post(path, content=body.encode())
     assert response.status_code == status
     assert await endpoint.counts() == (0, 0)
+    assert await endpoint.quarantined() == kept
 
 
 async def test_amocrm_webhook_is_stored_raw_and_a_redelivery_is_a_no_op(endpoint: Endpoint) -> None:

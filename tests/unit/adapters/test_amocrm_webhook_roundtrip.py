@@ -7,7 +7,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from leadbridge.amocrm.webhook import parse_form, parse_webhook
+from leadbridge.amocrm.webhook import MAX_TIMESTAMP, parse_form, parse_webhook
 from leadbridge.sandbox.amocrm.webhooks import encode_webhook_form
 
 # Keys as amoCRM's PHP forms have them: no brackets, never a bare number (that is an index).
@@ -26,10 +26,11 @@ nested = st.recursive(
     max_leaves=8,
 )
 ids = st.integers(1, 2**40)
-STATUS_FIELDS = ("pipeline_id", "old_status_id", "old_pipeline_id", "price", "last_modified")
+STATUS_FIELDS = ("pipeline_id", "old_status_id", "old_pipeline_id", "price")
+times = st.integers(1, MAX_TIMESTAMP)  # a Unix time a `datetime` can hold
 status_items = st.fixed_dictionaries(
     {"id": ids, "status_id": ids},
-    optional={**{name: ids for name in STATUS_FIELDS}, "name": texts},
+    optional={**{name: ids for name in STATUS_FIELDS}, "last_modified": times, "name": texts},
 ).flatmap(
     lambda known: st.dictionaries(
         keys.filter(lambda key: key not in known and key != "updated_at"), nested, max_size=3

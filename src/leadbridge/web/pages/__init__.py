@@ -1,4 +1,5 @@
-"""The dashboard's pages, one module each; `router` serves them all."""
+"""The dashboard's pages, one module each; `router` serves them all (the static files, which
+need no login, are served by the app itself)."""
 
 from fastapi import APIRouter
 
@@ -8,13 +9,13 @@ from leadbridge.web.pages import (
     leads,
     outbox,
     overview,
+    quarantine,
     reconciliation,
     settlements,
-    static,
 )
 
 router = APIRouter(tags=["dashboard"])
-for page in (overview, leads, outbox, funnel, reconciliation, settlements, charts, static):
+for page in (overview, leads, outbox, funnel, reconciliation, quarantine, settlements, charts):
     router.include_router(page.router)
 
 __all__ = ["router"]

@@ -37,6 +37,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("/outbox", "Очередь в Авито", (OPERATOR,)),
     NavItem("/funnel", "Воронка", (OPERATOR, FINANCE, ADMIN)),
     NavItem("/reconciliation", "Сверка", (OPERATOR,)),
+    NavItem("/quarantine", "Карантин", (OPERATOR,)),
     NavItem("/settlements", "Взаиморасчёты", (FINANCE,)),
     NavItem("/charts", "Графики", (OPERATOR, FINANCE)),
 ]
