@@ -66,8 +66,9 @@ async def test_a_lost_connection_is_lost_leadership(
     async with db.transaction() as session:  # the leader's connection dies under it
         killed = await session.scalar(
             text(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_locks "
-                "WHERE locktype = 'advisory' AND granted"
+                "SELECT count(pg_terminate_backend(l.pid)) FROM pg_locks l "
+                "JOIN pg_database d ON d.oid = l.database "
+                "WHERE l.locktype = 'advisory' AND l.granted AND d.datname = current_database()"
             )
         )
     await db.dispose()
