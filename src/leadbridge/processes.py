@@ -23,6 +23,7 @@ import structlog
 
 from leadbridge.amocrm.client import AmoApiError, AmoBlocked
 from leadbridge.config import Settings
+from leadbridge.domain.retry import is_transient
 from leadbridge.store.database import Database
 from leadbridge.store.migrate import upgrade
 from leadbridge.sync.bridge import Bridge
@@ -133,8 +134,7 @@ def _passing(error: httpx.HTTPError | AmoApiError) -> bool:
     if isinstance(error, AmoBlocked):
         return True
     if isinstance(error, AmoApiError):
-        return error.status in (0, 429) or error.status >= 500
+        return error.status == 0 or is_transient(error.status)
     if isinstance(error, httpx.HTTPStatusError):
-        status = error.response.status_code
-        return status == 429 or status >= 500
+        return is_transient(error.response.status_code)
     return isinstance(error, httpx.TransportError)

@@ -14,6 +14,7 @@ from leadbridge.avito.results import ITEM_OUTCOMES, ApplyResult, FeedPage, Outco
 from leadbridge.avito.settlement import SettlementRow, parse_settlement
 from leadbridge.avito.token import AvitoToken
 from leadbridge.config import AvitoSettings
+from leadbridge.domain.retry import is_transient
 from leadbridge.metrics import instrument
 from leadbridge.ratelimit import (
     SAFETY_MARGIN_S,
@@ -200,7 +201,7 @@ def _answer(updates: Sequence[StatusUpdate], response: httpx.Response) -> list[A
 
 def _token_outcome(error: httpx.HTTPStatusError) -> Outcome:
     status = error.response.status_code
-    return Outcome.RETRYABLE if status == 429 or status >= 500 else Outcome.PERMANENT
+    return Outcome.RETRYABLE if is_transient(status) else Outcome.PERMANENT
 
 
 def _all(

@@ -16,6 +16,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from leadbridge.amocrm.client import AmoApiError, AmoBlocked
 from leadbridge.amocrm.tokens import AmoAuthError
+from leadbridge.domain.retry import is_transient
 from leadbridge.metrics import QUARANTINED
 from leadbridge.store import inbox
 from leadbridge.store.database import Database
@@ -63,14 +64,10 @@ def is_passing(error: BaseException) -> bool:
     if isinstance(error, httpx.TransportError | TimeoutError | OperationalError | InterfaceError):
         return True
     if isinstance(error, httpx.HTTPStatusError):
-        return _passing_status(error.response.status_code)
+        return is_transient(error.response.status_code)
     if isinstance(error, AmoBlocked | AmoAuthError):
         return True
     if isinstance(error, AmoApiError):
         # 0: gave up after retries; 401/403: the account's token or rights, not this event.
-        return error.status in (0, 401, 403) or _passing_status(error.status)
+        return error.status in (0, 401, 403) or is_transient(error.status)
     return False
-
-
-def _passing_status(status: int) -> bool:
-    return status == 429 or status >= 500

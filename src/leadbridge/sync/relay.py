@@ -23,8 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from leadbridge.avito.client import AvitoClient
 from leadbridge.avito.results import ApplyResult, Outcome, StatusUpdate
 from leadbridge.config import RelaySettings
-from leadbridge.domain.backoff import retry_delay
 from leadbridge.domain.read_back import already_reached
+from leadbridge.domain.retry import Backoff
 from leadbridge.store import outbox
 from leadbridge.store.database import Database
 from leadbridge.store.tables import OutboxItem
@@ -49,6 +49,7 @@ class Relay:
         self._batch_size = batch_size
         self._chain = tuple(chain)
         self._rng = rng or random.Random()
+        self._backoff = Backoff(settings.backoff_base_s, settings.backoff_max_s)
         self.sent = 0
         self.read_back_sent = 0  # items found already applied by a read-back, not resent
 
@@ -127,12 +128,7 @@ class Relay:
     ) -> None:
         claim = item.attempts
         if result.outcome is Outcome.RETRYABLE:
-            delay = retry_delay(
-                item.attempts,
-                base_s=self._settings.backoff_base_s,
-                max_s=self._settings.backoff_max_s,
-                rng=self._rng,
-            )
+            delay = self._backoff.delay(item.attempts, self._rng)
             await outbox.retry_later(
                 session,
                 item.id,

@@ -24,8 +24,8 @@ from leadbridge.amocrm.api import AmoApi, Json
 from leadbridge.amocrm.events import change_from_event
 from leadbridge.amocrm.webhook import LeadStatusChange, WebhookFormatError, parse_webhook
 from leadbridge.config import InboxSettings
-from leadbridge.domain.backoff import retry_delay
 from leadbridge.domain.funnel import Funnel
+from leadbridge.domain.retry import Backoff
 from leadbridge.domain.status_path import plan_statuses
 from leadbridge.store import inbox, leads, outbox, status_log
 from leadbridge.store.database import Database
@@ -117,11 +117,8 @@ class StageChanges:
         if tries >= self._settings.max_tries:
             await self._quarantine(event, f"не обработано за {tries} попыток: {error}")
             return True
-        delay = retry_delay(
-            tries,
-            base_s=self._settings.retry_base_s,
-            max_s=self._settings.retry_max_s,
-            rng=self._rng,
+        delay = Backoff(self._settings.retry_base_s, self._settings.retry_max_s).delay(
+            tries, self._rng
         )
         now = datetime.now(UTC)
         async with self._db.transaction() as session:

@@ -32,8 +32,8 @@ import structlog
 
 from leadbridge import logs
 from leadbridge.amocrm.client import AmoApiError
-from leadbridge.domain.backoff import retry_delay
 from leadbridge.domain.loop_health import LoopRecord
+from leadbridge.domain.retry import Backoff
 
 log = structlog.get_logger(__name__)
 # Failures of a partner's API (down, refusing, timing out), told apart from our own faults.
@@ -146,11 +146,8 @@ class Supervisor:
             except Exception as error:
                 self._failed(state, error)
             state.restarts += 1
-            await asyncio.sleep(
-                retry_delay(
-                    state.restarts, base_s=self.restart_base_s, max_s=RESTART_MAX_S, rng=self.rng
-                )
-            )
+            restart = Backoff(self.restart_base_s, RESTART_MAX_S)
+            await asyncio.sleep(restart.delay(state.restarts, self.rng))
 
     def _failed(self, state: LoopState, error: Exception) -> None:
         state.last_error = _one_line(error)
