@@ -65,11 +65,12 @@ class Bridge:
         """Migrate, authorise, provision amoCRM, subscribe. Sends a dead process left behind
         need nothing here: their leases run out and any worker takes them (store/outbox.py)."""
         await asyncio.to_thread(upgrade, self.settings.database_url)
-        await self.amo.client.tokens.bootstrap()
         amo_hook = self._webhook_url("amocrm")
-        # Several workers starting at once would each create the pipeline: one at a time, the
-        # later ones find what the first made.
+        # Several workers starting at once would each exchange the one-time authorization code
+        # (all but the first refused) and create the pipeline: one at a time, the later ones
+        # find the token and the pipeline the first made.
         async with self.election.exclusive("provision"):
+            await self.amo.client.tokens.bootstrap()
             self.layout = await provision(self.db, self.amo, self.settings.funnel, amo_hook)
         avito_hook = self._webhook_url("avito")
         if avito_hook:
