@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from leadbridge.domain.funnel import Funnel
+from leadbridge.domain.outbox_state import OutboxState
 from leadbridge.domain.status_path import PlannedStatus
 from leadbridge.sandbox.avito.leads import LeadFactory
 from leadbridge.store import leads, outbox, status_log, timeline, tokens
@@ -121,7 +122,9 @@ async def _send_all(db: Database, at: datetime) -> None:
             heads = await outbox.claim_heads(session, limit=100, now=at)
             for item in heads:
                 await outbox.record_attempt(session, item, outcome="ok", detail=None, now=at)
-                await outbox.finish(session, item.id, state=outbox.SENT, error=None, sent_at=at)
+                await outbox.finish(
+                    session, item.id, state=OutboxState.SENT, error=None, sent_at=at
+                )
         if not heads:
             return
         at += timedelta(microseconds=1000)
@@ -147,7 +150,7 @@ async def _troubles(db: Database, seeded: Seeded, clock: _Clock) -> None:
                     session, item, outcome="forbidden", detail=detail, now=now
                 )
                 await outbox.finish(
-                    session, item.id, state=outbox.PARKED, error=detail, sent_at=None
+                    session, item.id, state=OutboxState.PARKED, error=detail, sent_at=None
                 )
                 seeded.parked_item, seeded.parked_lead = item.id, parked_lead
             elif item.lead_id == retrying_lead:
@@ -161,4 +164,4 @@ async def _troubles(db: Database, seeded: Seeded, clock: _Clock) -> None:
                 seeded.retrying_item = item.id
     async with db.transaction() as session:
         items = await timeline.outbox_items(session, seeded.lead_ids[2])
-    seeded.sent_item = next(item.id for item in items if item.state == outbox.SENT)
+    seeded.sent_item = next(item.id for item in items if item.state == OutboxState.SENT)

@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from leadbridge.store import operator_actions, outbox
+from leadbridge.domain.outbox_state import OutboxState
+from leadbridge.store import operator_actions
 from leadbridge.store.tables import OutboxItem
 from tests.browser.dashboard import (
     ServedDashboard,
@@ -76,7 +77,7 @@ async def test_replay_of_a_parked_status_is_audited_and_queued_again(
         item = await session.get(OutboxItem, item_id)
         (action,) = await operator_actions.history(session, item_id)
     assert item is not None
-    assert (item.state, item.attempts) == (outbox.PENDING, 0)
+    assert (item.state, item.attempts) == (OutboxState.PENDING, 0)
     assert item.idempotency_key.endswith(":replay-1")
     assert (action.actor, action.action, action.state_after) == ("olga", "replay", "pending")
     assert action.note == "Авито починило переход"  # typed in the row, kept in the audit

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, TextIO
 
+from leadbridge.domain.outbox_state import OutboxState
 from leadbridge.sandbox.amocrm import AmoSandbox
 from leadbridge.sandbox.avito import AvitoSandbox
 from leadbridge.store import inbox, leads, outbox
@@ -56,8 +57,8 @@ async def snapshot(db: Database, avito: AvitoSandbox, amocrm: AmoSandbox) -> Dem
         deals=by_deal_state.get("created", 0),
         closed=sum(1 for lead in amo_state["leads"] if lead["status_id"] in CLOSED_STATUS_IDS),
         acknowledged=sum(len(lead["history"]) for lead in avito_state["leads"]),
-        queued=by_outbox_state.get(outbox.PENDING, 0) + by_outbox_state.get(outbox.SENDING, 0),
-        parked=by_outbox_state.get(outbox.PARKED, 0),
+        queued=sum(by_outbox_state.get(s, 0) for s in (OutboxState.PENDING, OutboxState.SENDING)),
+        parked=by_outbox_state.get(OutboxState.PARKED, 0),
         backlog=backlog,
     )
 

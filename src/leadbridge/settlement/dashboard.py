@@ -31,7 +31,7 @@ from leadbridge.store.tables import SettlementException, SettlementPeriod
 WEEKS_SHOWN = 26
 
 
-class ActionRefused(ValueError):
+class WeekActionRefused(ValueError):
     """A check or freeze that cannot be done now; the message says why, for the page."""
 
 
@@ -92,7 +92,7 @@ async def check(db: Database, maker: LineMaker, settings: Settings, request: Set
     try:
         await settle_week(db, maker, request, avito)
     except (SettlementError, httpx.HTTPError) as error:
-        raise ActionRefused(f"Авито не ответил как ожидалось: {error}") from error
+        raise WeekActionRefused(f"Авито не ответил как ожидалось: {error}") from error
     finally:
         await avito.aclose()
 
@@ -101,7 +101,7 @@ async def freeze(db: Database, maker: LineMaker, request: SettleRequest) -> None
     try:
         await settle_week(db, maker, request, None)
     except (SettlementRefused, RuleError) as refused:
-        raise ActionRefused(str(refused)) from refused
+        raise WeekActionRefused(str(refused)) from refused
 
 
 async def export(db: Database, maker: LineMaker, week: Week, to: Path) -> Path:

@@ -8,11 +8,17 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from leadbridge.store import outbox
+from leadbridge.domain.outbox_state import OutboxState
 from leadbridge.store.tables import Lead, OutboxItem
 
 # Outbox filters a person thinks in; "retrying" is a pending item that already failed once.
-OUTBOX_FILTERS = ("pending", "retrying", "parked", "sent", "skipped")
+OUTBOX_FILTERS = (
+    OutboxState.PENDING,
+    "retrying",
+    OutboxState.PARKED,
+    OutboxState.SENT,
+    OutboxState.SKIPPED,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +96,7 @@ def _escaped(text: str) -> str:
 def _has_outbox_item(state: str) -> ColumnElement[bool]:
     if state not in OUTBOX_FILTERS:
         return false()
-    item_state = outbox.PENDING if state == "retrying" else state
+    item_state = OutboxState.PENDING if state == "retrying" else state
     where = [OutboxItem.lead_id == Lead.id, OutboxItem.state == item_state]
     if state == "retrying":
         where.append(OutboxItem.attempts > 0)

@@ -21,15 +21,15 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from leadbridge.store import outbox
+from leadbridge.domain.outbox_state import OutboxState
 from leadbridge.store.tables import OperatorAction, OutboxItem
 
 ALLOWED = {
-    "retry": ((outbox.PENDING,), outbox.PENDING),
-    "park": ((outbox.PENDING,), outbox.PARKED),
-    "unpark": ((outbox.PARKED,), outbox.PENDING),
-    "skip": ((outbox.PARKED,), outbox.SKIPPED),
-    "replay": ((outbox.PARKED, outbox.SENT), outbox.PENDING),
+    "retry": ((OutboxState.PENDING,), OutboxState.PENDING),
+    "park": ((OutboxState.PENDING,), OutboxState.PARKED),
+    "unpark": ((OutboxState.PARKED,), OutboxState.PENDING),
+    "skip": ((OutboxState.PARKED,), OutboxState.SKIPPED),
+    "replay": ((OutboxState.PARKED, OutboxState.SENT), OutboxState.PENDING),
 }
 
 
@@ -50,7 +50,7 @@ async def act(
         raise ActionRefused(f"cannot {action} item {item_id}: it is {item.state}")
     before = item.state
     item.state = target
-    if target == outbox.PENDING:
+    if target == OutboxState.PENDING:
         item.next_attempt_at = now
     if action == "replay":
         await _fresh_send(session, item)

@@ -21,13 +21,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
+from leadbridge.domain.outbox_state import OutboxState
 from leadbridge.domain.status_path import PlannedStatus, StatusPlan
 from leadbridge.store.notify import notify_in
 from leadbridge.store.tables import Lead, OutboxItem, SendAttempt
 from leadbridge.store.upsert import dialect_name
 
-PENDING, SENDING, SENT, PARKED, SKIPPED = "pending", "sending", "sent", "parked", "skipped"
-BLOCKING_STATES = (PENDING, SENDING, PARKED)
+# States that hold back the lead's later statuses: only sent or skipped items let them go.
+BLOCKING_STATES = (OutboxState.PENDING, OutboxState.SENDING, OutboxState.PARKED)
 
 
 async def enqueue(
@@ -129,7 +130,7 @@ def _row(
         "occurred_at": occurred_at,
         # One key per lead and status: Avito applies each status at most once.
         "idempotency_key": f"{avito_lead_id}:{planned.status}",
-        "state": PENDING,
+        "state": OutboxState.PENDING,
         "attempts": 0,
         "next_attempt_at": now,
         "created_at": now,
@@ -161,9 +162,11 @@ async def claim_heads(
         statement = statement.with_for_update(skip_locked=True, of=OutboxItem)
     items = (await session.scalars(statement)).all()
     for item in items:
-        if item.state == SENDING:  # its worker vanished mid-send: the send may have arrived
+        if (
+            item.state == OutboxState.SENDING
+        ):  # its worker vanished mid-send: the send may have arrived
             item.verify_first = True
-        item.state = SENDING
+        item.state = OutboxState.SENDING
         item.attempts += 1
         item.lease_until = now + timedelta(seconds=lease_s)
     await session.flush()
@@ -171,13 +174,15 @@ async def claim_heads(
 
 
 def _due(now: datetime) -> ColumnElement[bool]:
-    pending = and_(OutboxItem.state == PENDING, OutboxItem.next_attempt_at <= now)
+    pending = and_(OutboxItem.state == OutboxState.PENDING, OutboxItem.next_attempt_at <= now)
     lease_over = or_(OutboxItem.lease_until.is_(None), OutboxItem.lease_until <= now)
-    return or_(pending, and_(OutboxItem.state == SENDING, lease_over))
+    return or_(pending, and_(OutboxItem.state == OutboxState.SENDING, lease_over))
 
 
 async def next_due_at(session: AsyncSession) -> datetime | None:
-    statement = select(func.min(OutboxItem.next_attempt_at)).where(OutboxItem.state == PENDING)
+    statement = select(func.min(OutboxItem.next_attempt_at)).where(
+        OutboxItem.state == OutboxState.PENDING
+    )
     result: datetime | None = await session.scalar(statement)
     return result
 
@@ -212,9 +217,15 @@ async def finish_sent(
         update(table)
         .where(
             tuple_(table.c.id, table.c.attempts).in_(list(claims)),
-            table.c.state == SENDING,
+            table.c.state == OutboxState.SENDING,
         )
-        .values(state=SENT, last_error=None, sent_at=sent_at, lease_until=None, verify_first=False)
+        .values(
+            state=OutboxState.SENT,
+            last_error=None,
+            sent_at=sent_at,
+            lease_until=None,
+            verify_first=False,
+        )
     )
     return int((await session.execute(statement)).rowcount)  # type: ignore[attr-defined]
 
@@ -223,7 +234,7 @@ async def finish(
     session: AsyncSession,
     item_id: int,
     *,
-    state: str,
+    state: OutboxState,
     error: str | None,
     sent_at: datetime | None,
     claim: int | None = None,
@@ -247,7 +258,7 @@ async def retry_later(
 ) -> bool:
     """Back to pending until `next_attempt_at`; `verify_first` if the send may have arrived."""
     statement = _claimed(item_id, claim).values(
-        state=PENDING,
+        state=OutboxState.PENDING,
         last_error=error,
         next_attempt_at=next_attempt_at,
         lease_until=None,
@@ -260,7 +271,7 @@ def _claimed(item_id: int, claim: int | None) -> Any:
     statement = update(OutboxItem).where(OutboxItem.id == item_id)
     if claim is None:
         return statement
-    return statement.where(OutboxItem.state == SENDING, OutboxItem.attempts == claim)
+    return statement.where(OutboxItem.state == OutboxState.SENDING, OutboxItem.attempts == claim)
 
 
 async def count_by_state(session: AsyncSession) -> dict[str, int]:
@@ -269,13 +280,15 @@ async def count_by_state(session: AsyncSession) -> dict[str, int]:
 
 
 async def retrying_count(session: AsyncSession) -> int:
-    statement = select(func.count()).where(OutboxItem.state == PENDING, OutboxItem.attempts > 0)
+    statement = select(func.count()).where(
+        OutboxItem.state == OutboxState.PENDING, OutboxItem.attempts > 0
+    )
     return int(await session.scalar(statement) or 0)
 
 
 async def oldest_pending_since(session: AsyncSession) -> datetime | None:
     statement = select(func.min(OutboxItem.created_at)).where(
-        OutboxItem.state.in_((PENDING, SENDING))
+        OutboxItem.state.in_((OutboxState.PENDING, OutboxState.SENDING))
     )
     result: datetime | None = await session.scalar(statement)
     return result

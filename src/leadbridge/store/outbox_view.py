@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from leadbridge.store import outbox
+from leadbridge.domain.outbox_state import OutboxState
 from leadbridge.store.tables import OperatorAction, OutboxItem
 
 
@@ -16,10 +16,10 @@ async def needing_attention(session: AsyncSession, limit: int) -> Sequence[Outbo
     statement = (
         select(OutboxItem)
         .where(
-            (OutboxItem.state == outbox.PARKED)
-            | ((OutboxItem.state == outbox.PENDING) & (OutboxItem.attempts > 0))
+            (OutboxItem.state == OutboxState.PARKED)
+            | ((OutboxItem.state == OutboxState.PENDING) & (OutboxItem.attempts > 0))
         )
-        .order_by((OutboxItem.state == outbox.PARKED).desc(), OutboxItem.id)
+        .order_by((OutboxItem.state == OutboxState.PARKED).desc(), OutboxItem.id)
         .limit(limit)
     )
     return (await session.scalars(statement)).all()

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import case, func, literal, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from leadbridge.domain.outbox_state import OutboxState
 from leadbridge.store import outbox
 from leadbridge.store.tables import InboxEvent, Lead, OAuthToken, OutboxItem, StatusChange
 
@@ -86,9 +87,9 @@ async def sync_health(session: AsyncSession) -> SyncHealth:
     return SyncHealth(
         inbox_backlog=int(inbox_row[0]),
         inbox_oldest=inbox_row[1],
-        outbox_pending=by_state.get(outbox.PENDING, 0),
+        outbox_pending=by_state.get(OutboxState.PENDING, 0),
         outbox_retrying=await outbox.retrying_count(session),
-        outbox_parked=by_state.get(outbox.PARKED, 0),
+        outbox_parked=by_state.get(OutboxState.PARKED, 0),
         outbox_oldest=await outbox.oldest_pending_since(session),
         token_expires_at=token_expiry,
     )

@@ -9,7 +9,8 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from leadbridge.store.outbox import BLOCKING_STATES, SENT
+from leadbridge.domain.outbox_state import OutboxState
+from leadbridge.store.outbox import BLOCKING_STATES
 from leadbridge.store.tables import Lead, OutboxItem, ReconciliationItem, ReconciliationRun
 
 
@@ -54,7 +55,7 @@ async def lead_records(session: AsyncSession, *, after_id: int, limit: int) -> l
     )
     for lead_id, status, price, state in items.all():
         record = records[lead_id]
-        if state == SENT:
+        if state == OutboxState.SENT:
             record.sent.append((status, price))
         elif state in BLOCKING_STATES:
             record.in_flight = True

@@ -14,9 +14,9 @@ from sqlalchemy import Select, and_, case, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from leadbridge.domain.outbox_state import OutboxState
 from leadbridge.domain.periods import Week
 from leadbridge.domain.settlement import COMMISSION, STORNO, Diff, Line, SettlementEvent
-from leadbridge.store.outbox import SENT
 from leadbridge.store.tables import (
     Lead,
     OutboxItem,
@@ -46,7 +46,7 @@ def _events_query(week: Week, bought_out: str, returned: str) -> Select[Any]:
         .join(Lead, Lead.id == status.lead_id)
         .where(
             status.status.in_((bought_out, returned)),
-            status.state == SENT,  # acknowledged by Avito
+            status.state == OutboxState.SENT,  # acknowledged by Avito
             status.occurred_at >= week.starts_at,
             status.occurred_at < week.ends_at,
             buyout.price_kopecks.is_not(None),
@@ -108,7 +108,7 @@ async def booked_unacknowledged(
         .where(
             OutboxItem.avito_lead_id == SettlementLine.avito_lead_id,
             OutboxItem.status == status,
-            OutboxItem.state == SENT,
+            OutboxItem.state == OutboxState.SENT,
         )
         .exists()
     )
@@ -214,7 +214,7 @@ async def money_span(
 ) -> tuple[datetime, datetime] | None:
     """The first and last moment of an acknowledged money status, if any."""
     query = select(func.min(OutboxItem.occurred_at), func.max(OutboxItem.occurred_at)).where(
-        OutboxItem.status.in_((bought_out, returned)), OutboxItem.state == SENT
+        OutboxItem.status.in_((bought_out, returned)), OutboxItem.state == OutboxState.SENT
     )
     first, last = (await session.execute(query)).one()
     return None if first is None or last is None else (first, last)

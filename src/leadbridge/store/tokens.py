@@ -1,4 +1,4 @@
-"""OAuth tokens and feed cursors: small rows read and rewritten under a lock.
+"""OAuth tokens: one small row per provider, read and rewritten under a lock.
 
 Tokens are encrypted at rest by their column type (`store/sealed.py`): code here and in the
 clients sees plain values.
@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
 from leadbridge.store import sealed
-from leadbridge.store.tables import Cursor, OAuthToken
+from leadbridge.store.tables import OAuthToken
 
 
 async def token(session: AsyncSession, provider: str, *, lock: bool = False) -> OAuthToken | None:
@@ -42,20 +42,6 @@ async def save_token(
     row.refresh_token = refresh_token
     row.expires_at = expires_at
     row.updated_at = now
-    await session.flush()
-
-
-async def cursor(session: AsyncSession, name: str) -> str | None:
-    row = await session.get(Cursor, name)
-    return row.value if row else None
-
-
-async def save_cursor(session: AsyncSession, name: str, value: str, now: datetime) -> None:
-    row = await session.get(Cursor, name)
-    if row is None:
-        session.add(Cursor(name=name, value=value, updated_at=now))
-    else:
-        row.value, row.updated_at = value, now
     await session.flush()
 
 

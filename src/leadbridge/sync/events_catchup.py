@@ -17,8 +17,7 @@ from datetime import UTC, datetime
 import structlog
 
 from leadbridge.amocrm.api import AmoApi
-from leadbridge.store import leads
-from leadbridge.store import tokens as cursors
+from leadbridge.store import cursors, leads
 from leadbridge.store.database import Database
 from leadbridge.sync.provisioning import ensure_webhook
 from leadbridge.sync.stage_changes import StageChanges

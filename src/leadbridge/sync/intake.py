@@ -19,8 +19,7 @@ from sqlalchemy.exc import DataError
 
 from leadbridge.avito.client import AvitoClient
 from leadbridge.avito.payload import PayloadError, parse_lead
-from leadbridge.store import inbox, leads
-from leadbridge.store import tokens as cursors
+from leadbridge.store import cursors, inbox, leads
 from leadbridge.store.database import Database
 from leadbridge.sync.quarantine import quarantine_raw
 from leadbridge.sync.wakeups import DEALS, Wakeups

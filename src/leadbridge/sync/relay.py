@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from leadbridge.avito.client import AvitoClient
 from leadbridge.avito.results import ApplyResult, Outcome, StatusUpdate
 from leadbridge.config import RelaySettings
+from leadbridge.domain.outbox_state import OutboxState
 from leadbridge.domain.read_back import already_reached
 from leadbridge.domain.retry import Backoff
 from leadbridge.store import outbox
@@ -147,7 +148,7 @@ class Relay:
             )
             error = result.detail
             await outbox.finish(
-                session, item.id, state=outbox.PARKED, error=error, sent_at=None, claim=claim
+                session, item.id, state=OutboxState.PARKED, error=error, sent_at=None, claim=claim
             )
 
 

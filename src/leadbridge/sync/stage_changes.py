@@ -40,7 +40,10 @@ UNKNOWN_DEAL_RETRY = timedelta(seconds=1)
 UNKNOWN_DEAL_PATIENCE = timedelta(minutes=10)
 
 
-class Outcome(StrEnum):
+class Disposition(StrEnum):
+    """What the flow did with one stage change. Not the plan's `Verdict` (`domain/status_path`),
+    which says what the change means for Avito and is what `status_log.verdict` stores."""
+
     APPLIED = "applied"
     DUPLICATE = "duplicate"
     GAP = "gap"  # does not continue the history we know: read the events API
@@ -91,19 +94,22 @@ class StageChanges:
             await self._quarantine(event, f"тело не разбирается: {exc}")
             return True
         try:
-            outcomes = [await self.handle(change) for change in changes]
+            dispositions = [await self.handle(change) for change in changes]
         except Exception as exc:
             if quarantine.is_passing(exc):
                 raise  # the whole step waits for the partner or the database, not this event
             return await self._failed(event, exc)
-        if Outcome.UNKNOWN_DEAL in outcomes and now - event.received_at < UNKNOWN_DEAL_PATIENCE:
+        if (
+            Disposition.UNKNOWN_DEAL in dispositions
+            and now - event.received_at < UNKNOWN_DEAL_PATIENCE
+        ):
             # The deal may be ours and its id not stored yet (a manager was faster than the
             # batcher's commit): look again shortly.
             async with self._db.transaction() as session:
                 await inbox.retry_later(session, event.id, now + UNKNOWN_DEAL_RETRY)
             return False
         error = None
-        if Outcome.UNKNOWN_DEAL in outcomes:
+        if Disposition.UNKNOWN_DEAL in dispositions:
             error = "a change of a deal leadbridge does not know"
         async with self._db.transaction() as session:
             await inbox.mark_processed(session, event.id, datetime.now(UTC), error)
@@ -130,14 +136,14 @@ class StageChanges:
             await inbox.quarantine(session, event.id, reason, datetime.now(UTC))
         quarantine.counted("amocrm", reason, event.id)
 
-    async def handle(self, change: LeadStatusChange) -> Outcome:
+    async def handle(self, change: LeadStatusChange) -> Disposition:
         """A change from a webhook. If it does not continue the deal's history as we know it —
         a webhook was lost, or two arrived out of order — the deal's history is read from the
         events API, whose order is authoritative, and replayed."""
-        outcome = await self.apply(change, source="webhook")
-        if outcome is Outcome.GAP:
+        disposition = await self.apply(change, source="webhook")
+        if disposition is Disposition.GAP:
             await self.resync(change.amo_lead_id)
-        return outcome
+        return disposition
 
     async def resync(self, amo_lead_id: int) -> int:
         """Replay the deal's status events in order; returns how many were new to us."""
@@ -160,10 +166,10 @@ class StageChanges:
         deals = await self._api.deals({change.amo_lead_id for change in new}) if new else {}
         replayed = Replayed()
         for change in new:
-            outcome = await self.apply(change, source="events", deals=deals)
-            if outcome is Outcome.APPLIED:
+            disposition = await self.apply(change, source="events", deals=deals)
+            if disposition is Disposition.APPLIED:
                 replayed.applied += 1
-            elif outcome is Outcome.GAP:
+            elif disposition is Disposition.GAP:
                 replayed.gaps.add(change.amo_lead_id)
         return replayed
 
@@ -173,20 +179,22 @@ class StageChanges:
         *,
         source: str,
         deals: Mapping[int, Json] | None = None,
-    ) -> Outcome:
+    ) -> Disposition:
         """Log one change that continues the deal's history and queue what it implies.
 
         `deals`: the deals as read after this change was listed. A change without a price (an
         event) or closing the deal as lost needs the deal; without `deals` it is read here."""
         stage_key = self._layout.stage_of(change.status_id)
         if change.pipeline_id not in (None, self._layout.pipeline_id) or stage_key is None:
-            return Outcome.NOT_OURS
+            return Disposition.NOT_OURS
         deal: Json | None = None
         if self._funnel.stage(stage_key).lost or change.price is None:
             if deals is not None:
                 deal = deals.get(change.amo_lead_id)
             elif await self._logged(change):
-                return Outcome.DUPLICATE  # spare the API read below for a change we already have
+                return (
+                    Disposition.DUPLICATE
+                )  # spare the API read below for a change we already have
             else:
                 deal = await self._api.lead(change.amo_lead_id)
         loss_reason = self._layout.loss_reason_name(deal.get("loss_reason_id")) if deal else None
@@ -198,12 +206,12 @@ class StageChanges:
         async with self._db.transaction() as session:
             lead = await leads.by_amo_lead_id(session, change.amo_lead_id, lock=True)
             if lead is None:
-                return Outcome.UNKNOWN_DEAL
+                return Disposition.UNKNOWN_DEAL
             if await status_log.has_change(session, change_key(change)):
-                return Outcome.DUPLICATE
+                return Disposition.DUPLICATE
             known = self._layout.status_ids.get(lead.stage_key or "")
             if change.old_status_id is not None and change.old_status_id != known:
-                return Outcome.GAP
+                return Disposition.GAP
             price = change.price * 100 if change.price else lead.buyout_price_kopecks
             plan = plan_statuses(
                 self._funnel,
@@ -233,7 +241,7 @@ class StageChanges:
             lead.updated_at = now
             await outbox.enqueue_plan(session, lead, plan, occurred_at=occurred, now=now)
         log.info("stage.changed", lead_id=lead.id, stage=stage_key, verdict=plan.verdict.value)
-        return Outcome.APPLIED
+        return Disposition.APPLIED
 
     async def _logged(self, change: LeadStatusChange) -> bool:
         async with self._db.transaction() as session:

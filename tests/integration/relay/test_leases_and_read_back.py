@@ -12,6 +12,7 @@ from sqlalchemy import select
 from tests.integration.relay.lead_rig import NOW, avito_rig, queue
 
 from leadbridge.avito.results import StatusUpdate
+from leadbridge.domain.outbox_state import OutboxState
 from leadbridge.store import outbox
 from leadbridge.store.database import Database
 from leadbridge.store.migrate import upgrade
@@ -60,14 +61,19 @@ async def test_an_expired_lease_is_claimed_by_another_worker(
     # The first worker comes back late: its claim is gone, its verdict is dropped.
     async with first.transaction() as session:
         late = await outbox.finish(
-            session, mine.id, state=outbox.PARKED, error="late", sent_at=None, claim=mine.attempts
+            session,
+            mine.id,
+            state=OutboxState.PARKED,
+            error="late",
+            sent_at=None,
+            claim=mine.attempts,
         )
     async with second.transaction() as session:
         current = await outbox.finish(
-            session, taken.id, state=outbox.SENT, error=None, sent_at=NOW, claim=taken.attempts
+            session, taken.id, state=OutboxState.SENT, error=None, sent_at=NOW, claim=taken.attempts
         )
     assert (late, current) == (False, True)
-    assert [item.state for item in await _items(first)] == [outbox.SENT, outbox.PENDING]
+    assert [item.state for item in await _items(first)] == [OutboxState.SENT, OutboxState.PENDING]
 
 
 async def test_a_live_lease_is_left_alone(engines: tuple[Database, Database]) -> None:
@@ -90,12 +96,12 @@ async def test_a_lost_answer_is_read_back_and_not_sent_twice(
         rig.sandbox.set_faults(apply_lost_answer_rate=1.0)
         assert await relay.run_once() == 1
         (item,) = await _items(db)
-        assert (item.state, item.verify_first) == (outbox.PENDING, True)
+        assert (item.state, item.verify_first) == (OutboxState.PENDING, True)
         rig.sandbox.set_faults(apply_lost_answer_rate=0.0)
         await _until_claimed(relay)
         applies = rig.applies()
     (item,) = await _items(db)
-    assert item.state == outbox.SENT
+    assert item.state == OutboxState.SENT
     assert applies == 1  # the read-back found "accepted": no second send
     assert relay.read_back_sent == 1
     assert [outcome for outcome, _ in await _attempts(db)] == ["retryable", "already_applied"]
@@ -117,7 +123,7 @@ async def test_a_send_that_did_not_arrive_is_sent_again_after_the_read_back(
         applies = rig.applies()
         status = (await rig.avito.read_status("r-2"), relay.read_back_sent)
     (item,) = await _items(db)
-    assert item.state == outbox.SENT
+    assert item.state == OutboxState.SENT
     assert applies == 2
     assert status == ("accepted", 0)
 
@@ -138,7 +144,7 @@ async def test_a_send_interrupted_by_a_vanished_worker_is_read_back(
     assert sent.outcome.value == "ok"
     assert applies == 1
     assert relay.read_back_sent == 1
-    assert [i.state for i in await _items(survivor)] == [outbox.SENT]
+    assert [i.state for i in await _items(survivor)] == [OutboxState.SENT]
 
 
 def _update_of(item: OutboxItem) -> StatusUpdate:
@@ -169,8 +175,8 @@ async def test_a_batch_is_marked_sent_only_where_its_claims_still_hold(
         claims = [(item.id, item.attempts) for item in mine]
         assert await outbox.finish_sent(session, claims, sent_at=later) == 1
     states = {item.id: item.state for item in await _items(first)}
-    assert states[taken.id] == outbox.SENDING  # the new claim's to settle
-    assert sorted(states.values()) == [outbox.SENDING, outbox.SENT]
+    assert states[taken.id] == OutboxState.SENDING  # the new claim's to settle
+    assert sorted(states.values()) == [OutboxState.SENDING, OutboxState.SENT]
 
 
 async def test_a_lead_avito_does_not_know_is_sent_and_parked_not_read_forever(
@@ -182,4 +188,4 @@ async def test_a_lead_avito_does_not_know_is_sent_and_parked_not_read_forever(
         async with vanished.transaction() as session:
             await outbox.claim_heads(session, limit=10, now=NOW, lease_s=1)
         assert await rig.relay(survivor).run_once() == 1
-    assert [i.state for i in await _items(survivor)] == [outbox.PARKED]
+    assert [i.state for i in await _items(survivor)] == [OutboxState.PARKED]

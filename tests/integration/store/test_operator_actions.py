@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from tests.integration.store.test_store import _request
 
+from leadbridge.domain.outbox_state import OutboxState
 from leadbridge.domain.status_path import PlannedStatus
 from leadbridge.store import leads, operator_actions, outbox
 from leadbridge.store.database import Database
@@ -38,7 +39,9 @@ async def _parked_head(db: Database) -> int:
             now=NOW,
         )
         (head,) = await outbox.claim_heads(session, limit=10, now=NOW)
-        await outbox.finish(session, head.id, state=outbox.PARKED, error="forbidden", sent_at=None)
+        await outbox.finish(
+            session, head.id, state=OutboxState.PARKED, error="forbidden", sent_at=None
+        )
     return head.id
 
 
@@ -49,7 +52,7 @@ async def test_unpark_makes_the_head_due_again_and_is_audited(db: Database) -> N
         item = await operator_actions.act(
             session, item_id=head, action="unpark", actor="anna", note="fixed in Avito", now=later
         )
-        assert (item.state, item.next_attempt_at) == (outbox.PENDING, later)
+        assert (item.state, item.next_attempt_at) == (OutboxState.PENDING, later)
     async with db.transaction() as session:
         (claimed,) = await outbox.claim_heads(session, limit=10, now=later)
         (audit,) = await operator_actions.history(session, head)
@@ -84,7 +87,7 @@ async def test_refused_actions_change_nothing(db: Database, action: str, message
             )
     async with db.transaction() as session:
         assert await operator_actions.history(session, head) == []
-        assert (await outbox.count_by_state(session))[outbox.PARKED] == 1
+        assert (await outbox.count_by_state(session))[OutboxState.PARKED] == 1
 
 
 async def test_an_unknown_item_is_refused(db: Database) -> None:
@@ -102,11 +105,13 @@ async def test_replaying_a_parked_head_resends_it_under_a_new_key(db: Database) 
             item = await operator_actions.act(
                 session, item_id=head, action="replay", actor="anna", note="fixed", now=NOW
             )
-            assert (item.state, item.attempts) == (outbox.PENDING, 0)
+            assert (item.state, item.attempts) == (OutboxState.PENDING, 0)
             assert item.idempotency_key == f"op-1:accepted:replay-{replay}"
         async with db.transaction() as session:
             (claimed,) = await outbox.claim_heads(session, limit=10, now=NOW)
-            await outbox.finish(session, claimed.id, state=outbox.PARKED, error="x", sent_at=None)
+            await outbox.finish(
+                session, claimed.id, state=OutboxState.PARKED, error="x", sent_at=None
+            )
         assert claimed.id == head
     async with db.transaction() as session:
         audit = await operator_actions.history(session, head)
@@ -119,7 +124,7 @@ async def test_replaying_a_parked_head_resends_it_under_a_new_key(db: Database) 
 async def test_a_replayed_sent_status_goes_again_before_the_later_ones(db: Database) -> None:
     head = await _parked_head(db)
     async with db.transaction() as session:
-        await outbox.finish(session, head, state=outbox.SENT, error=None, sent_at=NOW)
+        await outbox.finish(session, head, state=OutboxState.SENT, error=None, sent_at=NOW)
         await operator_actions.act(
             session, item_id=head, action="replay", actor="anna", note=None, now=NOW
         )

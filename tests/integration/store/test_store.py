@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from leadbridge.domain.lead import BuyoutRequest, DeviceCard, Seller
+from leadbridge.domain.outbox_state import OutboxState
 from leadbridge.domain.status_path import PlannedStatus
 from leadbridge.store import inbox, leads, outbox
 from leadbridge.store.database import Database
@@ -107,7 +108,7 @@ async def test_only_the_head_of_each_lead_is_claimed(db: Database) -> None:
     async with db.transaction() as session:
         assert await outbox.claim_heads(session, limit=10, now=NOW) == []
         for item in first:
-            await outbox.finish(session, item.id, state=outbox.SENT, error=None, sent_at=NOW)
+            await outbox.finish(session, item.id, state=OutboxState.SENT, error=None, sent_at=NOW)
     async with db.transaction() as session:
         second = await outbox.claim_heads(session, limit=10, now=NOW)
     assert [(i.avito_lead_id, i.status) for i in second] == [("h-1", "contacted")]
@@ -124,7 +125,9 @@ async def test_a_retrying_head_holds_back_its_lead_only(db: Database) -> None:
                     session, item.id, error="HTTP 503", next_attempt_at=NOW + timedelta(minutes=1)
                 )
             else:
-                await outbox.finish(session, item.id, state=outbox.SENT, error=None, sent_at=NOW)
+                await outbox.finish(
+                    session, item.id, state=OutboxState.SENT, error=None, sent_at=NOW
+                )
     async with db.transaction() as session:
         assert await outbox.claim_heads(session, limit=10, now=NOW) == []
         later = await outbox.claim_heads(session, limit=10, now=NOW + timedelta(minutes=2))
@@ -135,7 +138,9 @@ async def test_a_parked_head_blocks_its_lead(db: Database) -> None:
     await _lead_with_statuses(db, "p-1", ["accepted", "contacted"])
     async with db.transaction() as session:
         (item,) = await outbox.claim_heads(session, limit=10, now=NOW)
-        await outbox.finish(session, item.id, state=outbox.PARKED, error="forbidden", sent_at=None)
+        await outbox.finish(
+            session, item.id, state=OutboxState.PARKED, error="forbidden", sent_at=None
+        )
     async with db.transaction() as session:
         assert await outbox.claim_heads(session, limit=10, now=NOW) == []
         assert (await outbox.count_by_state(session)) == {"parked": 1, "pending": 1}

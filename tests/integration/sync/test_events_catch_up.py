@@ -11,8 +11,7 @@ import pytest
 from tests.integration.sync.reconcile_rig import FUNNEL, Rig, now, rig
 
 from leadbridge.amocrm.api import AmoApi, Json
-from leadbridge.store import leads, status_log
-from leadbridge.store import tokens as cursors
+from leadbridge.store import cursors, leads, status_log
 from leadbridge.sync.events_catchup import CURSOR, OVERLAP_S, EventsCatchUp
 
 pytestmark = pytest.mark.anyio

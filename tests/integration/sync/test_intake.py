@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from leadbridge.avito.client import AvitoClient
 from leadbridge.config import AvitoSettings
 from leadbridge.sandbox.avito import AvitoSandboxConfig, create_avito_app
-from leadbridge.store import tokens as cursors
+from leadbridge.store import cursors
 from leadbridge.store.database import Database
 from leadbridge.store.migrate import upgrade
 from leadbridge.store.tables import Lead

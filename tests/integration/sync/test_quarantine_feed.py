@@ -17,8 +17,7 @@ from leadbridge.avito.client import AvitoClient
 from leadbridge.config import AvitoSettings
 from leadbridge.sandbox.avito import AvitoSandboxConfig, create_avito_app
 from leadbridge.sandbox.avito.state import LeadRecord
-from leadbridge.store import inbox
-from leadbridge.store import tokens as cursors
+from leadbridge.store import cursors, inbox
 from leadbridge.store.database import Database
 from leadbridge.store.migrate import upgrade
 from leadbridge.store.tables import Lead

@@ -13,7 +13,8 @@ from tests.dashboard_data import Seeded, seed_dashboard
 from tests.dashboard_login import add_user, login
 
 from leadbridge.config import AmoCrmSettings, Settings, WebSettings
-from leadbridge.store import operator_actions, outbox
+from leadbridge.domain.outbox_state import OutboxState
+from leadbridge.store import operator_actions
 from leadbridge.store.database import Database
 from leadbridge.store.migrate import upgrade
 from leadbridge.store.tables import OutboxItem
@@ -160,7 +161,7 @@ async def test_replay_from_the_outbox_page_is_audited_and_queues_the_item(site: 
         item = await session.get(OutboxItem, item_id)
         (action,) = await operator_actions.history(session, item_id)
     assert item is not None
-    assert (item.state, item.attempts) == (outbox.PENDING, 0)
+    assert (item.state, item.attempts) == (OutboxState.PENDING, 0)
     assert (action.actor, action.action, action.state_before) == ("olga", "replay", "parked")
 
 

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-from leadbridge.store import outbox, timeline
+from leadbridge.domain.outbox_state import OutboxState
+from leadbridge.store import timeline
 
 OUTBOX_STATE_LABELS = {
-    outbox.PENDING: "в очереди",
-    outbox.SENDING: "отправляется",
-    outbox.SENT: "отправлено",
-    outbox.PARKED: "остановлено, нужен человек",
-    outbox.SKIPPED: "пропущено",
+    OutboxState.PENDING: "в очереди",
+    OutboxState.SENDING: "отправляется",
+    OutboxState.SENT: "отправлено",
+    OutboxState.PARKED: "остановлено, нужен человек",
+    OutboxState.SKIPPED: "пропущено",
 }
 
+# The filters of `store/lead_search.OUTBOX_FILTERS`: the states a person looks for, and "retrying".
 OUTBOX_FILTER_LABELS = {
-    "pending": "в очереди",
+    OutboxState.PENDING: "в очереди",
     "retrying": "на повторе",
-    "parked": "остановлено",
-    "sent": "отправлено",
-    "skipped": "пропущено",
+    OutboxState.PARKED: "остановлено",
+    OutboxState.SENT: "отправлено",
+    OutboxState.SKIPPED: "пропущено",
 }
 
 TIMELINE_KINDS = {
@@ -37,9 +39,9 @@ ACTION_LABELS = {
 
 # The buttons an item in each state offers; the store checks again under a row lock.
 ACTIONS_FOR_STATE = {
-    outbox.PENDING: ("retry", "park"),
-    outbox.PARKED: ("unpark", "replay", "skip"),
-    outbox.SENT: ("replay",),
+    OutboxState.PENDING: ("retry", "park"),
+    OutboxState.PARKED: ("unpark", "replay", "skip"),
+    OutboxState.SENT: ("replay",),
 }
 
 # What a stage change meant for Avito (`domain/status_path.Verdict`) and how Avito answered a send.

@@ -80,7 +80,7 @@ async def check_week(request: Request, name: str, confirm: Confirmed = None) -> 
     maker = settlement.maker_for(ctx.settings)
     try:
         await settlement.check(ctx.db, maker, ctx.settings, SettleRequest(week, ctx.now()))
-    except settlement.ActionRefused as refused:
+    except settlement.WeekActionRefused as refused:
         return await _week_page(request, week, error=str(refused))
     return RedirectResponse(f"/settlements/{week.name}?done=checked", status_code=303)
 
@@ -92,7 +92,7 @@ async def freeze_week(request: Request, name: str, confirm: Confirmed = None) ->
     maker = settlement.maker_for(ctx.settings)
     try:
         await settlement.freeze(ctx.db, maker, SettleRequest(week, ctx.now(), freeze=True))
-    except settlement.ActionRefused as refused:
+    except settlement.WeekActionRefused as refused:
         return await _week_page(request, week, error=str(refused))
     return RedirectResponse(f"/settlements/{week.name}?done=frozen", status_code=303)
 

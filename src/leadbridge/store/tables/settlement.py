@@ -1,0 +1,64 @@
+"""Settlement with Avito (migration 0005)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from leadbridge.store.tables.base import Base
+from leadbridge.store.tables.flows import OutboxItem
+
+# Settlement reads acknowledged statuses of one kind within a week: by status, then moment.
+Index("ix_outbox_status_occurred_at", OutboxItem.status, OutboxItem.occurred_at)
+
+
+class SettlementPeriod(Base):
+    """One ISO week (Moscow) that was settled: when it was frozen and what the last check said."""
+
+    __tablename__ = "settlement_periods"
+
+    week: Mapped[str] = mapped_column(String(8), primary_key=True)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    frozen_at: Mapped[datetime | None]
+    line_count: Mapped[int | None] = mapped_column(Integer)
+    total_kopecks: Mapped[int | None] = mapped_column(BigInteger)
+    checked_at: Mapped[datetime | None]
+    matched: Mapped[int | None] = mapped_column(Integer)
+
+
+class SettlementLine(Base):
+    """A frozen week's line. Never updated: corrections are adjustment lines of a later week."""
+
+    __tablename__ = "settlement_lines"
+    __table_args__ = (UniqueConstraint("week", "line_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    week: Mapped[str] = mapped_column(ForeignKey("settlement_periods.week"))
+    line_key: Mapped[str] = mapped_column(String(160))
+    origin_key: Mapped[str] = mapped_column(String(96), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    avito_lead_id: Mapped[str] = mapped_column(String(64))
+    occurred_at: Mapped[datetime]
+    category: Mapped[str] = mapped_column(String(32))
+    base_price_kopecks: Mapped[int] = mapped_column(BigInteger)
+    amount_kopecks: Mapped[int] = mapped_column(BigInteger)
+    rule: Mapped[str] = mapped_column(Text)
+
+
+class SettlementException(Base):
+    """A line of the last diff against Avito's settlement that did not match."""
+
+    __tablename__ = "settlement_exceptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    week: Mapped[str] = mapped_column(ForeignKey("settlement_periods.week"), index=True)
+    outcome: Mapped[str] = mapped_column(String(16))
+    line_key: Mapped[str] = mapped_column(String(160))
+    avito_lead_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    our_kopecks: Mapped[int | None] = mapped_column(BigInteger)
+    avito_kopecks: Mapped[int | None] = mapped_column(BigInteger)
+    checked_at: Mapped[datetime]
