@@ -2,7 +2,7 @@
 UV := python3 -m uv
 export LEADBRIDGE_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 
-.PHONY: demo test lint bench install
+.PHONY: demo test test-long lint bench install
 
 install:
 	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet "uv>=0.5"
@@ -17,8 +17,17 @@ lint: install
 	$(UV) run mypy
 	$(UV) run lint-imports --no-cache
 
+# Most tests wait on HTTP, a database or a child process rather than on the CPU: several workers
+# at once (pytest-xdist) more than halve the suite's wall time even on two cores.
+PYTEST_WORKERS ?= 6
+
 test: lint
-	$(UV) run pytest
+	$(UV) run pytest -n $(PYTEST_WORKERS) --dist worksteal
+
+# The long runs: both chaos tests at 1,000 requests, and the dashboard's screenshots in Chromium.
+test-long: install
+	LEADBRIDGE_CHAOS_LEADS=1000 $(UV) run pytest tests/acceptance/test_chaos_processes.py
+	$(UV) run python -m tests.browser.screenshots
 
 bench: install
 	$(UV) run python -m bench
