@@ -48,6 +48,9 @@ class RateLimiter(Protocol):
         that gathers work for the request (a batch) does so after the wait, not before it, and
         `ahead_s` is the time the gathering takes."""
 
+    def usage(self) -> tuple[int, int]:
+        """Requests in the current window, and the most it admits (for the dashboard)."""
+
 
 class _Slot:
     __slots__ = ("at",)

@@ -12,8 +12,6 @@ from typing import TYPE_CHECKING, Protocol
 
 from starlette.requests import Request
 
-from leadbridge.ratelimit import DatabaseLimiter, SlidingWindowLimiter
-
 if TYPE_CHECKING:
     from leadbridge.sync.bridge import Bridge
 
@@ -58,8 +56,4 @@ class BridgeStatus:
         avito = self._bridge.avito.limiters
         limiters = {"amoCRM": self._bridge.amo.client.limiter}
         limiters |= {f"Авито {name}": limiter for name, limiter in avito.items()}
-        return {
-            name: limiter.usage()
-            for name, limiter in limiters.items()
-            if isinstance(limiter, SlidingWindowLimiter | DatabaseLimiter)
-        }
+        return {name: limiter.usage() for name, limiter in limiters.items()}
