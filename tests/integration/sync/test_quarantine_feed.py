@@ -11,11 +11,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from leadbridge.avito.client import AvitoClient
 from leadbridge.config import AvitoSettings
-from leadbridge.sandbox.avito import AvitoSandboxConfig, create_avito_app
+from leadbridge.sandbox.avito import AvitoSandbox, AvitoSandboxConfig, create_avito_app
 from leadbridge.sandbox.avito.state import LeadRecord
 from leadbridge.store import cursors, inbox
 from leadbridge.store.database import Database
@@ -48,17 +49,21 @@ async def _client(
         await avito.aclose()
 
 
-async def test_the_feed_sets_an_uninterpretable_request_aside_and_goes_on(
-    database_url: str,
-) -> None:
+@pytest.fixture
+def feed(database_url: str) -> tuple[FastAPI, AvitoSandbox, Database]:
+    """Avito's simulator (its app and state) and a migrated database."""
     upgrade(database_url)
-    config = CONFIG
-    app = create_avito_app(config)
-    sandbox = app.state.sandbox
+    app = create_avito_app(CONFIG)
+    return app, app.state.sandbox, Database(database_url)
+
+
+async def test_the_feed_sets_an_uninterpretable_request_aside_and_goes_on(
+    feed: tuple[FastAPI, AvitoSandbox, Database],
+) -> None:
+    app, sandbox, db = feed
     poison = sandbox.add_lead({"buyoutPrice": 10**30})
     good = [sandbox.add_lead()["id"] for _ in range(30)]
-    db = Database(database_url)
-    async with serve(app) as url, _client(url, config, feed_page_size=10) as avito:
+    async with serve(app) as url, _client(url, CONFIG, feed_page_size=10) as avito:
         first = await pull_feed_once(db, avito, LocalWakeups())
         again = await pull_feed_once(db, avito, LocalWakeups())
     async with db.transaction() as session:
@@ -82,18 +87,14 @@ async def test_the_feed_sets_an_uninterpretable_request_aside_and_goes_on(
 
 
 async def test_a_feed_row_without_a_lead_object_is_set_aside_and_the_page_goes_on(
-    database_url: str,
+    feed: tuple[FastAPI, AvitoSandbox, Database],
 ) -> None:
-    upgrade(database_url)
-    config = CONFIG
-    app = create_avito_app(config)
-    sandbox = app.state.sandbox
+    app, sandbox, db = feed
     sandbox.add_lead()
     # A row as a broken Avito release might send it: the lead is a string, not an object.
     sandbox.book.feed.append(LeadRecord(position=2, payload="not a lead"))  # type: ignore[arg-type]
     good = sandbox.add_lead()["id"]
-    db = Database(database_url)
-    async with serve(app) as url, _client(url, config) as avito:
+    async with serve(app) as url, _client(url, CONFIG) as avito:
         pulled = await pull_feed_once(db, avito, LocalWakeups())
     async with db.transaction() as session:
         stored = set(await session.scalars(select(Lead.avito_lead_id)))
