@@ -1,5 +1,8 @@
 """What every command shares: settings loaded with a one-line error, a coroutine run until
-SIGINT/SIGTERM, and failures printed as one line with exit code 2."""
+SIGINT/SIGTERM, and failures printed as one line with exit code 2.
+
+The machinery is imported when a command runs, not when the command line is parsed: `--help`
+and a mistyped option answer without loading the database and HTTP stacks."""
 
 from __future__ import annotations
 
@@ -7,26 +10,25 @@ import asyncio
 import signal
 import sys
 from collections.abc import Coroutine
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
-import httpx
 import typer
-from pydantic import ValidationError
 
-from leadbridge.amocrm.client import AmoApiError
-from leadbridge.amocrm.tokens import AmoAuthError
-from leadbridge.avito.token import AvitoAuthError
-from leadbridge.config import ConfigurationError, Settings
-from leadbridge.security import key_file
-from leadbridge.security.settings_secrets import open_secrets
-from leadbridge.store import sealed
-from leadbridge.sync.crm_layout import NotProvisioned
+if TYPE_CHECKING:
+    from leadbridge.config import Settings
 
 T = TypeVar("T")
 
 
 def load_settings() -> Settings:
     """The settings, their encrypted values opened; a bad one ends the command in one line."""
+    from pydantic import ValidationError
+
+    from leadbridge.config import Settings
+    from leadbridge.security import key_file
+    from leadbridge.security.settings_secrets import open_secrets
+    from leadbridge.store import sealed
+
     try:
         settings = Settings()
         _ = settings.funnel
@@ -44,6 +46,16 @@ def load_settings() -> Settings:
 
 
 def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run `coroutine` until it ends or SIGINT/SIGTERM cancels it; a problem the user can fix
+    (configuration, a partner's refusal, the network) ends the command in one line."""
+    import httpx
+
+    from leadbridge.amocrm.client import AmoApiError
+    from leadbridge.amocrm.tokens import AmoAuthError
+    from leadbridge.avito.token import AvitoAuthError
+    from leadbridge.config import ConfigurationError
+    from leadbridge.sync.crm_layout import NotProvisioned
+
     async def main() -> T:
         loop = asyncio.get_running_loop()
         task = asyncio.current_task()
@@ -75,6 +87,12 @@ def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
         fail(str(error))
     except (OSError, httpx.HTTPError) as error:
         fail(f"{type(error).__name__}: {error}")
+
+
+def configure_logs(level: str) -> None:
+    from leadbridge import logs
+
+    logs.configure(level)
 
 
 def fail(message: str) -> NoReturn:

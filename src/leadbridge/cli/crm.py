@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 
-from leadbridge import logs
-from leadbridge.cli.common import fail, load_settings, run_async
+from leadbridge.cli.common import configure_logs, fail, load_settings, run_async
 
 auth_app = typer.Typer(help="Authorise leadbridge with the partners' APIs.", no_args_is_help=True)
 
@@ -27,7 +26,7 @@ def setup(
     from leadbridge.sync.setup import run_setup
 
     settings = load_settings()
-    logs.configure(settings.log_level)
+    configure_logs(settings.log_level)
     changes = run_async(run_setup(settings, dry_run=dry_run))
     verb = "would" if dry_run else "did"
     for change in changes:
@@ -45,7 +44,7 @@ def reconcile(
     from leadbridge.sync.reconcile_command import reconcile as run_reconcile
 
     settings = load_settings()
-    logs.configure("WARNING")
+    configure_logs("WARNING")
     for line in run_async(run_reconcile(settings, fix=fix)):
         print(line)
 
@@ -78,6 +77,6 @@ def auth_amocrm(
     from leadbridge.sync.setup import exchange_amocrm_code
 
     settings = load_settings()
-    logs.configure(settings.log_level)
+    configure_logs(settings.log_level)
     run_async(exchange_amocrm_code(settings, code))
     print("amoCRM authorised: tokens stored")

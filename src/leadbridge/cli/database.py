@@ -6,8 +6,7 @@ from typing import Annotated
 
 import typer
 
-from leadbridge import logs
-from leadbridge.cli.common import fail, load_settings, run_async
+from leadbridge.cli.common import configure_logs, fail, load_settings, run_async
 
 db_app = typer.Typer(help="The database: migrations.", no_args_is_help=True)
 sandbox_app = typer.Typer(
@@ -49,7 +48,7 @@ def sandbox_serve(
     """
     from leadbridge.sandbox.rehearsal import serve_simulators
 
-    logs.configure("WARNING")
+    configure_logs("WARNING")
     run_async(
         serve_simulators(
             avito_port=avito_port, amocrm_port=amocrm_port, seed=seed, chaos_midway_s=chaos_midway_s

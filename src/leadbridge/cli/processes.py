@@ -8,8 +8,7 @@ from typing import Annotated
 
 import typer
 
-from leadbridge import logs
-from leadbridge.cli.common import load_settings, run_async
+from leadbridge.cli.common import configure_logs, load_settings, run_async
 
 
 def demo(
@@ -45,7 +44,7 @@ def demo(
     from leadbridge.sandbox.demo import DemoOptions, run_demo
 
     settings = load_settings()
-    logs.configure("WARNING")
+    configure_logs("WARNING")
     if check and leads is None:
         leads = 200
     options = DemoOptions(
@@ -76,7 +75,7 @@ def run() -> None:
     from leadbridge.processes import Roles, run_until_cancelled
 
     settings = load_settings()
-    logs.configure(settings.log_level)
+    configure_logs(settings.log_level)
     run_async(run_until_cancelled(settings, Roles.ALL))
 
 
@@ -89,7 +88,7 @@ def web() -> None:
     from leadbridge.processes import Roles, run_until_cancelled
 
     settings = load_settings()
-    logs.configure(settings.log_level)
+    configure_logs(settings.log_level)
     run_async(run_until_cancelled(settings, Roles.WEB))
 
 
@@ -103,5 +102,5 @@ def worker() -> None:
     from leadbridge.processes import Roles, run_until_cancelled
 
     settings = load_settings()
-    logs.configure(settings.log_level)
+    configure_logs(settings.log_level)
     run_async(run_until_cancelled(settings, Roles.FLOWS))

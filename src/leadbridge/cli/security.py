@@ -6,18 +6,15 @@ import re
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
-from sqlalchemy.exc import DBAPIError
 
 from leadbridge.cli.common import fail, load_settings, run_async
-from leadbridge.security.crypto import new_key
-from leadbridge.security.passwords import WeakPassword, hash_password
 from leadbridge.security.roles import ROLES
-from leadbridge.store import sealed, tokens, users
-from leadbridge.store.database import Database
-from leadbridge.web.auth.sessions import SECRET_NAME as SESSION_SECRET
+
+if TYPE_CHECKING:
+    from leadbridge.store.database import Database
 
 T = TypeVar("T")
 NAME = re.compile(r"[A-Za-z0-9._@-]{1,64}")
@@ -49,6 +46,8 @@ def users_add(
         fail(f"unknown role {role!r}: use {', '.join(ROLES)}")
     password_hash = _new_hash(_read_password(password_stdin))
 
+    from leadbridge.store import users
+
     async def add(db: Database) -> None:
         async with db.transaction() as session:
             await users.add_user(
@@ -69,6 +68,8 @@ def users_password(
     """Set a new password; the user's open sessions end."""
     password_hash = _new_hash(_read_password(password_stdin))
 
+    from leadbridge.store import users
+
     async def change(db: Database) -> bool:
         async with db.transaction() as session:
             return await users.set_password(session, name, password_hash)
@@ -81,6 +82,7 @@ def users_password(
 @users_app.command("list")
 def users_list() -> None:
     """List users: name, role, when added."""
+    from leadbridge.store import users
 
     async def rows(db: Database) -> list[str]:
         async with db.transaction() as session:
@@ -94,6 +96,7 @@ def users_list() -> None:
 @users_app.command("remove")
 def users_remove(name: str) -> None:
     """Remove a user; their open sessions end at once."""
+    from leadbridge.store import users
 
     async def remove(db: Database) -> bool:
         async with db.transaction() as session:
@@ -107,6 +110,8 @@ def users_remove(name: str) -> None:
 @keys_app.command("generate")
 def keys_generate() -> None:
     """Print a new key. Put it first in security.token_keys, keep the old ones after it."""
+    from leadbridge.security.crypto import new_key
+
     print(new_key())
 
 
@@ -119,6 +124,8 @@ def keys_encrypt() -> None:
     # and that file is this machine's.
     if not settings.security.token_keys.get_secret_value().strip():
         fail("set security.token_keys first (`leadbridge keys generate`)")
+    from leadbridge.store import sealed
+
     cipher = sealed.cipher()
     print(cipher.seal(sys.stdin.readline().rstrip("\r\n")))
 
@@ -127,6 +134,8 @@ def keys_encrypt() -> None:
 def keys_reencrypt() -> None:
     """Encrypt every stored token and the generated session key with the first key: plain
     values and values under older keys."""
+    from leadbridge.store import tokens, users
+    from leadbridge.web.auth.sessions import SECRET_NAME as SESSION_SECRET
 
     async def reseal(db: Database) -> int:
         async with db.transaction() as session:
@@ -138,6 +147,8 @@ def keys_reencrypt() -> None:
 
 
 def _new_hash(password: str) -> str:
+    from leadbridge.security.passwords import WeakPassword, hash_password
+
     try:
         return hash_password(password)
     except WeakPassword as error:
@@ -152,6 +163,11 @@ def _read_password(from_stdin: bool) -> str:
 
 
 def _with_database(work: Callable[[Database], Awaitable[T]]) -> T:
+    from sqlalchemy.exc import DBAPIError
+
+    from leadbridge.store import users
+    from leadbridge.store.database import Database
+
     settings = load_settings()
 
     async def run() -> T:
