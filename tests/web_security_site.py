@@ -33,7 +33,9 @@ class Site:
     def client(self, address: str = "127.0.0.1") -> httpx.AsyncClient:
         """A browser at `address`: any 127.x.y.z reaches the server as a distinct client."""
         transport = httpx.AsyncHTTPTransport(local_address=address)
-        return httpx.AsyncClient(base_url=self.url, transport=transport)
+        # Bursts of logins queue for the database and the password pool: on a loaded machine
+        # (the suite runs on several workers) the last answer can take longer than httpx's 5 s.
+        return httpx.AsyncClient(base_url=self.url, transport=transport, timeout=60)
 
 
 @contextlib.asynccontextmanager
