@@ -27,6 +27,7 @@ from leadbridge.domain.commission import CommissionRule, RuleBook, RuleError
 from leadbridge.domain.funnel import Funnel
 
 DEFAULT_FUNNEL = Path(__file__).parent / "funnel.toml"
+DEFAULT_AVITO_MAPPING = Path(__file__).parent / "avito_mapping.toml"
 
 
 class ConfigurationError(ValueError):
@@ -54,6 +55,10 @@ class AvitoSettings(BaseModel):
     feed_poll_interval_s: float = Field(30.0, gt=0)
     webhook_secret: SecretStr = SecretStr("")
     timeout_s: float = Field(10.0, gt=0)
+    mapping_file: Path = Field(
+        DEFAULT_AVITO_MAPPING,
+        description="where each lead field lives in Avito's payload (avito/mapping.py)",
+    )
 
 
 class AmoCrmSettings(BaseModel):

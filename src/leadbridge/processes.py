@@ -22,6 +22,7 @@ import httpx
 import structlog
 
 from leadbridge.amocrm.client import AmoApiError, AmoBlocked
+from leadbridge.avito.mapping import install_mapping
 from leadbridge.config import Settings
 from leadbridge.domain.retry import is_transient
 from leadbridge.store.database import Database
@@ -63,6 +64,7 @@ async def running(
 ) -> AsyncIterator[Running]:
     """The process with `roles`, running until the block exits. `name` overrides the role's
     name on the dashboard (the demo)."""
+    install_mapping(settings.avito)  # a bad copy of Avito's mapping stops the start in one line
     await asyncio.to_thread(upgrade, settings.database_url)
     bridge = (
         Bridge.from_settings(settings, role=name or role_name(roles))

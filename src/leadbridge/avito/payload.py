@@ -1,107 +1,85 @@
-"""Avito's lead payload → the domain's BuyoutRequest.
+"""Avito's lead payload → the domain's BuyoutRequest, read as the mapping says (avito/mapping.py,
+`src/leadbridge/avito_mapping.toml`): no name of Avito's lead fields is written here.
 
 Tolerant by design: Avito adds fields and enum values without notice. Unknown fields are kept
 (`unknown_fields`, and the raw payload is stored whole), unknown enum values pass through as
-text, and only a missing id, device model or buyout price rejects the payload — or a value
-that cannot be true and that storing would choke on: a price beyond `MAX_PRICE_KOPECKS`, an
-integer id beyond 64 bits, a text longer than its column.
+text, and only a missing required field (id, device model, buyout price) rejects the payload —
+or a value that cannot be true and that storing would choke on: a price beyond
+`MAX_PRICE_KOPECKS`, an integer id beyond 64 bits, a text longer than its column. These limits
+are leadbridge's, not the mapping's. Messages name the path the value was found at.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 import phonenumbers
 
+from leadbridge.avito.mapping import FieldMapping, LeadMapping, Source, active_mapping
 from leadbridge.domain.lead import BuyoutRequest, DeviceCard, Seller
-
-KNOWN_DEVICE = frozenset(
-    {
-        "category",
-        "vendor",
-        "model",
-        "memory",
-        "color",
-        "ram",
-        "batteryHealth",
-        "imei",
-        "kit",
-        "condition",
-        "deviceHistory",
-        "screenCondition",
-        "caseCondition",
-        "defects",
-    }
-)
-KNOWN_TOP_LEVEL = frozenset(
-    {
-        "id",
-        "itemId",
-        "itemUrl",
-        "offerType",
-        "createdAt",
-        "device",
-        "seller",
-        "location",
-        "buyoutPrice",
-        "sellerPrice",
-    }
-)
-
 
 # 10 million rubles: no used phone or tablet is bought out for more (a new top iPad Pro is a
 # fraction of it), so a larger price is a broken payload, not a deal. Far inside a signed 64-bit
 # integer, which the kopecks are stored in.
 MAX_PRICE_KOPECKS = 10_000_000 * 100
 MAX_ID = 2**63 - 1  # ids are stored and sent as signed 64-bit integers
+# The highest value of each whole-number field (all start at 0).
+MAX_INT = {
+    "buyout_price": MAX_PRICE_KOPECKS,
+    "seller_price": MAX_PRICE_KOPECKS,
+    "item_id": MAX_ID,
+    "seller_user_id": MAX_ID,
+    "device_battery_health": MAX_ID,
+}
+TOO_BIG = 10**33  # what an amount in rubles beyond 10^30 becomes: refused, whatever it was
 # The lengths of the columns these fields are stored in (PostgreSQL refuses anything longer).
-MAX_TEXT = {"id": 64, "offerType": 32, "device.model": 128, "seller.name": 256, "city": 128}
+MAX_TEXT = {"id": 64, "offer_type": 32, "device_model": 128, "seller_name": 256, "city": 128}
 
 
 class PayloadError(ValueError):
     """The payload lacks what a deal cannot be made without, or holds a value that cannot be."""
 
 
-def parse_lead(raw: Mapping[str, Any]) -> BuyoutRequest:
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """How one field of ours was read: the path used (None: found nowhere), the value found there
+    and the value it became; `error` when the payload is refused because of it."""
+
+    name: str
+    path: str | None
+    found: Any
+    value: Any
+    error: str | None = None
+
+
+def parse_lead(raw: Mapping[str, Any], mapping: LeadMapping | None = None) -> BuyoutRequest:
+    """The lead in `raw`, read as `mapping` says (default: the mapping installed at start)."""
+    mapping = mapping or active_mapping()
     if not isinstance(raw, Mapping):
         raise PayloadError("lead payload must be a JSON object")
-    lead_id = raw.get("id")
-    if isinstance(lead_id, bool) or not isinstance(lead_id, str | int) or str(lead_id) == "":
-        raise PayloadError("lead payload has no id")
-    device = _mapping(raw.get("device"), "device")
-    seller = _mapping(raw.get("seller") or {}, "seller")
-    location = _mapping(raw.get("location") or {}, "location")
-    city = _text(location.get("city"))
-    if city is not None:
-        _fits("city", city)
-    return BuyoutRequest(
-        avito_lead_id=_fits("id", str(lead_id)),
-        offer_type=_fits("offerType", str(raw.get("offerType") or "buyout")),
-        created_at=_timestamp(raw.get("createdAt")),
-        device=_device(device),
-        seller=Seller(
-            name=_fits("seller.name", str(seller.get("name") or "")),
-            phone=normalize_phone(seller.get("phone")),
-            avito_user_id=_bounded(seller.get("userId"), "seller.userId", MAX_ID),
-        ),
-        city=city,
-        item_id=_bounded(raw.get("itemId"), "itemId", MAX_ID),
-        item_url=_text(raw.get("itemUrl")),
-        buyout_price_kopecks=_kopecks(raw.get("buyoutPrice"), "buyoutPrice"),
-        seller_price_kopecks=_bounded(raw.get("sellerPrice"), "sellerPrice", MAX_PRICE_KOPECKS),
-        unknown_fields=_unknown_fields(raw, device),
-    )
+    try:
+        values = {mapped.name: _read(raw, mapped).value for mapped in mapping.fields}
+    except _Refused as refused:
+        raise PayloadError(refused.reading.error) from None
+    return _request(values, _unknown_fields(raw, mapping.known))
 
 
-def _unknown_fields(raw: Mapping[str, Any], device: Mapping[str, Any]) -> dict[str, Any]:
-    """Fields we do not read yet; unknown device fields are kept under "device"."""
-    unknown = {key: value for key, value in raw.items() if key not in KNOWN_TOP_LEVEL}
-    device_extras = {key: value for key, value in device.items() if key not in KNOWN_DEVICE}
-    if device_extras:
-        unknown["device"] = device_extras
-    return unknown
+def explain(raw: object, mapping: LeadMapping) -> tuple[list[Reading], dict[str, Any]]:
+    """Every field as `mapping` reads it, refusals included, and the payload's unknown fields:
+    what `leadbridge avito check` prints. Whether a lead can be made is `parse_lead`'s answer."""
+    if not isinstance(raw, Mapping):
+        return [], {}
+    readings = []
+    for mapped in mapping.fields:
+        try:
+            readings.append(_read(raw, mapped))
+        except _Refused as refused:
+            readings.append(refused.reading)
+    return readings, _unknown_fields(raw, mapping.known)
 
 
 def normalize_phone(value: Any) -> str | None:
@@ -117,46 +95,156 @@ def normalize_phone(value: Any) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def _device(raw: Mapping[str, Any]) -> DeviceCard:
-    model = _text(raw.get("model"))
-    if not model:
-        raise PayloadError("lead payload has no device model")
-    _fits("device.model", model)
-    raw_defects = raw.get("defects")
-    defects: Mapping[str, Any] = raw_defects if isinstance(raw_defects, Mapping) else {}
-    return DeviceCard(
-        category=str(raw.get("category") or "phone"),
-        vendor=str(raw.get("vendor") or "Apple"),
-        model=model,
-        memory=_text(raw.get("memory")),
-        color=_text(raw.get("color")),
-        ram=_text(raw.get("ram")),
-        battery_health=_bounded(raw.get("batteryHealth"), "device.batteryHealth", MAX_ID),
-        imei=_text(raw.get("imei")),
-        kit=tuple(str(item) for item in raw.get("kit") or () if item),
-        condition=_text(raw.get("condition")),
-        device_history=_text(raw.get("deviceHistory")),
-        screen_condition=_text(raw.get("screenCondition")),
-        case_condition=_text(raw.get("caseCondition")),
-        defects={
-            str(group): tuple(str(item) for item in items)
-            for group, items in defects.items()
-            if isinstance(items, list) and items
-        },
+def _request(values: Mapping[str, Any], unknown: dict[str, Any]) -> BuyoutRequest:
+    """The fields the mapping leaves out are empty (the mapping's check saw to it that those a
+    lead cannot be without are there)."""
+    get = values.get
+    return BuyoutRequest(
+        avito_lead_id=values["id"],
+        offer_type=values["offer_type"],
+        created_at=get("created_at") or datetime.now(UTC),
+        device=DeviceCard(
+            category=values["device_category"],
+            vendor=values["device_vendor"],
+            model=values["device_model"],
+            memory=get("device_memory"),
+            color=get("device_color"),
+            ram=get("device_ram"),
+            battery_health=get("device_battery_health"),
+            imei=get("device_imei"),
+            kit=get("device_kit") or (),
+            condition=get("device_condition"),
+            device_history=get("device_history"),
+            screen_condition=get("device_screen_condition"),
+            case_condition=get("device_case_condition"),
+            defects=get("device_defects") or {},
+        ),
+        seller=Seller(
+            name=values["seller_name"],
+            phone=get("seller_phone"),
+            avito_user_id=get("seller_user_id"),
+        ),
+        city=get("city"),
+        item_id=get("item_id"),
+        item_url=get("item_url"),
+        buyout_price_kopecks=values["buyout_price"],
+        seller_price_kopecks=get("seller_price"),
+        unknown_fields=unknown,
     )
 
 
-def _mapping(value: Any, name: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise PayloadError(f"lead payload field {name!r} must be an object")
-    return value
+class _Refused(Exception):
+    def __init__(self, reading: Reading) -> None:
+        super().__init__(reading.error)
+        self.reading = reading
 
 
-def _text(value: Any) -> str | None:
+class _NotAnObject(Exception):
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.path = path
+
+
+_MISSING = object()
+
+
+def _lookup(raw: Mapping[str, Any], path: tuple[str, ...]) -> Any:
+    """The value at `path`, or _MISSING. Something on the way that is no object (and not empty)
+    is an error: the payload is broken there."""
+    node: Any = raw
+    for depth, part in enumerate(path):
+        if not isinstance(node, Mapping):
+            if not node:
+                return _MISSING
+            raise _NotAnObject(".".join(path[:depth]))
+        node = node.get(part, _MISSING)
+        if node is _MISSING:
+            return _MISSING
+    return node
+
+
+def _read(raw: Mapping[str, Any], mapped: FieldMapping) -> Reading:
+    """The field at the first of its paths where the payload has a value."""
+    broken: str | None = None
+    for source in mapped.sources:
+        try:
+            found = _lookup(raw, source.path)
+        except _NotAnObject as error:
+            broken = broken or error.path
+            continue
+        if found is not _MISSING and found is not None and found != "":
+            return _checked(mapped, source, found)
+    if broken is not None:
+        message = f"lead payload field {broken!r} must be an object"
+        raise _Refused(Reading(mapped.name, broken, None, None, message))
+    if mapped.required:
+        message = f"lead payload has no {mapped.name.replace('_', ' ')}"
+        raise _Refused(Reading(mapped.name, None, None, None, message))
+    return Reading(mapped.name, None, None, mapped.default)
+
+
+def _checked(mapped: FieldMapping, source: Source, found: Any) -> Reading:
+    """The value found at `source`, transformed, within leadbridge's limits."""
+    path = source.dotted
+    value = READERS[source.transform](found)
+    if isinstance(value, str):
+        value = mapped.aliases.get(value, value)
+
+    def refused(problem: str) -> _Refused:
+        message = f"lead payload field {path!r} is {problem}"
+        return _Refused(Reading(mapped.name, path, found, value, message))
+
+    if mapped.type == "int":
+        high = MAX_INT.get(mapped.name, MAX_ID)
+        shown = _shown(found)
+        within = value is not None and 0 <= value <= high
+        if source.transform == "rubles_to_kopecks":
+            known = value is not None and abs(value) < TOO_BIG
+            shown += f" rubles ({value} kopecks)" if known else " rubles"
+        if mapped.required and not within:
+            what = "a whole number of kopecks" if high == MAX_PRICE_KOPECKS else "a whole number"
+            note = " (10 million rubles)" if high == MAX_PRICE_KOPECKS else ""
+            raise refused(f"{shown}: must be {what} from 0 to {high}{note}")
+        if value is not None and not within:
+            raise refused(f"{shown}: allowed 0…{high}")
+    if value is None:
+        if mapped.required:
+            message = f"lead payload has no {mapped.name.replace('_', ' ')}"
+            raise _Refused(Reading(mapped.name, path, found, None, message))
+        value = mapped.default
+    limit = MAX_TEXT.get(mapped.name)
+    if limit is not None and isinstance(value, str) and len(value) > limit:
+        raise refused(f"{len(value)} characters long: at most {limit} are allowed")
+    return Reading(mapped.name, path, found, value)
+
+
+def _unknown_fields(raw: Mapping[str, Any], known: Mapping[str, Any]) -> dict[str, Any]:
+    """Fields no path of the mapping reaches; those inside an object the mapping reads into are
+    kept under its name ("device": {…})."""
+    unknown: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in known:
+            unknown[key] = value
+        elif known[key] is not None and isinstance(value, Mapping):
+            extras = _unknown_fields(value, known[key])
+            if extras:
+                unknown[key] = extras
+    return unknown
+
+
+# The transforms a mapping may name (avito/mapping.py TRANSFORMS): the value found → ours, or
+# None when it cannot be read (a required field is then refused, another left empty).
+
+
+def _as_id(value: Any) -> str | None:
+    return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else None
+
+
+def _as_text(value: Any) -> str | None:
     return str(value) if value not in (None, "") else None
 
 
-def _int_or_none(value: Any) -> int | None:
+def _as_int(value: Any) -> int | None:
     if isinstance(value, bool) or value is None:
         return None
     try:
@@ -165,33 +253,56 @@ def _int_or_none(value: Any) -> int | None:
         return None
 
 
-def _bounded(value: Any, name: str, high: int) -> int | None:
-    """An optional whole number: None when absent or not a number (tolerated, as an unknown
-    value is), a PayloadError when it is a number outside 0..`high`."""
-    number = _int_or_none(value)
-    if number is not None and not 0 <= number <= high:
-        raise PayloadError(f"lead payload field {name!r} is {_shown(value)}: allowed 0…{high}")
-    return number
+def _rubles_to_kopecks(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        rubles = Decimal(value) if isinstance(value, int) else Decimal(str(value).strip())
+    except InvalidOperation:
+        return None
+    if not rubles.is_finite():
+        return None
+    if rubles.adjusted() > 30:  # far beyond any limit; not worth a number of a million digits
+        return TOO_BIG if rubles > 0 else -TOO_BIG
+    return int((rubles * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def _kopecks(value: Any, name: str) -> int:
-    amount = _int_or_none(value)
-    if amount is None or not 0 <= amount <= MAX_PRICE_KOPECKS:
-        raise PayloadError(
-            f"lead payload field {name!r} is {_shown(value)}: must be a whole number of kopecks "
-            f"from 0 to {MAX_PRICE_KOPECKS} (10 million rubles)"
-        )
-    return amount
+def _as_datetime(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _fits(name: str, value: str) -> str:
-    """A text no longer than the column it is stored in."""
-    if len(value) > MAX_TEXT[name]:
-        raise PayloadError(
-            f"lead payload field {name!r} is {len(value)} characters long: at most "
-            f"{MAX_TEXT[name]} are allowed"
-        )
-    return value
+def _as_list(value: Any) -> tuple[str, ...] | None:
+    if not isinstance(value, list | tuple):
+        return None
+    return tuple(str(item) for item in value if item)
+
+
+def _as_groups(value: Any) -> dict[str, tuple[str, ...]] | None:
+    if not isinstance(value, Mapping):
+        return None
+    return {
+        str(group): tuple(str(item) for item in items)
+        for group, items in value.items()
+        if isinstance(items, list) and items
+    }
+
+
+READERS: dict[str, Callable[[Any], Any]] = {
+    "str": _as_text,
+    "id": _as_id,
+    "phone": normalize_phone,
+    "int": _as_int,
+    "rubles_to_kopecks": _rubles_to_kopecks,
+    "datetime": _as_datetime,
+    "list": _as_list,
+    "groups": _as_groups,
+}
 
 
 def _shown(value: Any) -> str:
@@ -200,13 +311,3 @@ def _shown(value: Any) -> str:
         return f"a number of about {int(value.bit_length() * 0.30103) + 1} digits"
     text = str(value) if isinstance(value, int) else repr(value)
     return text if len(text) <= 40 else f"{text[:37]}… ({len(text)} characters)"
-
-
-def _timestamp(value: Any) -> datetime:
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return datetime.now(UTC)
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return datetime.now(UTC)

@@ -24,6 +24,7 @@ def load_settings() -> Settings:
     """The settings, their encrypted values opened; a bad one ends the command in one line."""
     from pydantic import ValidationError
 
+    from leadbridge.avito.mapping import install_mapping
     from leadbridge.config import Settings
     from leadbridge.security import key_file
     from leadbridge.security.settings_secrets import open_secrets
@@ -32,6 +33,7 @@ def load_settings() -> Settings:
     try:
         settings = Settings()
         _ = settings.funnel
+        install_mapping(settings.avito)
         keys = key_file.resolve(settings)
         open_secrets(settings, sealed.use_keys(keys.setting))
         if keys.created:
@@ -40,7 +42,7 @@ def load_settings() -> Settings:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
         fail(f"bad setting {where}: {first['msg']}")
-    except (OSError, ValueError, KeyError) as error:
+    except (OSError, ValueError, KeyError) as error:  # ConfigurationError is a ValueError
         fail(f"bad configuration: {error}")
     return settings
 
