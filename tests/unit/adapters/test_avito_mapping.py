@@ -15,7 +15,8 @@ import pytest
 
 from leadbridge.avito import mapping as mappings
 from leadbridge.avito.mapping import FIELDS, TRANSFORMS, LeadMapping, load_mapping, parse_mapping
-from leadbridge.avito.payload import READERS, PayloadError, explain, parse_lead
+from leadbridge.avito.payload import PayloadError, explain, parse_lead
+from leadbridge.avito.readers import READERS
 from leadbridge.config import DEFAULT_AVITO_MAPPING, AvitoSettings, ConfigurationError
 from leadbridge.sandbox.avito import LeadFactory
 

@@ -4,7 +4,8 @@ from typing import Any
 
 import pytest
 
-from leadbridge.avito.payload import PayloadError, normalize_phone, parse_lead
+from leadbridge.avito.payload import PayloadError, parse_lead
+from leadbridge.avito.readers import normalize_phone
 
 
 def _payload(**overrides: Any) -> dict[str, Any]:

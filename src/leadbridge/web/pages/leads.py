@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 
-from leadbridge.avito.payload import normalize_phone
+from leadbridge.avito.readers import normalize_phone
 from leadbridge.security.roles import FINANCE, OPERATOR, permits, sees_personal_data
 from leadbridge.store import lead_search, timeline
 from leadbridge.store import leads as lead_store
