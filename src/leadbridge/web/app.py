@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from leadbridge.web import dashboard, health, webhooks
@@ -29,6 +29,7 @@ def create_app(context: WebContext) -> FastAPI:
     app.include_router(dashboard.router, dependencies=LOGGED_IN)
     app.include_router(health.router)
     app.add_exception_handler(OperationalError, _database_unavailable)
+    app.add_exception_handler(DataError, _value_refused_by_database)
     app.add_exception_handler(guard.LoginRequired, guard.login_required_handler)
     # Outermost last: the client's address (from a trusted proxy only), hardening headers and a
     # request id on every answer (a failure's 500 too), then the body limit, the session, and
@@ -48,3 +49,11 @@ def create_app(context: WebContext) -> FastAPI:
 async def _database_unavailable(_request: Request, _error: Exception) -> JSONResponse:
     """A busy or unreachable database: 503 tells the sender to retry; nothing was stored."""
     return JSONResponse({"detail": "database unavailable, retry later"}, status_code=503)
+
+
+async def _value_refused_by_database(_request: Request, _error: Exception) -> JSONResponse:
+    """A value the database cannot hold or compare (PostgreSQL refuses a NUL character in any
+    text, a search box included): the request's fault, not the server's."""
+    return JSONResponse(
+        {"detail": "a value in the request cannot be stored or searched for"}, status_code=400
+    )

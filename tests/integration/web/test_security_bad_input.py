@@ -123,3 +123,10 @@ async def test_an_amocrm_form_as_deep_as_amocrm_sends_is_accepted(site: Site) ->
             headers={"Content-Type": "application/x-www-form-urlencoded"},
         )
     assert answer.status_code == 200, answer.text
+
+
+async def test_a_nul_character_in_a_search_is_no_server_error(site: Site) -> None:
+    # Found by the dashboard fuzz test: PostgreSQL refuses NUL in any text, a LIKE pattern too.
+    async with site.logged_in("olga") as (http, _):
+        answer = await http.get("/leads", params={"q": "iphone\x00"})
+    assert answer.status_code in (200, 400), answer.text
