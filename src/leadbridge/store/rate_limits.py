@@ -121,6 +121,11 @@ async def release(session: AsyncSession, key: str, token: int, *, cool_s: float)
 
 async def pause(session: AsyncSession, key: str, *, seconds: float) -> None:
     """Admit nothing for `key` until `seconds` from now (the partner said slow down)."""
+    if dialect_name(session) == "postgresql":
+        # Several callers hit by one 429 storm pause together: each takes the key's rows in the
+        # same order first, or two updates of all rows can deadlock on each other.
+        in_order = select(RateLimitToken.token).where(RateLimitToken.key == key)
+        await session.execute(in_order.order_by(RateLimitToken.token).with_for_update())
     later = _db_now(session) + seconds
     await session.execute(
         update(RateLimitToken)
