@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import random
 import socket
 import subprocess
 import sys
@@ -15,9 +16,30 @@ LEADBRIDGE = [sys.executable, "-m", "leadbridge"]
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A port nothing listens on, for a server in a child process. Not one the kernel would hand
+    out itself: while the suite runs on several workers, outgoing connections take ports from
+    that range, and one could take the port between this check and the child's bind."""
+    low = _ephemeral_ports()[0]
+    for _ in range(200):
+        port = random.randint(PRIVATE_LOW, low - 1)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port below the ephemeral range")
+
+
+PRIVATE_LOW = 10_000
+
+
+def _ephemeral_ports() -> tuple[int, int]:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+    except (OSError, ValueError):
+        return 32768, 60999  # Linux's default
+    return int(low), int(high)
 
 
 @contextlib.contextmanager
@@ -49,7 +71,10 @@ def sandbox_serve(
     )
     try:
         assert process.stdout is not None
-        yield json.loads(process.stdout.readline())
+        assert process.stderr is not None
+        line = process.stdout.readline()
+        assert line, f"sandbox serve printed nothing: {process.stderr.read()[-2000:]}"
+        yield json.loads(line)
     finally:
         process.terminate()
         process.wait(timeout=20)
