@@ -1,4 +1,3 @@
-import anyio
 import httpx
 import pytest
 
@@ -46,12 +45,14 @@ async def test_missing_or_unknown_token_is_401(authorization: str | None) -> Non
 
 @pytest.mark.anyio
 async def test_expired_token_is_403() -> None:
-    app = create_avito_app(AvitoSandboxConfig(token_ttl_s=0.2))
+    now = [1000.0]
+    app = create_avito_app(AvitoSandboxConfig(token_ttl_s=60), clock=lambda: now[0])
     async with serve(app) as url, httpx.AsyncClient(base_url=url) as client:
         token = (await client.post("/token", data=CREDENTIALS)).json()["access_token"]
         headers = {"Authorization": f"Bearer {token}"}
+        now[0] += 59.9
         assert (await client.post(FEED, json={}, headers=headers)).status_code == 200
-        await anyio.sleep(0.3)
+        now[0] += 0.2
         response = await client.post(FEED, json={}, headers=headers)
         assert response.status_code == 403
         assert response.json() == {"error": {"code": 403, "message": "token expired"}}

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -14,9 +15,14 @@ from leadbridge.sandbox.avito.middleware import RateHeadersMiddleware
 from leadbridge.sandbox.avito.sandbox import AvitoSandbox
 
 
-def create_avito_app(config: AvitoSandboxConfig | None = None) -> FastAPI:
-    """The partner API plus /sandbox admin endpoints; `app.state.sandbox` holds the state."""
-    sandbox = AvitoSandbox(config)
+def create_avito_app(
+    config: AvitoSandboxConfig | None = None, *, clock: Callable[[], float] = time.monotonic
+) -> FastAPI:
+    """The partner API plus /sandbox admin endpoints; `app.state.sandbox` holds the state.
+
+    `clock` drives token expiry and the rate windows, so a test can move time on instead of
+    sleeping through it."""
+    sandbox = AvitoSandbox(config, clock=clock)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
