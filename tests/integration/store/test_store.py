@@ -56,7 +56,7 @@ async def db(database_url: str) -> AsyncIterator[Database]:
 
 
 async def test_migrations_reach_head(db: Database) -> None:
-    assert current_revision(db.url) == head_revision() == "0012"
+    assert current_revision(db.url) == head_revision() == "0013"
 
 
 async def test_a_lead_is_stored_once_and_times_keep_their_zone(db: Database) -> None:

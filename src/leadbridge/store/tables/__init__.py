@@ -6,6 +6,7 @@ them all on `Base.metadata`, the metadata Alembic's env (`migrations/env.py`) is
 
 from leadbridge.store.tables.base import NAMING, Base
 from leadbridge.store.tables.dashboard import AppSecret, DashboardUser, LoginBudget, WebSession
+from leadbridge.store.tables.drift import ContractDrift
 from leadbridge.store.tables.flows import (
     Cursor,
     InboxEvent,
@@ -25,6 +26,7 @@ __all__ = [
     "NAMING",
     "AppSecret",
     "Base",
+    "ContractDrift",
     "CrmContact",
     "CrmObject",
     "Cursor",

@@ -40,6 +40,9 @@ class InboxEvent(Base):
     # Set, with `processed_at` and the reason in `error`, when the event can never be processed:
     # it is set aside for a person instead of blocking the events behind it.
     quarantined_at: Mapped[datetime | None] = mapped_column(index=True)
+    # Set when a quarantined event was interpreted again (after the mapping was fixed) and its
+    # request or change went on; `error` then keeps why it was held back.
+    replayed_at: Mapped[datetime | None]
 
 
 class StatusChange(Base):
