@@ -15,7 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -34,18 +34,23 @@ class ConfigurationError(ValueError):
     """Settings that cannot work together; the message names the setting to fix."""
 
 
+# Settings of earlier releases → their key in the mapping file's [endpoints] table.
+MOVED_PATHS = {
+    "token_path": "token",
+    "leads_path": "leads",
+    "webhook_path": "webhook",
+    "status_apply_path": "status_apply",
+    "status_read_path": "status_read",
+    "settlement_path": "settlement",
+}
+
+
 class AvitoSettings(BaseModel):
     """Avito's partner API. Every path and limit is a setting: the real spec is private."""
 
     base_url: str = "https://api.avito.ru"
     client_id: str = ""
     client_secret: SecretStr = SecretStr("")
-    token_path: str = "/token"
-    leads_path: str = "/partner/buyout/v1/leads/get"
-    webhook_path: str = "/partner/buyout/v1/webhook"
-    status_apply_path: str = "/partner/buyout/v1/leads/statuses/apply"
-    status_read_path: str = "/partner/buyout/v1/leads/{lead_id}/status"
-    settlement_path: str = "/partner/buyout/v1/settlements"
     status_apply_rps: float = Field(5.0, gt=0, description="Avito's limit for status apply")
     leads_get_rps: float = Field(5.0, gt=0)
     status_read_rps: float = Field(10.0, gt=0, description="read-back of a lead's status")
@@ -57,8 +62,23 @@ class AvitoSettings(BaseModel):
     timeout_s: float = Field(10.0, gt=0)
     mapping_file: Path = Field(
         DEFAULT_AVITO_MAPPING,
-        description="where each lead field lives in Avito's payload (avito/mapping.py)",
+        description="where each lead field, endpoint and status name lives in Avito's API "
+        "(avito/mapping.py)",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _paths_moved(cls, data: Any) -> Any:
+        """The endpoint paths were settings once; a configuration still naming one must not be
+        silently ignored."""
+        if isinstance(data, dict):
+            for old, table_key in MOVED_PATHS.items():
+                if old in data:
+                    raise ValueError(
+                        f"avito.{old} moved to the mapping file: [endpoints] {table_key} "
+                        "(see avito.mapping_file)"
+                    )
+        return data
 
 
 class AmoCrmSettings(BaseModel):

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
 import httpx
 
+from leadbridge.avito.mapping import LeadMapping, active_mapping
 from leadbridge.avito.results import ITEM_OUTCOMES, ApplyResult, FeedPage, Outcome, StatusUpdate
 from leadbridge.avito.settlement import SettlementRow, parse_settlement
 from leadbridge.avito.token import AvitoToken
@@ -61,38 +63,50 @@ class AvitoClient:
         http: httpx.AsyncClient | None = None,
         *,
         limiters: Mapping[str, RateLimiter] | None = None,
+        mapping: LeadMapping | None = None,
     ) -> None:
         self._settings = settings
+        # Paths, status names and shapes are the mapping's: a change on Avito's side is followed
+        # in the mapping file, not here.
+        self._wire = (mapping or active_mapping()).wire
+        self._paths = self._wire.endpoints
         self._http = instrument(
             http or httpx.AsyncClient(base_url=settings.base_url, timeout=settings.timeout_s),
             "avito",
         )
         self.limiters = dict(limiters) if limiters is not None else local_limiters(settings)
-        self._token = AvitoToken(self._http, settings, self.limiters.get("token"))
+        self._token = AvitoToken(
+            self._http, settings, self.limiters.get("token"), path=self._paths.token
+        )
 
     async def aclose(self) -> None:
         await self._http.aclose()
 
     async def fetch_leads(self, last_id: int | None) -> FeedPage:
         body = {"lastId": last_id, "limit": self._settings.feed_page_size}
-        response = await self._call("leads_get", "POST", self._settings.leads_path, json=body)
+        response = await self._call("leads_get", "POST", self._paths.leads, json=body)
         response.raise_for_status()
         answer = response.json()
+        shape = self._wire.feed
         leads: list[tuple[int, dict[str, object]]] = []
         unreadable: list[tuple[object, str]] = []
-        for row in answer.get("result") or []:
+        rows = answer.get(shape.rows) if isinstance(answer, dict) else None
+        for row in rows if isinstance(rows, list) else []:
             try:
-                leads.append((int(row["id"]), dict(row["lead"])))
+                leads.append((int(row[shape.row_id]), dict(row[shape.row_lead])))
             except (KeyError, TypeError, ValueError) as error:
                 # One bad row must not fail the page on every pull: it is set aside.
                 unreadable.append((row, f"feed row: {type(error).__name__}: {error}"))
-        next_id = (answer.get("pagination") or {}).get("lastId")
-        last = int(next_id) if next_id is not None else last_id
+        next_id = _at(answer, shape.cursor_path)
+        try:
+            last = int(next_id) if next_id is not None else last_id
+        except (TypeError, ValueError):
+            last = last_id
         return FeedPage(leads=leads, last_id=last, unreadable=unreadable)
 
     async def register_webhook(self, url: str, secret: str) -> None:
         payload = {"url": url, "secret": secret}
-        response = await self._call(None, "PUT", self._settings.webhook_path, json=payload)
+        response = await self._call(None, "PUT", self._paths.webhook, json=payload)
         response.raise_for_status()
 
     async def ready_to_apply(self, ahead_s: float = 0.0) -> None:
@@ -104,10 +118,10 @@ class AvitoClient:
             await limiter.ready(ahead_s)
 
     async def apply_statuses(self, updates: Sequence[StatusUpdate]) -> list[ApplyResult]:
-        items = [_item(update) for update in updates]
+        items = [self._item(update) for update in updates]
         try:
             response = await self._call(
-                "status_apply", "POST", self._settings.status_apply_path, json={"items": items}
+                "status_apply", "POST", self._paths.status_apply, json={"items": items}
             )
         except (httpx.ConnectError, httpx.ConnectTimeout) as error:  # never left this machine
             return _all(updates, Outcome.RETRYABLE, f"transport: {type(error).__name__}")
@@ -116,14 +130,15 @@ class AvitoClient:
             return _all(updates, Outcome.RETRYABLE, detail, ambiguous=True)
         except httpx.HTTPStatusError as error:  # only the token request raises: 5xx or 429
             return _all(updates, _token_outcome(error), f"token: HTTP {error.response.status_code}")
-        return _answer(updates, response)
+        return [self._in_our_terms(result) for result in _answer(updates, response)]
 
     async def read_status(self, lead_id: str) -> str | None:
-        path = self._settings.status_read_path.format(lead_id=lead_id)
+        """The lead's status on Avito's side, in our terms."""
+        path = self._paths.status_read.format(lead_id=lead_id)
         response = await self._call("status_get", "GET", path)
         response.raise_for_status()
         status = response.json().get("status")
-        return str(status) if status is not None else None
+        return self._wire.statuses.ours(str(status)) if status is not None else None
 
     async def fetch_settlement(self, date_from: date, date_to: date) -> list[SettlementRow]:
         """Avito's settlement rows for the week [date_from, date_to), Mondays, Europe/Moscow."""
@@ -131,7 +146,7 @@ class AvitoClient:
         # A weekly read that a person or the demo waits for: ride out a 429 burst or a 5xx
         # in place rather than fail the whole settlement.
         for pause_s in SETTLEMENT_RETRY_PAUSES_S:
-            response = await self._call(None, "GET", self._settings.settlement_path, params=params)
+            response = await self._call(None, "GET", self._paths.settlement, params=params)
             if response.status_code != 429 and response.status_code < 500:
                 break
             await asyncio.sleep(pause_s)
@@ -166,24 +181,39 @@ class AvitoClient:
             # answer, counting from the answer as the server may have seen it late.
             await limiter.pause(limiter.interval_s)
 
+    def _item(self, update: StatusUpdate) -> dict[str, Any]:
+        item: dict[str, Any] = {
+            "leadId": update.lead_id,
+            "status": self._wire.statuses.avito(update.status),
+            "occurredAt": update.occurred_at.isoformat().replace("+00:00", "Z"),
+            "idempotencyKey": update.idempotency_key,
+        }
+        if update.price_kopecks is not None:
+            item["price"] = update.price_kopecks
+        if update.reason is not None:
+            item["reason"] = update.reason
+        code = self._wire.status_items.reason_codes.get(update.status)
+        if code is not None:
+            item[self._wire.status_items.reason_code_field] = code
+        return item
+
+    def _in_our_terms(self, result: ApplyResult) -> ApplyResult:
+        if result.current_status is None:
+            return result
+        return replace(result, current_status=self._wire.statuses.ours(result.current_status))
+
     def _slot(self, method_key: str | None) -> contextlib.AbstractAsyncContextManager[float]:
         if method_key is None:
             return contextlib.nullcontext(0.0)
         return self.limiters[method_key].slot()
 
 
-def _item(update: StatusUpdate) -> dict[str, Any]:
-    item: dict[str, Any] = {
-        "leadId": update.lead_id,
-        "status": update.status,
-        "occurredAt": update.occurred_at.isoformat().replace("+00:00", "Z"),
-        "idempotencyKey": update.idempotency_key,
-    }
-    if update.price_kopecks is not None:
-        item["price"] = update.price_kopecks
-    if update.reason is not None:
-        item["reason"] = update.reason
-    return item
+def _at(answer: Any, path: Sequence[str]) -> Any:
+    for key in path:
+        if not isinstance(answer, dict):
+            return None
+        answer = answer.get(key)
+    return answer
 
 
 def _answer(updates: Sequence[StatusUpdate], response: httpx.Response) -> list[ApplyResult]:

@@ -22,6 +22,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from leadbridge.avito.wire_mapping import WIRE_TABLES, WireMapping, parse_wire
 from leadbridge.config import DEFAULT_AVITO_MAPPING, AvitoSettings, ConfigurationError
 
 # What a transform gives, by name; the readers themselves are in avito/payload.py.
@@ -104,6 +105,7 @@ class FieldMapping:
 class LeadMapping:
     fields: tuple[FieldMapping, ...]  # in the order of FIELDS
     file: Path | None = None
+    wire: WireMapping = field(default_factory=WireMapping)  # endpoints, status names, shapes
 
     def get(self, name: str) -> FieldMapping | None:
         return next((mapped for mapped in self.fields if mapped.name == name), None)
@@ -136,13 +138,14 @@ def load_mapping(path: Path) -> LeadMapping:
         raise _error(str(path), f"cannot read it: {error.strerror or error}") from error
     except tomllib.TOMLDecodeError as error:
         raise _error(str(path), f"not valid TOML: {error}") from error
-    return LeadMapping(fields=parse_mapping(raw), file=path)
+    return LeadMapping(fields=parse_mapping(raw), file=path, wire=parse_wire(raw))
 
 
 def parse_mapping(raw: Mapping[str, Any]) -> tuple[FieldMapping, ...]:
     for key in raw:
-        if key != "lead":
-            raise _error(key, "unknown key (the fields are under [lead.<field>])")
+        if key != "lead" and key not in WIRE_TABLES:
+            known = ", ".join(("lead", *WIRE_TABLES))
+            raise _error(key, f"unknown key (the tables are {known})")
     lead = raw.get("lead")
     if not isinstance(lead, Mapping):
         raise _error("lead", "missing: one [lead.<field>] table per field")

@@ -20,9 +20,15 @@ class AvitoAuthError(RuntimeError):
 
 class AvitoToken:
     def __init__(
-        self, http: httpx.AsyncClient, settings: AvitoSettings, limiter: RateLimiter | None = None
+        self,
+        http: httpx.AsyncClient,
+        settings: AvitoSettings,
+        limiter: RateLimiter | None = None,
+        *,
+        path: str = "/token",
     ) -> None:
         self._http = http
+        self._path = path
         # Avito limits the token method too (1 req/s): workers starting together share it.
         self._limiter = limiter
         self._settings = settings
@@ -46,7 +52,7 @@ class AvitoToken:
         slot = self._limiter.slot() if self._limiter else contextlib.nullcontext(0.0)
         async with slot:
             response = await self._http.post(
-                self._settings.token_path,
+                self._path,
                 data={
                     "grant_type": "client_credentials",
                     "client_id": self._settings.client_id,

@@ -2,32 +2,32 @@
 
 Each is reached by a secret path token (compared in constant time): neither sender signs its
 requests. A request without the token (or Avito's secret), too large, or from another amoCRM
-account gets a 4xx and nothing is stored. An authenticated body that cannot be interpreted gets a
-4xx naming the reason, and is kept raw in quarantine (`sync/quarantine.py`) for a person to see:
-it is never lost, and never waits in front of the events behind it.
+account gets a 4xx and nothing is stored. An authenticated body that cannot be interpreted is
+kept raw in quarantine (`sync/quarantine.py`) for a person to see: it is never lost, and never
+waits in front of the events behind it. Avito's is then acknowledged (200, `"quarantined"`): the
+fix is a mapping change and a replay (`leadbridge avito quarantine replay`), not a redelivery.
+amoCRM's gets a 4xx naming the reason.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 
 from leadbridge.amocrm.webhook import WebhookFormatError, WebhookValueError, parse_webhook
+from leadbridge.avito.envelope import EventKind, read_webhook
 from leadbridge.avito.payload import PayloadError
 from leadbridge.store import inbox
 from leadbridge.sync.intake import accept_lead
 from leadbridge.sync.quarantine import quarantine_raw
 from leadbridge.sync.wakeups import STAGE_CHANGES
 from leadbridge.web.context import WebContext, context_of
-from leadbridge.web.json_bodies import JsonBodyError, load_json
 from leadbridge.web.metrics import WEBHOOKS
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
-LEAD_CREATED = "lead.created"
 AVITO_SECRET_HEADER = "X-Avito-Webhook-Secret"
 
 
@@ -46,26 +46,16 @@ async def avito_webhook(token: str, request: Request) -> JSONResponse:
     _check_avito_secret(ctx, request)
     raw = await _body(ctx, request)
     try:
-        return await _avito_event(ctx, raw)
+        event = read_webhook(raw)
+        if event.kind is not EventKind.LEAD or event.lead is None:
+            return _ok("avito", event.kind.value)
+        result = await accept_lead(ctx.db, event.lead, channel="webhook", wakeups=ctx.wakeups)
     except PayloadError as error:
-        raise await _quarantined(ctx, "avito", raw, Unusable(422, str(error))) from error
-    except Unusable as error:
-        raise await _quarantined(ctx, "avito", raw, error) from error
-
-
-async def _avito_event(ctx: WebContext, raw: bytes) -> JSONResponse:
-    envelope = _json_object(raw)
-    if not envelope:  # the `{}` ping Avito sends when a webhook is registered
-        return _ok("avito", "ping")
-    payload = envelope.get("payload")
-    if not isinstance(payload, dict) or not isinstance(payload.get("type"), str):
-        raise Unusable(422, "envelope has no payload.type")
-    if payload["type"] != LEAD_CREATED:
-        return _ok("avito", "ignored")
-    lead = payload.get("lead")
-    if not isinstance(lead, dict):
-        raise Unusable(422, "lead.created without a lead object")
-    result = await accept_lead(ctx.db, lead, channel="webhook", wakeups=ctx.wakeups)
+        # Raw first: an authenticated body is acknowledged once it is kept, whether or not we
+        # understand it. Refusing it would make Avito give up after its retries, and a change
+        # of Avito's payload would lose every request until the mapping follows it.
+        await quarantine_raw(ctx.db, source="avito", channel="webhook", raw=raw, reason=str(error))
+        return _ok("avito", "quarantined", reason=str(error))
     return _ok("avito", result.value)
 
 
@@ -124,16 +114,6 @@ async def _body(ctx: WebContext, request: Request) -> bytes:
     return body
 
 
-def _json_object(raw: bytes) -> dict[str, Any]:
-    try:
-        value = load_json(raw)
-    except JsonBodyError as error:
-        raise Unusable(400, str(error)) from error
-    if not isinstance(value, dict):
-        raise Unusable(400, "body is not a JSON object")
-    return value
-
-
 async def _quarantined(ctx: WebContext, source: str, raw: bytes, error: Unusable) -> HTTPException:
     """Keep the refused body for a person, then refuse it with its reason."""
     await quarantine_raw(ctx.db, source=source, channel="webhook", raw=raw, reason=error.reason)
@@ -145,6 +125,6 @@ def _refused(source: str, status: int, detail: str) -> HTTPException:
     return HTTPException(status_code=status, detail=detail)
 
 
-def _ok(source: str, result: str) -> JSONResponse:
+def _ok(source: str, result: str, **detail: str) -> JSONResponse:
     WEBHOOKS.labels(source=source, result=result).inc()
-    return JSONResponse({"ok": True, "result": result})
+    return JSONResponse({"ok": True, "result": result, **detail})

@@ -93,7 +93,7 @@ def _counted() -> float:
     return REGISTRY.get_sample_value("leadbridge_events_quarantined_total", labels) or 0.0
 
 
-async def test_a_price_of_ten_to_the_thirtieth_is_refused_on_every_delivery_and_kept_once(
+async def test_a_price_of_ten_to_the_thirtieth_is_acknowledged_quarantined_and_kept_once(
     site: Site,
 ) -> None:
     lead = {**LeadFactory(seed=21).make(), "buyoutPrice": HUGE}
@@ -103,8 +103,10 @@ async def test_a_price_of_ten_to_the_thirtieth_is_refused_on_every_delivery_and_
     async with site.avito() as http:
         answers = [await http.post(f"/webhooks/avito/{TOKEN}", content=raw) for _ in range(10)]
 
-    assert {answer.status_code for answer in answers} == {422}
-    detail = answers[0].json()["detail"]
+    # Acknowledged once kept (Avito stops redelivering), every time with the reason.
+    assert {answer.status_code for answer in answers} == {200}
+    assert {answer.json()["result"] for answer in answers} == {"quarantined"}
+    detail = answers[0].json()["reason"]
     assert "'buyoutPrice'" in detail
     assert str(HUGE) in detail
     assert await site.leads() == 0
@@ -126,7 +128,7 @@ async def test_the_corrected_lead_is_not_taken_for_a_duplicate_of_the_poisoned_o
         )
         accepted = await http.post(f"/webhooks/avito/{TOKEN}", content=_envelope(lead))
 
-    assert refused.status_code == 422
+    assert refused.json()["result"] == "quarantined"
     assert accepted.json()["result"] == "new"
     assert await site.leads() == 1
 

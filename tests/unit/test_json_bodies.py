@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from leadbridge.web.json_bodies import MAX_DEPTH, JsonBodyError, load_json, nesting_depth
+from leadbridge.json_bodies import MAX_DEPTH, JsonBodyError, load_json, nesting_depth
 
 
 def test_a_webhook_body_parses_as_json_does() -> None:
