@@ -17,7 +17,10 @@ Probability = Annotated[float, Field(ge=0, le=1)]
 
 
 class EvolutionChange(BaseModel):
-    """Switches to flip; the ones left out keep their value. Unknown names are a 400."""
+    """Switches to flip; the ones left out keep their value. Unknown names are a 400.
+
+    `breaking` sets all five breaking switches at once; a breaking switch named beside it wins.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -27,6 +30,14 @@ class EvolutionChange(BaseModel):
     status_comment: bool | None = None
     new_status_name: str | None = Field(default=None, min_length=1)
     new_status_after: str | None = Field(default=None, min_length=1)
+    breaking: bool | None = None
+    renamed_fields: bool | None = None
+    id_as_int: bool | None = None
+    status_renamed: bool | None = None
+    apply_v2: bool | None = None
+    reason_codes: bool | None = None
+    renamed_status_from: str | None = Field(default=None, min_length=1)
+    renamed_status_to: str | None = Field(default=None, min_length=1)
 
 
 class FaultChange(BaseModel):
@@ -66,7 +77,10 @@ async def state(request: Request) -> dict[str, Any]:
 @router.post("/evolution")
 async def change_evolution(request: Request, change: EvolutionChange) -> dict[str, Any]:
     sandbox = sandbox_of(request)
-    sandbox.set_evolution(**_given(change))
+    try:
+        sandbox.set_evolution(**_given(change))
+    except ValueError as error:
+        raise ApiError(400, str(error)) from error
     return sandbox.config.evolution.to_json()
 
 

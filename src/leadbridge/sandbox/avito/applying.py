@@ -7,7 +7,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from leadbridge.sandbox.avito.clock import parse_rfc3339, rfc3339, utc_now
-from leadbridge.sandbox.avito.state import ForbiddenAttempt, HistoryEntry, LeadBook, LeadRecord
+from leadbridge.sandbox.avito.state import (
+    ForbiddenAttempt,
+    HistoryEntry,
+    InvalidCause,
+    LeadBook,
+    LeadRecord,
+    is_integer_id,
+)
 from leadbridge.sandbox.avito.transitions import StatusDictionary
 
 
@@ -20,6 +27,7 @@ class StatusItem:
     price: int | None
     reason: str | None
     comment: str | None = None
+    reason_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -29,10 +37,19 @@ class ApplyRules:
     statuses: StatusDictionary
     optional_fields: frozenset[str] = frozenset()  # accepted on top of the documented ones
     after_success: Callable[[LeadRecord], None] | None = field(default=None, compare=False)
+    aliases: Mapping[str, str] = field(default_factory=dict)  # recorded status → its name now
+    retired_statuses: frozenset[str] = frozenset()  # renamed away: unknown, and counted apart
+    # Status → the reason codes it accepts; None while reason codes are not required.
+    reason_codes: Mapping[str, Sequence[str]] | None = None
+    integer_lead_ids: bool = False  # `leadId` may be a JSON integer as well as a string
 
 
 class InvalidItemError(ValueError):
     """The item is malformed or lacks what its status requires."""
+
+    def __init__(self, message: str, cause: InvalidCause | None = None) -> None:
+        super().__init__(message)
+        self.cause = cause
 
 
 def _text(raw: Mapping[str, Any], key: str) -> str:
@@ -58,37 +75,94 @@ def _price(raw: Mapping[str, Any]) -> int | None:
     return price
 
 
-def parse_item(raw: Mapping[str, Any], optional_fields: frozenset[str] = frozenset()) -> StatusItem:
+def _lead_id(raw: Mapping[str, Any], integers_allowed: bool) -> str:
+    """The lead id as text, which is how leads are looked up whatever type the payload uses."""
+    value = raw.get("leadId")
+    if not integers_allowed:
+        return _text(raw, "leadId")
+    if is_integer_id(value):
+        return str(value)
+    if not isinstance(value, str) or not value:
+        raise InvalidItemError("leadId must be a non-empty string or an integer")
+    return value
+
+
+def _reason_code(raw: Mapping[str, Any], optional_fields: frozenset[str]) -> str | None:
+    if "reasonCode" not in optional_fields:
+        return None
+    try:
+        return _optional_text(raw, "reasonCode")
+    except InvalidItemError as error:
+        raise InvalidItemError(str(error), "reason_code") from error
+
+
+def parse_item(
+    raw: Mapping[str, Any],
+    optional_fields: frozenset[str] = frozenset(),
+    *,
+    integer_lead_ids: bool = False,
+) -> StatusItem:
     """The item, or InvalidItemError. Fields outside the contract and `optional_fields` are
     ignored, as a server that has not learned them yet would."""
     occurred_at = _text(raw, "occurredAt")
     if parse_rfc3339(occurred_at) is None:
         raise InvalidItemError("occurredAt must be an RFC 3339 date-time with an offset")
     return StatusItem(
-        lead_id=_text(raw, "leadId"),
+        lead_id=_lead_id(raw, integer_lead_ids),
         status=_text(raw, "status"),
         occurred_at=occurred_at,
         idempotency_key=_text(raw, "idempotencyKey"),
         price=_price(raw),
         reason=_optional_text(raw, "reason"),
         comment=_optional_text(raw, "comment") if "comment" in optional_fields else None,
+        reason_code=_reason_code(raw, optional_fields),
     )
 
 
-def _check_requirements(item: StatusItem, statuses: StatusDictionary) -> None:
+def _check_requirements(item: StatusItem, rules: ApplyRules) -> None:
+    statuses = rules.statuses
     if not statuses.is_known(item.status):
-        raise InvalidItemError(f"unknown status {item.status!r}")
+        cause: InvalidCause | None = (
+            "renamed_status" if item.status in rules.retired_statuses else None
+        )
+        raise InvalidItemError(f"unknown status {item.status!r}", cause)
     if item.status in statuses.requires_price and item.price is None:
         raise InvalidItemError(f"status {item.status!r} requires price")
-    if item.status in statuses.requires_reason and item.reason is None:
-        raise InvalidItemError(f"status {item.status!r} requires reason")
+    if item.status in statuses.requires_reason:
+        _check_reason(item, rules.reason_codes)
+
+
+def _check_reason(item: StatusItem, reason_codes: Mapping[str, Sequence[str]] | None) -> None:
+    """Free-text `reason` is required until reason codes are; then a valid `reasonCode` is,
+    and `reason` becomes optional."""
+    if reason_codes is None:
+        if item.reason is None:
+            raise InvalidItemError(f"status {item.status!r} requires reason")
+        return
+    valid = reason_codes.get(item.status, ())
+    codes = ", ".join(valid) or "none"
+    if item.reason_code is None:
+        message = f"status {item.status!r} requires reasonCode; valid: {codes}"
+        raise InvalidItemError(message, "reason_code")
+    if item.reason_code not in valid:
+        message = (
+            f"reasonCode {item.reason_code!r} is not valid for status {item.status!r}; "
+            f"valid: {codes}"
+        )
+        raise InvalidItemError(message, "reason_code")
 
 
 def _answer(
-    raw: Mapping[str, Any], result: str, current: str | None, message: str | None = None
+    raw: Mapping[str, Any],
+    result: str,
+    current: str | None,
+    message: str | None = None,
+    record: LeadRecord | None = None,
 ) -> dict[str, Any]:
+    # The lead's id as Avito writes it once the lead is known (an integer id stays an
+    # integer, even when the item sent its decimal string); the item's own otherwise.
     answer: dict[str, Any] = {
-        "leadId": raw.get("leadId"),
+        "leadId": record.wire_id if record is not None else raw.get("leadId"),
         "idempotencyKey": raw.get("idempotencyKey"),
         "result": result,
         "currentStatus": current,
@@ -98,28 +172,39 @@ def _answer(
     return answer
 
 
+def _invalid(
+    book: LeadBook,
+    raw: Mapping[str, Any],
+    error: InvalidItemError,
+    record: LeadRecord | None = None,
+    current: str | None = None,
+) -> dict[str, Any]:
+    book.count_invalid(error.cause)
+    return _answer(raw, "invalid", current, str(error), record)
+
+
 def _apply_one(book: LeadBook, rules: ApplyRules, raw: Mapping[str, Any]) -> dict[str, Any]:
-    statuses = rules.statuses
     try:
-        item = parse_item(raw, rules.optional_fields)
+        item = parse_item(raw, rules.optional_fields, integer_lead_ids=rules.integer_lead_ids)
     except InvalidItemError as error:
-        return _answer(raw, "invalid", None, str(error))
+        return _invalid(book, raw, error)
     record = book.get(item.lead_id)
+    current = record.status_as(rules.aliases) if record is not None else None
     if item.idempotency_key in book.applied_keys:
         book.already_applied_total += 1
-        return _answer(raw, "already_applied", record.status if record else None)
+        return _answer(raw, "already_applied", current, record=record)
     if record is None:
         return _answer(raw, "not_found", None, f"lead {item.lead_id!r} not found")
     try:
-        _check_requirements(item, statuses)
+        _check_requirements(item, rules)
     except InvalidItemError as error:
-        return _answer(raw, "invalid", record.status, str(error))
-    if not statuses.allows(record.status, item.status):
-        return _forbid(book, statuses, record, item, raw)
-    _record(book, record, item)
+        return _invalid(book, raw, error, record, current)
+    if not rules.statuses.allows(current, item.status):
+        return _forbid(book, rules.statuses, record, item, raw, current=current)
+    _record(book, rules, record, item)
     if rules.after_success is not None:
         rules.after_success(record)
-    return _answer(raw, "success", record.status)
+    return _answer(raw, "success", record.status_as(rules.aliases), record=record)
 
 
 def _forbid(
@@ -128,15 +213,19 @@ def _forbid(
     record: LeadRecord,
     item: StatusItem,
     raw: Mapping[str, Any],
+    *,
+    current: str | None,
 ) -> dict[str, Any]:
     book.forbidden_total += 1
-    record.forbidden.append(ForbiddenAttempt(item.status, record.status, rfc3339(utc_now())))
-    allowed = ", ".join(statuses.allowed_after(record.status)) or "none"
-    message = f"transition {record.status} -> {item.status} is forbidden; allowed: {allowed}"
-    return _answer(raw, "forbidden", record.status, message)
+    record.forbidden.append(ForbiddenAttempt(item.status, current, rfc3339(utc_now())))
+    allowed = ", ".join(statuses.allowed_after(current)) or "none"
+    message = f"transition {current} -> {item.status} is forbidden; allowed: {allowed}"
+    return _answer(raw, "forbidden", current, message, record)
 
 
-def _record(book: LeadBook, record: LeadRecord, item: StatusItem) -> None:
+def _record(book: LeadBook, rules: ApplyRules, record: LeadRecord, item: StatusItem) -> None:
+    # A reason code is kept only where it was checked: on the statuses that take one.
+    takes_code = rules.reason_codes is not None and item.status in rules.reason_codes
     entry = HistoryEntry(
         status=item.status,
         occurred_at=item.occurred_at,
@@ -145,6 +234,7 @@ def _record(book: LeadBook, record: LeadRecord, item: StatusItem) -> None:
         price=item.price,
         reason=item.reason,
         comment=item.comment,
+        reason_code=item.reason_code if takes_code else None,
     )
     record.history.append(entry)
     book.applied_keys[item.idempotency_key] = record.lead_id

@@ -16,6 +16,7 @@ DEFAULT_METHOD_RPS: dict[str, int] = {
     "status_get": 10,
     "webhook": 2,
     "settlement": 1,
+    "dictionaries": 1,
 }
 
 

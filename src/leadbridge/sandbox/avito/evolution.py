@@ -3,6 +3,9 @@
 Each switch rehearses one change a tolerant client must survive. They can be flipped while
 the sandbox runs (`POST /sandbox/evolution`); a change affects what is produced from then on —
 leads already in the feed keep the payload they were created with.
+
+The same switches also carry the breaking changes (renamed fields, integer ids, a renamed
+status, a moved method, required reason codes); what they do lives in `breaking.py`.
 """
 
 from __future__ import annotations
@@ -48,6 +51,14 @@ class EvolutionSwitches:
     status_comment: bool = False  # an optional `comment` accepted on status items
     new_status_name: str = "inspection_scheduled"
     new_status_after: str = "device_received"
+    # Breaking changes (breaking.py): a client survives them only by a change of its own.
+    renamed_fields: bool = False  # `buyoutPrice` and `seller.phone` move to `offer` and `contacts`
+    id_as_int: bool = False  # new leads get integer ids
+    status_renamed: bool = False  # `renamed_status_from` is called `renamed_status_to`
+    apply_v2: bool = False  # status apply moves to /v2/; the v1 path answers 410
+    reason_codes: bool = False  # `rejected`/`cancelled` items need a `reasonCode`
+    renamed_status_from: str = "device_received"
+    renamed_status_to: str = "device_accepted"
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -66,10 +77,17 @@ def item_fields(switches: EvolutionSwitches) -> frozenset[str]:
     return frozenset({"comment"}) if switches.status_comment else frozenset()
 
 
-def move_on_its_own(record: LeadRecord, switches: EvolutionSwitches) -> None:
+def move_on_its_own(
+    record: LeadRecord, switches: EvolutionSwitches, aliases: Mapping[str, str] | None = None
+) -> None:
     """Avito sets the new status itself right after the status it follows (the partner never
-    has to send it), so the partner sees it only as `currentStatus` and in the read-back."""
-    if not switches.new_status or record.status != switches.new_status_after:
+    has to send it), so the partner sees it only as `currentStatus` and in the read-back.
+
+    `aliases` maps a recorded status name to the name it goes by now (a renamed status), so
+    the new status still follows its anchor after a rename."""
+    aliases = aliases or {}
+    after = aliases.get(switches.new_status_after, switches.new_status_after)
+    if not switches.new_status or record.status_as(aliases) != after:
         return
     now = rfc3339(utc_now())
     key = f"avito:{record.lead_id}:{switches.new_status_name}"

@@ -1,7 +1,8 @@
-"""The partner API: token, lead feed, webhook, status apply and read-back.
+"""The partner API: token, lead feed, webhook, status apply and read-back, settlement, reasons.
 
 Each route is limited under its key in `AvitoSandboxConfig.method_rps`, then given the fault
-profile's verdict, then authorized.
+profile's verdict, then authorized. Status apply has two paths: v1, and the v2 the `apply_v2`
+switch moves it to (`switched_routes.py` makes each appear or answer 410).
 """
 
 from __future__ import annotations
@@ -15,11 +16,16 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from leadbridge.sandbox.avito.deps import inject_faults, limited, require_token, sandbox_of
 from leadbridge.sandbox.avito.errors import ApiError
+from leadbridge.sandbox.avito.evolution import EvolutionSwitches
 from leadbridge.sandbox.avito.settlement import PeriodError
+from leadbridge.sandbox.avito.switched_routes import gone_while, present_while
 
 FEED_PATH = "/partner/buyout/v1/leads/get"
 WEBHOOK_PATH = "/partner/buyout/v1/webhook"
 APPLY_PATH = "/partner/buyout/v1/leads/statuses/apply"
+APPLY_V2_PATH = "/partner/buyout/v2/leads/statuses/apply"
+APPLY_GONE_MESSAGE = f"gone: status apply moved to {APPLY_V2_PATH}"
+REASONS_PATH = "/partner/buyout/v1/dictionaries/reasons"
 STATUS_PATH = "/partner/buyout/v1/leads/{lead_id}/status"
 SETTLEMENT_PATH = "/partner/buyout/v1/settlements"
 MAX_BATCH = 100
@@ -100,7 +106,6 @@ async def delete_webhook(request: Request) -> dict[str, Any]:
     return webhooks.to_json()
 
 
-@router.post(APPLY_PATH, dependencies=guarded("status_apply"))
 async def apply_statuses(body: ApplyRequest, request: Request) -> dict[str, Any]:
     sandbox = sandbox_of(request)
     result = sandbox.apply_statuses(body.items)
@@ -109,12 +114,39 @@ async def apply_statuses(body: ApplyRequest, request: Request) -> dict[str, Any]
     return {"result": result}
 
 
+def _moved_to_v2(switches: EvolutionSwitches) -> bool:
+    return switches.apply_v2
+
+
+# One method behind two paths, counted in one bucket: a client moving to v2 keeps its limit.
+router.add_api_route(
+    APPLY_PATH,
+    apply_statuses,
+    methods=["POST"],
+    dependencies=guarded("status_apply"),
+    route_class_override=gone_while(_moved_to_v2, APPLY_GONE_MESSAGE),
+)
+router.add_api_route(
+    APPLY_V2_PATH,
+    apply_statuses,
+    methods=["POST"],
+    dependencies=guarded("status_apply"),
+    route_class_override=present_while(_moved_to_v2),
+)
+
+
 @router.get(STATUS_PATH, dependencies=guarded("status_get"))
 async def get_status(lead_id: str, request: Request) -> dict[str, Any]:
-    record = sandbox_of(request).lead(lead_id)
-    if record is None:
+    read_back = sandbox_of(request).read_back(lead_id)
+    if read_back is None:
         raise ApiError(404, f"lead {lead_id!r} not found")
-    return record.status_json()
+    return read_back
+
+
+@router.get(REASONS_PATH, dependencies=guarded("dictionaries"))
+async def get_reasons(request: Request) -> dict[str, Any]:
+    """Served whatever the switches say, so a client can learn the codes before they are due."""
+    return {"result": [reason.to_json() for reason in sandbox_of(request).reasons]}
 
 
 @router.get(SETTLEMENT_PATH, dependencies=guarded("settlement"))

@@ -6,7 +6,7 @@ its status occurred (`occurredAt`, as the partner reported it).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from leadbridge.sandbox.avito.clock import parse_rfc3339
-from leadbridge.sandbox.avito.state import HistoryEntry, LeadBook, LeadRecord
+from leadbridge.sandbox.avito.state import NO_ALIASES, HistoryEntry, LeadBook, LeadRecord
 from leadbridge.sandbox.avito.transitions import StatusDictionary
 
 MOSCOW = ZoneInfo("Europe/Moscow")
@@ -66,7 +66,7 @@ class Week:
 @dataclass(frozen=True)
 class SettlementLine:
     line_id: str
-    lead_id: str
+    lead_id: str | int  # as Avito writes the lead's id: an integer when the payload's is one
     type: str
     amount: int
     base_price: int
@@ -84,22 +84,32 @@ class SettlementLine:
 
 
 def settlement_lines(
-    book: LeadBook, statuses: StatusDictionary, rule: CommissionRule, week: Week
+    book: LeadBook,
+    statuses: StatusDictionary,
+    rule: CommissionRule,
+    week: Week,
+    aliases: Mapping[str, str] = NO_ALIASES,
 ) -> list[SettlementLine]:
-    lines = [line for record in book.feed for line in _lines_of(record, statuses, rule)]
+    """`aliases` names recorded statuses as the dictionary in force does (a renamed status),
+    so a deal bought out before a rename still counts."""
+    lines = [line for record in book.feed for line in _lines_of(record, statuses, rule, aliases)]
     in_week = [line for line in lines if _occurred_in(line, week)]
     return sorted(in_week, key=lambda line: (_moment(line.occurred_at), line.line_id))
 
 
 def _lines_of(
-    record: LeadRecord, statuses: StatusDictionary, rule: CommissionRule
+    record: LeadRecord,
+    statuses: StatusDictionary,
+    rule: CommissionRule,
+    aliases: Mapping[str, str],
 ) -> Iterator[SettlementLine]:
     bought_out: HistoryEntry | None = None
     for entry in record.history:
-        if entry.status == statuses.commission_status and entry.price is not None:
+        status = aliases.get(entry.status, entry.status)
+        if status == statuses.commission_status and entry.price is not None:
             bought_out = entry
             yield _line(record, COMMISSION, rule.commission(entry.price), entry.price, entry)
-        elif _reverses_commission(entry.status, statuses) and bought_out is not None:
+        elif _reverses_commission(status, statuses) and bought_out is not None:
             assert bought_out.price is not None
             amount = -rule.commission(bought_out.price)
             yield _line(record, STORNO, amount, bought_out.price, entry)
@@ -114,7 +124,7 @@ def _line(
 ) -> SettlementLine:
     # Stable across calls: a lead is bought out and returned at most once.
     line_id = f"{record.lead_id}:{kind}"
-    return SettlementLine(line_id, record.lead_id, kind, amount, base_price, entry.occurred_at)
+    return SettlementLine(line_id, record.wire_id, kind, amount, base_price, entry.occurred_at)
 
 
 def _moment(text: str) -> datetime:

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
+
+NO_ALIASES: Mapping[str, str] = {}
+
+# Why an item was invalid, where a breaking-change switch is the reason: counted apart.
+InvalidCause = Literal["renamed_status", "reason_code"]
 
 
 class DuplicateLeadError(ValueError):
@@ -19,6 +25,7 @@ class HistoryEntry:
     price: int | None = None
     reason: str | None = None
     comment: str | None = None
+    reason_code: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         entry: dict[str, Any] = {
@@ -33,6 +40,8 @@ class HistoryEntry:
             entry["reason"] = self.reason
         if self.comment is not None:
             entry["comment"] = self.comment
+        if self.reason_code is not None:
+            entry["reasonCode"] = self.reason_code
         return entry
 
 
@@ -55,25 +64,38 @@ class LeadRecord:
 
     @property
     def lead_id(self) -> str:
+        """The id as the sandbox looks leads up: text, whatever type the payload uses."""
         return str(self.payload["id"])
 
     @property
+    def wire_id(self) -> str | int:
+        """The id as Avito writes it in answers: an integer when the payload's id is one."""
+        lead_id = self.payload["id"]
+        return lead_id if is_integer_id(lead_id) else self.lead_id
+
+    @property
     def status(self) -> str | None:
+        """The status as it was recorded."""
         return self.history[-1].status if self.history else None
 
-    def status_json(self) -> dict[str, Any]:
+    def status_as(self, aliases: Mapping[str, str]) -> str | None:
+        """The status under the name it goes by now (`aliases`: recorded name → current one)."""
+        status = self.status
+        return aliases.get(status, status) if status is not None else None
+
+    def status_json(self, aliases: Mapping[str, str] = NO_ALIASES) -> dict[str, Any]:
         return {
-            "leadId": self.lead_id,
-            "status": self.status,
+            "leadId": self.wire_id,
+            "status": self.status_as(aliases),
             "history": [entry.to_json() for entry in self.history],
         }
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, aliases: Mapping[str, str] = NO_ALIASES) -> dict[str, Any]:
         return {
             "id": self.lead_id,
             "position": self.position,
             "payload": self.payload,
-            "status": self.status,
+            "status": self.status_as(aliases),
             "history": [entry.to_json() for entry in self.history],
             "forbidden": [attempt.to_json() for attempt in self.forbidden],
         }
@@ -88,6 +110,10 @@ class LeadBook:
     applied_keys: dict[str, str] = field(default_factory=dict)
     forbidden_total: int = 0
     already_applied_total: int = 0
+    invalid_total: int = 0
+    invalid_renamed_status_total: int = 0  # items that used a status name renamed away
+    invalid_reason_code_total: int = 0  # items whose reasonCode was missing or wrong
+    integer_id_leads: int = 0  # leads whose payload id is an integer
 
     def add(self, payload: dict[str, Any]) -> LeadRecord:
         lead_id = str(payload["id"])
@@ -96,7 +122,15 @@ class LeadBook:
         record = LeadRecord(position=len(self.feed) + 1, payload=payload)
         self.feed.append(record)
         self.by_id[lead_id] = record
+        self.integer_id_leads += is_integer_id(payload["id"])
         return record
+
+    def count_invalid(self, cause: InvalidCause | None) -> None:
+        self.invalid_total += 1
+        if cause == "renamed_status":
+            self.invalid_renamed_status_total += 1
+        elif cause == "reason_code":
+            self.invalid_reason_code_total += 1
 
     def page(self, last_id: int | None, limit: int) -> list[LeadRecord]:
         start = max(last_id or 0, 0)
@@ -105,8 +139,13 @@ class LeadBook:
     def get(self, lead_id: str) -> LeadRecord | None:
         return self.by_id.get(lead_id)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, aliases: Mapping[str, str] = NO_ALIASES) -> dict[str, Any]:
         return {
-            "leads": [record.to_json() for record in self.feed],
+            "leads": [record.to_json(aliases) for record in self.feed],
             "feed_size": len(self.feed),
         }
+
+
+def is_integer_id(value: object) -> bool:
+    # bool is an int to Python, never to JSON.
+    return isinstance(value, int) and not isinstance(value, bool)
