@@ -14,6 +14,8 @@ from prometheus_client import REGISTRY, Counter, Gauge, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from leadbridge.domain.contract_drift import DriftKind
+
 WEBHOOKS = Counter(
     "leadbridge_webhooks_total", "Webhook requests by sender and result", ["source", "result"]
 )
@@ -55,6 +57,18 @@ QUARANTINED_NOW = Gauge(
     "leadbridge_quarantined_events",
     "Received events in quarantine now, by sender (set from the database when scraped)",
     ["source"],
+)
+AVITO_CONTRACT_DRIFT = Counter(
+    "leadbridge_avito_contract_drift_total",
+    "Sightings of something Avito sent or answered that our mapping does not know, by kind",
+    ["kind"],
+)
+# Every kind is shown from the start, at 0: an alert on its increase then sees the first one.
+for _kind in DriftKind:
+    AVITO_CONTRACT_DRIFT.labels(kind=_kind)
+AVITO_QUARANTINED = Gauge(
+    "leadbridge_avito_quarantined",
+    "Avito events in quarantine not yet replayed (set from the database when scraped)",
 )
 
 

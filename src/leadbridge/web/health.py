@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from leadbridge.domain import loop_health
 from leadbridge.domain.loop_health import LoopRecord
 from leadbridge.security.crypto import SecretKeyError
-from leadbridge.store import health, heartbeats, inbox, leads, outbox, tokens
+from leadbridge.store import contract_drift, health, heartbeats, inbox, leads, outbox, tokens
 from leadbridge.web import metrics
 from leadbridge.web.context import WebContext, context_of
 
@@ -78,6 +78,7 @@ async def prometheus(request: Request) -> Response:
             metrics.LEADS.labels(deal_state=deal_state).set(count)
         metrics.INBOX_BACKLOG.set(await inbox.backlog(session))
         quarantined = await inbox.quarantined_by_source(session)
+        metrics.AVITO_QUARANTINED.set(await contract_drift.quarantined_avito(session))
         oldest = await outbox.oldest_pending_since(session)
         waiting = await health.oldest_unprocessed_by_source(session)
         loops = await heartbeats.all_records(session)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from leadbridge.metrics import (
+    AVITO_QUARANTINED,
     DRIFT,
     INBOX_BACKLOG,
     LEADS,
@@ -15,6 +16,7 @@ from leadbridge.metrics import (
 )
 
 __all__ = [
+    "AVITO_QUARANTINED",
     "DRIFT",
     "INBOX_BACKLOG",
     "LEADS",

@@ -4,6 +4,7 @@ need no login, are served by the app itself)."""
 from fastapi import APIRouter
 
 from leadbridge.web.pages import (
+    avito_changes,
     charts,
     funnel,
     leads,
@@ -15,7 +16,18 @@ from leadbridge.web.pages import (
 )
 
 router = APIRouter(tags=["dashboard"])
-for page in (overview, leads, outbox, funnel, reconciliation, quarantine, settlements, charts):
+PAGES = (
+    overview,
+    leads,
+    outbox,
+    funnel,
+    reconciliation,
+    quarantine,
+    avito_changes,
+    settlements,
+    charts,
+)
+for page in PAGES:
     router.include_router(page.router)
 
 __all__ = ["router"]

@@ -38,6 +38,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("/funnel", "Воронка", (OPERATOR, FINANCE, ADMIN)),
     NavItem("/reconciliation", "Сверка", (OPERATOR,)),
     NavItem("/quarantine", "Карантин", (OPERATOR,)),
+    NavItem("/avito-changes", "Изменения API Авито", (OPERATOR,)),
     NavItem("/settlements", "Взаиморасчёты", (FINANCE,)),
     NavItem("/charts", "Графики", (OPERATOR, FINANCE)),
 ]

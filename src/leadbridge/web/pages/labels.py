@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from leadbridge.domain.contract_drift import DriftKind
 from leadbridge.domain.outbox_state import OutboxState
 from leadbridge.store import timeline
 
@@ -58,3 +59,15 @@ TIMELINE_OUTCOMES = {
 }
 
 TIMELINE_SOURCES = {"webhook": "вебхук", "events": "API событий amoCRM", "feed": "лента заявок"}
+
+# «Изменения API Авито»: what kind of surprise Avito sent or answered. Keyed by str: rows read
+# back from the table are plain strings, and a kind unknown to this version shows as stored.
+DRIFT_KIND_LABELS: dict[str, str] = {
+    DriftKind.UNKNOWN_FIELD: "Неизвестное поле",
+    DriftKind.UNKNOWN_ENUM_VALUE: "Неизвестное значение",
+    DriftKind.UNKNOWN_STATUS: "Неизвестный статус",
+    DriftKind.UNKNOWN_ERROR_CODE: "Неизвестный код ошибки",
+    DriftKind.UNKNOWN_ANSWER: "Непонятный ответ",
+    DriftKind.ENDPOINT_GONE: "Адрес API больше не работает",
+    DriftKind.QUARANTINED: "Событие в карантине",
+}

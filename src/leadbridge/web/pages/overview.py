@@ -1,5 +1,5 @@
 """Обзор: the funnel with conversion, this week's KPIs, the health of both sync directions and
-of every supervised loop."""
+of every supervised loop, and the Avito events waiting in quarantine for a mapping fix."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from leadbridge.domain.funnel_stats import funnel_counts, stage_positions
-from leadbridge.security.roles import FINANCE, OPERATOR
-from leadbridge.store import heartbeats, leads, overview
-from leadbridge.web.auth import require_role
+from leadbridge.security.roles import FINANCE, OPERATOR, permits
+from leadbridge.store import contract_drift, heartbeats, leads, overview
+from leadbridge.web.auth import current_user, require_role
 from leadbridge.web.context import context_of
 from leadbridge.web.pages import live
 from leadbridge.web.pages.common import LOCAL_TIME, templates
@@ -40,6 +40,9 @@ async def overview_page(request: Request) -> HTMLResponse:
         )
         health = await overview.sync_health(session)
         loops = await heartbeats.all_records(session)
+        avito_quarantined = await contract_drift.quarantined_avito(session)
+    # Finance sees the count too, but the page behind it is the operators'.
+    user = await current_user(request)
     return templates.TemplateResponse(
         request,
         "overview.html",
@@ -52,5 +55,7 @@ async def overview_page(request: Request) -> HTMLResponse:
             "now": now,
             "live": live.snapshot(request),
             "loops": loop_rows(loops, now),
+            "avito_quarantined": avito_quarantined,
+            "avito_changes_link": permits(user.role, (OPERATOR,)),
         },
     )

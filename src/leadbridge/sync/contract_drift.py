@@ -1,0 +1,73 @@
+"""Noting Avito contract drift: what Avito sent or answered that our mapping does not know.
+
+Each sighting is counted in `leadbridge_avito_contract_drift_total{kind}` and in the
+`avito_contract_drift` table (with the first sample, masked), shown on the dashboard's
+«Изменения API Авито» page. It is logged (`avito.contract_drift`) only the first time its
+(kind, name) is seen: a field renamed in every payload is one line in the log, not thousands.
+
+Noting drift is a side note to the caller's work and never fails it: a database error is logged
+and the sighting still counted in the metric. Call it outside a transaction of your own: it
+opens its own short one (on SQLite, that waits for the writer lock a transaction holds).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+import structlog
+from sqlalchemy.exc import SQLAlchemyError
+
+from leadbridge.domain.contract_drift import DriftKind, masked_sample
+from leadbridge.metrics import AVITO_CONTRACT_DRIFT
+from leadbridge.store import contract_drift
+from leadbridge.store.database import Database
+
+log = structlog.get_logger(__name__)
+
+Drift = tuple[DriftKind, str, object]  # kind, name (no personal data), raw sample
+
+
+async def note_drift(db: Database, kind: DriftKind, name: str, sample: object) -> None:
+    """Note one sighting of drift; `sample` is masked here, the caller passes it raw."""
+    await note_drifts(db, [(kind, name, sample)])
+
+
+async def note_drifts(db: Database, drifts: Iterable[Drift]) -> None:
+    """Note several sightings (one payload's unknown fields, say) in one transaction."""
+    # Sorted by key: two workers upserting the same rows take their locks in the same order,
+    # so on PostgreSQL they wait for each other instead of deadlocking. A stable sort: of two
+    # sightings of one drift, the first one's sample is the one a new row keeps.
+    masked = sorted(
+        ((kind, name, masked_sample(sample)) for kind, name, sample in drifts),
+        key=lambda drift: (drift[0], drift[1]),
+    )
+    if not masked:
+        return
+    for kind, _name, _sample in masked:
+        AVITO_CONTRACT_DRIFT.labels(kind=kind).inc()
+    try:
+        new = await _recorded(db, masked)
+    except (SQLAlchemyError, OSError) as error:
+        log.warning(
+            "avito.contract_drift_not_recorded",
+            error=type(error).__name__,
+            drifts=[f"{kind}: {name}" for kind, name, _sample in masked],
+        )
+        return
+    for kind, name in new:
+        # The key is not `name`: the log masks every key that says "name" as personal data.
+        log.warning("avito.contract_drift", kind=str(kind), drift=name)
+
+
+async def _recorded(
+    db: Database, masked: list[tuple[DriftKind, str, str]]
+) -> list[tuple[DriftKind, str]]:
+    """Record each sighting; the (kind, name) seen for the first time."""
+    now = datetime.now(UTC)
+    new: list[tuple[DriftKind, str]] = []
+    async with db.transaction() as session:
+        for kind, name, sample in masked:
+            if await contract_drift.record(session, kind, name, sample, now):
+                new.append((kind, name))
+    return new
