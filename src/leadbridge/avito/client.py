@@ -12,7 +12,14 @@ from typing import Any
 import httpx
 
 from leadbridge.avito.mapping import LeadMapping, active_mapping
-from leadbridge.avito.results import ITEM_OUTCOMES, ApplyResult, FeedPage, Outcome, StatusUpdate
+from leadbridge.avito.results import (
+    ENDPOINT_GONE,
+    ITEM_OUTCOMES,
+    ApplyResult,
+    FeedPage,
+    Outcome,
+    StatusUpdate,
+)
 from leadbridge.avito.settlement import SettlementRow, parse_settlement
 from leadbridge.avito.token import AvitoToken
 from leadbridge.config import AvitoSettings
@@ -192,7 +199,8 @@ class AvitoClient:
             item["price"] = update.price_kopecks
         if update.reason is not None:
             item["reason"] = update.reason
-        code = self._wire.status_items.reason_codes.get(update.status)
+        codes = self._wire.status_items.reason_codes
+        code = codes.get(update.reason or "") or codes.get(update.status)
         if code is not None:
             item[self._wire.status_items.reason_code_field] = code
         return item
@@ -222,6 +230,12 @@ def _answer(updates: Sequence[StatusUpdate], response: httpx.Response) -> list[A
     if response.status_code >= 500:  # a gateway may answer 5xx for a request that was done
         detail = f"HTTP {response.status_code}"
         return _all(updates, Outcome.RETRYABLE, detail, ambiguous=True)
+    if response.status_code in (404, 410):
+        # The path is gone (Avito moved the method to a new version): no status is at fault, so
+        # they wait, retried, until the mapping's [endpoints] follows the move.
+        detail = f"{ENDPOINT_GONE}: HTTP {response.status_code}: {response.text[:200]}"
+        gone = ("endpoint_gone", f"POST {response.request.url.path}")
+        return _all(updates, Outcome.RETRYABLE, detail, drift=gone)
     if response.status_code != 200:
         return _all(
             updates, Outcome.PERMANENT, f"HTTP {response.status_code}: {response.text[:200]}"
@@ -235,10 +249,15 @@ def _token_outcome(error: httpx.HTTPStatusError) -> Outcome:
 
 
 def _all(
-    updates: Sequence[StatusUpdate], outcome: Outcome, detail: str, *, ambiguous: bool = False
+    updates: Sequence[StatusUpdate],
+    outcome: Outcome,
+    detail: str,
+    *,
+    ambiguous: bool = False,
+    drift: tuple[str, str] | None = None,
 ) -> list[ApplyResult]:
     return [
-        ApplyResult(update.idempotency_key, outcome, detail, ambiguous=ambiguous)
+        ApplyResult(update.idempotency_key, outcome, detail, ambiguous=ambiguous, drift=drift)
         for update in updates
     ]
 
@@ -263,7 +282,14 @@ def _classify(updates: Sequence[StatusUpdate], response: httpx.Response) -> list
         outcome = ITEM_OUTCOMES.get(verdict, Outcome.PERMANENT)
         detail = verdict if not row.get("message") else f"{verdict}: {row['message']}"
         current = row.get("currentStatus")
+        drift = None if verdict in ITEM_OUTCOMES else ("unknown_answer", f"result {verdict}")
         results.append(
-            ApplyResult(update.idempotency_key, outcome, detail, str(current) if current else None)
+            ApplyResult(
+                update.idempotency_key,
+                outcome,
+                detail,
+                str(current) if current else None,
+                drift=drift,
+            )
         )
     return results

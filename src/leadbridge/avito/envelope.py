@@ -35,9 +35,9 @@ def json_object(raw: bytes | str) -> dict[str, Any]:
     try:
         value = load_json(raw.encode() if isinstance(raw, str) else raw)
     except JsonBodyError as error:
-        raise PayloadError(str(error)) from error
+        raise PayloadError(str(error), "body") from error
     if not isinstance(value, dict):
-        raise PayloadError(f"body is not a JSON object but {_kind(value)}")
+        raise PayloadError(f"body is not a JSON object but {_kind(value)}", "body")
     return value
 
 
@@ -49,14 +49,14 @@ def read_webhook(raw: bytes | str, mapping: LeadMapping | None = None) -> AvitoE
         return AvitoEvent(EventKind.PING)
     event_type = _at(envelope, shape.type_path)
     if not isinstance(event_type, str):
-        raise PayloadError(f"envelope has no {_dotted(shape.type_path)}: {_found(event_type)}")
+        where = _dotted(shape.type_path)
+        raise PayloadError(f"envelope has no {where}: {_found(event_type)}", where)
     if event_type != shape.lead_created:
         return AvitoEvent(EventKind.IGNORED)
     lead = _at(envelope, shape.lead_path)
     if not isinstance(lead, Mapping):
-        raise PayloadError(
-            f"{shape.lead_created} without {_dotted(shape.lead_path)}: {_found(lead)}"
-        )
+        where = _dotted(shape.lead_path)
+        raise PayloadError(f"{shape.lead_created} without {where}: {_found(lead)}", where)
     return AvitoEvent(EventKind.LEAD, lead)
 
 
@@ -65,7 +65,7 @@ def read_feed_item(item: object, mapping: LeadMapping | None = None) -> Mapping[
     could not be read, else the lead the row held."""
     shape = (mapping or active_mapping()).wire.feed
     if not isinstance(item, Mapping):
-        raise PayloadError(f"feed item is not a JSON object but {_kind(item)}")
+        raise PayloadError(f"feed item is not a JSON object but {_kind(item)}", "feed item")
     lead = item.get(shape.row_lead)
     if isinstance(lead, Mapping) and shape.row_id in item:
         return lead

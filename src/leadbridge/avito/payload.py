@@ -38,7 +38,14 @@ MAX_TEXT = {"id": 64, "offer_type": 32, "device_model": 128, "seller_name": 256,
 
 
 class PayloadError(ValueError):
-    """The payload lacks what a deal cannot be made without, or holds a value that cannot be."""
+    """The payload lacks what a deal cannot be made without, or holds a value that cannot be.
+
+    `where` names the place without any value of the payload (our field, or a part of the
+    envelope): what a person sees as the contract drift, never personal data."""
+
+    def __init__(self, message: str, where: str = "payload") -> None:
+        super().__init__(message)
+        self.where = where
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,11 +64,12 @@ def parse_lead(raw: Mapping[str, Any], mapping: LeadMapping | None = None) -> Bu
     """The lead in `raw`, read as `mapping` says (default: the mapping installed at start)."""
     mapping = mapping or active_mapping()
     if not isinstance(raw, Mapping):
-        raise PayloadError("lead payload must be a JSON object")
+        raise PayloadError("lead payload must be a JSON object", "lead")
     try:
         values = {mapped.name: _read(raw, mapped).value for mapped in mapping.fields}
     except _Refused as refused:
-        raise PayloadError(refused.reading.error) from None
+        reason = refused.reading.error or "unreadable"
+        raise PayloadError(reason, f"lead.{refused.reading.name}") from None
     return _request(values, _unknown_fields(raw, mapping.known))
 
 

@@ -34,6 +34,9 @@ class ApplyResult:
     # The request may have been applied though no verdict came back (timeout, reset, 5xx, a
     # body we cannot read): read Avito's status back before sending it again.
     ambiguous: bool = False
+    # What in Avito's answer our mapping did not expect, as (kind, name): a contract drift
+    # for a person to see (`sync/contract_drift.py`); the kinds are DriftKind's values.
+    drift: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,3 +54,10 @@ ITEM_OUTCOMES = {
     "not_found": Outcome.PERMANENT,
     "invalid": Outcome.PERMANENT,
 }
+
+
+# How the relay's record of an answer begins when Avito refused the request's form rather than
+# the lead's state: an unknown status, a missing field, a moved endpoint. Such a refusal is
+# fixed in the mapping, after which `leadbridge avito quarantine replay` sends them again.
+ENDPOINT_GONE = "endpoint gone"
+CONTRACT_REFUSALS = ("invalid", "HTTP 400", "HTTP 422", ENDPOINT_GONE)

@@ -54,8 +54,9 @@ class StatusNames:
 class StatusItems:
     """What a status item carries beyond the documented fields.
 
-    `reason_codes`: our status → the code Avito wants for it (from its reasons dictionary),
-    sent in the field `reason_code_field`; empty: no code is sent, only the free-text reason.
+    `reason_codes`: the code Avito wants (from its reasons dictionary), sent in the field
+    `reason_code_field`, keyed by our reason (the loss reason's name, `funnel.toml`) or, for any
+    other reason, by our status; empty: no code is sent, only the free-text reason.
     """
 
     reason_code_field: str = "reasonCode"

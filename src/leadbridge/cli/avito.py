@@ -1,20 +1,25 @@
 """`leadbridge avito …`: Avito's side of the bridge. `avito check FILE.json` shows how a sample
-lead payload maps to a lead under the mapping in force (or another one), field by field."""
+lead payload maps to a lead under the mapping in force (or another one), field by field;
+`avito quarantine list|show|replay` reads and replays what could not be interpreted."""
 
 from __future__ import annotations
 
 import json
+import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from leadbridge.cli.common import fail, load_settings
+from leadbridge.cli.common import fail, load_settings, run_async
 
 if TYPE_CHECKING:
     from leadbridge.avito.payload import Reading
 
-avito_app = typer.Typer(help="Avito's side: how its lead payloads are read.", no_args_is_help=True)
+avito_app = typer.Typer(
+    help="Avito's side: how its payloads are read, and what could not be.", no_args_is_help=True
+)
 
 
 @avito_app.command()
@@ -97,3 +102,79 @@ def _json(value: Any) -> str:
     if hasattr(value, "isoformat"):
         return str(value.isoformat())
     return json.dumps(value, ensure_ascii=False, default=str)
+
+
+quarantine_app = typer.Typer(
+    help="Avito's events that could not be read (after a change of its API): list them, show "
+    "one, replay them once the mapping follows the change.",
+    no_args_is_help=True,
+)
+avito_app.add_typer(quarantine_app, name="quarantine")
+
+
+@quarantine_app.command("list")
+def quarantine_list(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """Avito's events held back, oldest first: id, channel, when it came, why it was held."""
+    from leadbridge.sync.avito_quarantine_commands import held_back
+
+    rows = run_async(held_back(load_settings()))
+    for row in rows:
+        if as_json:
+            print(json.dumps(row, ensure_ascii=False))
+        else:
+            print(f"{row['id']}\t{row['channel']}\t{row['received_at']}\t{row['reason']}")
+    if not as_json:
+        print(f"{len(rows)} held back", file=sys.stderr)
+
+
+@quarantine_app.command("show")
+def quarantine_show(event_id: int) -> None:
+    """One event: when it came, why it was held, whether it was replayed, and its raw body (as
+    received; save it to a file and try `leadbridge avito check FILE --mapping COPY`)."""
+    from leadbridge.sync.avito_quarantine_commands import NoSuchEvent, one
+
+    try:
+        meta, body = run_async(one(load_settings(), event_id))
+    except NoSuchEvent as error:
+        fail(str(error))
+    for key, value in meta.items():
+        print(f"{key}: {value if value is not None else '—'}")
+    print("body:")
+    print(_pretty(body))
+
+
+@quarantine_app.command("replay")
+def quarantine_replay(
+    event_ids: Annotated[
+        list[int] | None, typer.Argument(help="The events to replay (see `list`).")
+    ] = None,
+    replay_all: Annotated[
+        bool, typer.Option("--all", help="Every event held back, and every status refused.")
+    ] = False,
+) -> None:
+    """Interpret held-back events again with the mapping in force (restart the service with the
+    fixed mapping first). A request becomes a deal exactly once, however often it is replayed
+    or whichever way it also came. With --all, statuses Avito refused for their form (unknown
+    status, missing code, moved endpoint) are sent again too. Audited; the last line is JSON:
+    {"replayed": N, "leads_created": N, "still_quarantined": N, "statuses_resent": N}."""
+    from leadbridge.sync.avito_quarantine_commands import NoSuchEvent, replay_held_back
+
+    if replay_all == bool(event_ids):
+        fail("name the events to replay, or --all (not both)")
+    actor = os.environ.get("USER") or "cli"
+    try:
+        report = run_async(
+            replay_held_back(load_settings(), actor=actor, ids=None if replay_all else event_ids)
+        )
+    except NoSuchEvent as error:
+        fail(str(error))
+    print(report.to_json())
+
+
+def _pretty(body: str) -> str:
+    try:
+        return json.dumps(json.loads(body), ensure_ascii=False, indent=2)
+    except ValueError:
+        return body

@@ -112,11 +112,49 @@ async def quarantined(
     return total, (await session.scalars(statement)).all()
 
 
+async def held_back(
+    session: AsyncSession, source: str, ids: Sequence[int] | None = None
+) -> Sequence[InboxEvent]:
+    """A sender's events in quarantine and not replayed yet, oldest first (the order they came
+    in); only those of `ids` when given."""
+    statement = (
+        select(InboxEvent)
+        .where(
+            InboxEvent.source == source,
+            InboxEvent.quarantined_at.is_not(None),
+            InboxEvent.replayed_at.is_(None),
+        )
+        .order_by(InboxEvent.id)
+    )
+    if ids is not None:
+        statement = statement.where(InboxEvent.id.in_(ids))
+    return (await session.scalars(statement)).all()
+
+
+async def mark_replayed(session: AsyncSession, event_id: int, *, actor: str, now: datetime) -> None:
+    """The event was interpreted again and went on; `error` keeps why it was held back."""
+    await session.execute(
+        update(InboxEvent)
+        .where(InboxEvent.id == event_id)
+        .values(replayed_at=now, replayed_by=actor)
+    )
+
+
+async def still_held(session: AsyncSession, event_id: int, reason: str) -> None:
+    """A replay found the event still uninterpretable: its reason is brought up to date."""
+    await session.execute(
+        update(InboxEvent)
+        .where(InboxEvent.id == event_id)
+        .values(attempts=InboxEvent.attempts + 1, error=reason)
+    )
+
+
 async def quarantined_by_source(session: AsyncSession) -> dict[str, int]:
-    """How many events of each sender are in quarantine (for a gauge when /metrics is read)."""
+    """How many events of each sender are in quarantine and not replayed (for a gauge when
+    /metrics is read)."""
     statement = (
         select(InboxEvent.source, func.count())
-        .where(InboxEvent.quarantined_at.is_not(None))
+        .where(InboxEvent.quarantined_at.is_not(None), InboxEvent.replayed_at.is_(None))
         .group_by(InboxEvent.source)
     )
     return {source: int(count) for source, count in await session.execute(statement)}

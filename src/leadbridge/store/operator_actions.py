@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadbridge.domain.outbox_state import OutboxState
@@ -91,5 +91,21 @@ async def history(session: AsyncSession, item_id: int) -> Sequence[OperatorActio
         select(OperatorAction)
         .where(OperatorAction.outbox_id == item_id)
         .order_by(OperatorAction.id)
+    )
+    return (await session.scalars(statement)).all()
+
+
+async def refused_for_form(
+    session: AsyncSession, detail_prefixes: Sequence[str]
+) -> Sequence[OutboxItem]:
+    """Items Avito refused for the request's form (their last error starts with one of
+    `detail_prefixes`): parked ones, and pending ones waiting out a backoff. Oldest first."""
+    matches = or_(
+        *(OutboxItem.last_error.startswith(prefix, autoescape=True) for prefix in detail_prefixes)
+    )
+    statement = (
+        select(OutboxItem)
+        .where(OutboxItem.state.in_((OutboxState.PARKED, OutboxState.PENDING)), matches)
+        .order_by(OutboxItem.id)
     )
     return (await session.scalars(statement)).all()

@@ -19,8 +19,10 @@ from sqlalchemy.exc import DataError
 
 from leadbridge.avito.client import AvitoClient
 from leadbridge.avito.payload import PayloadError, parse_lead
+from leadbridge.domain.contract_drift import DriftKind
 from leadbridge.store import cursors, inbox, leads
 from leadbridge.store.database import Database
+from leadbridge.sync.contract_drift import Drift, note_drift, note_drifts
 from leadbridge.sync.quarantine import quarantine_raw
 from leadbridge.sync.wakeups import DEALS, Wakeups
 
@@ -58,10 +60,37 @@ async def accept_lead(
         # A value the parser let through and the database cannot hold (PostgreSQL refuses a NUL
         # character in JSON, for one): it will be refused however often it is sent.
         reason = str(error.orig or error).splitlines()[0]
-        raise PayloadError(f"the database cannot store this lead: {reason}") from error
+        raise PayloadError(f"the database cannot store this lead: {reason}", "lead") from error
     log.info("lead.accepted", avito_lead_id=request.avito_lead_id, channel=channel)
     wakeups.notify(DEALS)
+    if request.unknown_fields:  # Avito added something: kept with the lead, shown to a person
+        await note_drifts(db, _unknown_fields(request.unknown_fields))
     return Intake.NEW
+
+
+async def quarantine_avito(db: Database, *, channel: str, raw: bytes, error: PayloadError) -> None:
+    """Keep an Avito event that cannot be interpreted, and show it as contract drift."""
+    if await quarantine_raw(db, source="avito", channel=channel, raw=raw, reason=str(error)):
+        await note_drift(db, DriftKind.QUARANTINED, error.where, _sample(raw))
+
+
+def _unknown_fields(unknown: Mapping[str, Any], prefix: str = "") -> list[Drift]:
+    """One drift per unknown leaf: a field added to the device shows as `device.esim`."""
+    drifts: list[Drift] = []
+    for key, value in unknown.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value:
+            drifts.extend(_unknown_fields(value, f"{path}."))
+        else:
+            drifts.append((DriftKind.UNKNOWN_FIELD, path, value))
+    return drifts
+
+
+def _sample(raw: bytes) -> object:
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw.decode("utf-8", errors="replace")
 
 
 async def pull_feed_once(db: Database, avito: AvitoClient, wakeups: Wakeups) -> int:
@@ -77,9 +106,9 @@ async def pull_feed_once(db: Database, avito: AvitoClient, wakeups: Wakeups) -> 
                 if await accept_lead(db, raw, channel="feed", wakeups=wakeups) is Intake.NEW:
                     new += 1
             except PayloadError as error:
-                await _set_aside(db, raw, str(error))
+                await _set_aside(db, raw, error)
         for row, reason in page.unreadable:
-            await _set_aside(db, row, reason)
+            await _set_aside(db, row, PayloadError(reason, "feed row"))
         if not page.leads or page.last_id == last_id:
             return new
         last_id = page.last_id
@@ -87,7 +116,7 @@ async def pull_feed_once(db: Database, avito: AvitoClient, wakeups: Wakeups) -> 
             await cursors.save_cursor(session, FEED_CURSOR, str(last_id), datetime.now(UTC))
 
 
-async def _set_aside(db: Database, raw: object, reason: str) -> None:
+async def _set_aside(db: Database, raw: object, error: PayloadError) -> None:
     """A feed item refused on every pull: quarantined, and the cursor moves past it."""
     body = json.dumps(raw, ensure_ascii=False, default=str).encode(errors="replace")
-    await quarantine_raw(db, source="avito", channel="feed", raw=body, reason=reason)
+    await quarantine_avito(db, channel="feed", raw=body, error=error)

@@ -23,12 +23,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from leadbridge.avito.client import AvitoClient
 from leadbridge.avito.results import ApplyResult, Outcome, StatusUpdate
 from leadbridge.config import RelaySettings
+from leadbridge.domain.contract_drift import DriftKind
 from leadbridge.domain.outbox_state import OutboxState
 from leadbridge.domain.read_back import already_reached
 from leadbridge.domain.retry import Backoff
 from leadbridge.store import outbox
 from leadbridge.store.database import Database
 from leadbridge.store.tables import OutboxItem
+from leadbridge.sync.contract_drift import note_drifts
 
 log = structlog.get_logger(__name__)
 DELIVERED = (Outcome.OK, Outcome.ALREADY_APPLIED)
@@ -123,6 +125,13 @@ class Relay:
             for item, result in pairs:
                 if result.outcome not in DELIVERED:
                     await self._settle(session, item, result, now)
+        # Outside the transaction: noting drift opens its own (see sync/contract_drift.py).
+        drifts = {result.drift: result.detail for result in results if result.drift is not None}
+        if drifts:
+            await note_drifts(
+                self._db,
+                [(DriftKind(kind), name, detail) for (kind, name), detail in drifts.items()],
+            )
 
     async def _settle(
         self, session: AsyncSession, item: OutboxItem, result: ApplyResult, now: datetime

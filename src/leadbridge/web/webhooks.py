@@ -21,7 +21,7 @@ from leadbridge.amocrm.webhook import WebhookFormatError, WebhookValueError, par
 from leadbridge.avito.envelope import EventKind, read_webhook
 from leadbridge.avito.payload import PayloadError
 from leadbridge.store import inbox
-from leadbridge.sync.intake import accept_lead
+from leadbridge.sync.intake import accept_lead, quarantine_avito
 from leadbridge.sync.quarantine import quarantine_raw
 from leadbridge.sync.wakeups import STAGE_CHANGES
 from leadbridge.web.context import WebContext, context_of
@@ -54,7 +54,7 @@ async def avito_webhook(token: str, request: Request) -> JSONResponse:
         # Raw first: an authenticated body is acknowledged once it is kept, whether or not we
         # understand it. Refusing it would make Avito give up after its retries, and a change
         # of Avito's payload would lose every request until the mapping follows it.
-        await quarantine_raw(ctx.db, source="avito", channel="webhook", raw=raw, reason=str(error))
+        await quarantine_avito(ctx.db, channel="webhook", raw=raw, error=error)
         return _ok("avito", "quarantined", reason=str(error))
     return _ok("avito", result.value)
 

@@ -32,7 +32,7 @@ REASONS: tuple[Reason, ...] = (
     Reason("outside_service_area", (REJECTED,), "Город вне зоны выкупа"),
     Reason("seller_changed_mind", (CANCELLED,), "Продавец передумал"),
     Reason("sold_elsewhere", (CANCELLED,), "Продавец продал устройство в другом месте"),
-    Reason("price_not_accepted", (CANCELLED,), "Продавца не устроила цена"),
+    Reason("price_not_accepted", (REJECTED, CANCELLED), "Не сошлись в цене"),
     Reason("seller_no_show", (CANCELLED,), "Продавец не пришёл на встречу"),
     Reason("duplicate_request", (REJECTED, CANCELLED), "Повторная заявка"),
 )

@@ -43,6 +43,7 @@ class InboxEvent(Base):
     # Set when a quarantined event was interpreted again (after the mapping was fixed) and its
     # request or change went on; `error` then keeps why it was held back.
     replayed_at: Mapped[datetime | None]
+    replayed_by: Mapped[str | None] = mapped_column(String(128))  # who replayed it: the audit
 
 
 class StatusChange(Base):

@@ -1,4 +1,4 @@
-"""Avito contract drift seen, and when a quarantined event was replayed
+"""Avito contract drift seen, and when and by whom a quarantined event was replayed
 
 Revision ID: 0013
 Revises: 0012
@@ -29,9 +29,11 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("inbox") as batch_op:
         batch_op.add_column(sa.Column("replayed_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("replayed_by", sa.String(128), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("inbox") as batch_op:
+        batch_op.drop_column("replayed_by")
         batch_op.drop_column("replayed_at")
     op.drop_table("avito_contract_drift")
