@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select, update
+from tests.integration.relay.lead_rig import queue
 
 from leadbridge.avito.mapping import install_mapping
 from leadbridge.avito.payload import PayloadError
@@ -23,7 +24,6 @@ from leadbridge.store.tables import Lead, OperatorAction, OutboxItem
 from leadbridge.sync.avito_replay import replay
 from leadbridge.sync.intake import accept_lead, quarantine_avito
 from leadbridge.sync.wakeups import LocalWakeups
-from tests.integration.relay.lead_rig import queue
 
 pytestmark = pytest.mark.anyio
 AFTER_BREAK = Path(__file__).parents[3] / "examples" / "avito-mapping-after-break.toml"
@@ -59,9 +59,9 @@ def envelope(lead: dict[str, Any]) -> bytes:
 
 
 async def hold_back(db: Database, channel: str, body: bytes) -> None:
+    raw = json.loads(body)
+    lead = raw["payload"]["lead"] if channel == "webhook" else raw
     with pytest.raises(PayloadError) as refused:
-        raw = json.loads(body)
-        lead = raw["payload"]["lead"] if channel == "webhook" else raw
         await accept_lead(db, lead, channel=channel, wakeups=LocalWakeups())
     await quarantine_avito(db, channel=channel, raw=body, error=refused.value)
 
