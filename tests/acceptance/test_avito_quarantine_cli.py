@@ -10,12 +10,13 @@ from pathlib import Path
 from tests.acceptance.test_cli import _leadbridge, clean_env  # noqa: F401  (fixture)
 
 from leadbridge.avito.payload import PayloadError
+from leadbridge.sandbox.api_break import MAPPING_AFTER_BREAK
 from leadbridge.sandbox.avito import LeadFactory
 from leadbridge.store.database import Database
 from leadbridge.store.migrate import upgrade
 from leadbridge.sync.intake import quarantine_avito
 
-AFTER_BREAK = Path(__file__).parents[2] / "examples" / "avito-mapping-after-break.toml"
+AFTER_BREAK = MAPPING_AFTER_BREAK
 
 
 def _held_back(url: str, bodies: list[bytes]) -> None:

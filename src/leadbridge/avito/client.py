@@ -22,6 +22,7 @@ from leadbridge.avito.results import (
 )
 from leadbridge.avito.settlement import SettlementRow, parse_settlement
 from leadbridge.avito.token import AvitoToken
+from leadbridge.avito.wire_mapping import Endpoints, WireMapping
 from leadbridge.config import AvitoSettings
 from leadbridge.domain.retry import is_transient
 from leadbridge.metrics import instrument
@@ -73,10 +74,7 @@ class AvitoClient:
         mapping: LeadMapping | None = None,
     ) -> None:
         self._settings = settings
-        # Paths, status names and shapes are the mapping's: a change on Avito's side is followed
-        # in the mapping file, not here.
-        self._wire = (mapping or active_mapping()).wire
-        self._paths = self._wire.endpoints
+        self._mapping = mapping
         self._http = instrument(
             http or httpx.AsyncClient(base_url=settings.base_url, timeout=settings.timeout_s),
             "avito",
@@ -85,6 +83,16 @@ class AvitoClient:
         self._token = AvitoToken(
             self._http, settings, self.limiters.get("token"), path=self._paths.token
         )
+
+    @property
+    def _wire(self) -> WireMapping:
+        """Paths, status names and shapes are the mapping's (the one given, else the one in
+        force): a change on Avito's side is followed in the mapping file, not here."""
+        return (self._mapping or active_mapping()).wire
+
+    @property
+    def _paths(self) -> Endpoints:
+        return self._wire.endpoints
 
     async def aclose(self) -> None:
         await self._http.aclose()

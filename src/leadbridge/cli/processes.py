@@ -34,6 +34,15 @@ def demo(
             "reordered and dropped webhooks, expiring tokens, Avito's schema changing midway."
         ),
     ] = False,
+    api_break: Annotated[
+        bool,
+        typer.Option(
+            help="Avito ships a breaking API change halfway (fields moved, a status renamed, "
+            "status apply moved to /v2/, reason codes required); the bridge quarantines what "
+            "it cannot read, then an operator puts examples/avito-mapping-after-break.toml in "
+            'force and replays. The JSON line gains "quarantined", "replayed" and "lost".',
+        ),
+    ] = False,
 ) -> None:
     """Run the whole product on the built-in Avito and amoCRM simulators.
 
@@ -56,9 +65,10 @@ def demo(
         funnel_file=settings.funnel_file,
         leads_per_second=1000.0 if check else rate,
         time_scale=0.001 if check else 0.003,
-        # Under --chaos retries wait out their backoff: give the statuses time to arrive.
-        timeout_s=max(120.0, (leads or 0) * (4.0 if chaos else 1.0)),
+        # Under --chaos and --api-break retries wait out their backoff: give them time.
+        timeout_s=max(120.0, (leads or 0) * (4.0 if chaos or api_break else 1.0)),
         chaos=chaos,
+        api_break=api_break,
     )
     result = run_async(run_demo(options))
     print(json.dumps(result, ensure_ascii=False))

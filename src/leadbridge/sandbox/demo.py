@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import secrets
 import sys
 import time
@@ -19,12 +20,21 @@ from leadbridge.config import AmoCrmSettings, AvitoSettings, Settings, WebSettin
 from leadbridge.processes import running
 from leadbridge.sandbox import chaos
 from leadbridge.sandbox.amocrm import AmoSandbox, AmoSandboxConfig, create_amocrm_app
+from leadbridge.sandbox.api_break import (
+    Adaptation,
+    adapt,
+    after_break_mapping,
+    break_api,
+    lost_requests,
+)
 from leadbridge.sandbox.avito import AvitoSandbox, AvitoSandboxConfig, create_avito_app
 from leadbridge.sandbox.demo_database import fresh_demo_database
 from leadbridge.sandbox.demo_progress import Progress, snapshot
 from leadbridge.sandbox.invariants import check_invariants, summarize
 from leadbridge.sandbox.managers import ManagerCrew
 from leadbridge.settlement.demo_check import with_settlement
+from leadbridge.store import contract_drift
+from leadbridge.sync.avito_replay import replay
 from leadbridge.sync.bridge import Bridge
 from leadbridge.web.auth.demo_user import create_demo_user
 from leadbridge.web.server import serve
@@ -42,6 +52,7 @@ class DemoOptions:
     time_scale: float  # manager delays: 1.0 is real time
     timeout_s: float
     chaos: bool = False  # the simulators' fault profile (sandbox/chaos.py)
+    api_break: bool = False  # Avito's breaking change midway, then an operator adapts
 
 
 @dataclass
@@ -111,8 +122,9 @@ async def run_demo(options: DemoOptions, out: Callable[[str], None] = _say) -> d
                 chaos.turn_on(sims.avito, sims.amocrm, options.seed)
             out(f"Дашборд: {process.url}/   Авито: {sims.avito_url}   amoCRM: {sims.amocrm_url}")
             interrupted = False
+            operator = Adaptation()
             try:
-                await _drive(options, sims, bridge)
+                await _drive(options, sims, bridge, operator)
             except asyncio.CancelledError:
                 # Ctrl+C ends an open-ended demo: stop the flows, then still show the summary.
                 task = asyncio.current_task()
@@ -121,11 +133,17 @@ async def run_demo(options: DemoOptions, out: Callable[[str], None] = _say) -> d
                 task.uncancel()
                 interrupted = True
             final = await snapshot(process.db, sims.avito, sims.amocrm)
+        avito_state, amocrm_state = sims.avito.state_json(), sims.amocrm.state_json()
         result = check_invariants(
-            avito_state=sims.avito.state_json(),
-            amocrm_state=sims.amocrm.state_json(),
+            avito_state=avito_state,
+            amocrm_state=amocrm_state,
             funnel=settings.funnel,
+            avito_names=after_break_mapping().wire.statuses.ours if options.api_break else None,
         )
+        if options.api_break:
+            lost = lost_requests(avito_state, amocrm_state, settings.funnel)
+            result |= operator.to_json(lost)
+            result["ok"] = result["ok"] and lost == 0
         result = await with_settlement(result, settings)
         out("Итог: " + final.line(options.leads))
         if interrupted:
@@ -137,7 +155,9 @@ async def run_demo(options: DemoOptions, out: Callable[[str], None] = _say) -> d
         return result
 
 
-async def _drive(options: DemoOptions, sims: Simulators, bridge: Bridge) -> None:
+async def _drive(
+    options: DemoOptions, sims: Simulators, bridge: Bridge, operator: Adaptation
+) -> None:
     crew = ManagerCrew(
         amocrm_url=sims.amocrm_url,
         person_token=sims.amocrm.issue_person_token(),
@@ -154,6 +174,8 @@ async def _drive(options: DemoOptions, sims: Simulators, bridge: Bridge) -> None
     try:
         while True:
             try:
+                if options.api_break and traffic.done():
+                    await _adapt_once_arrived(bridge, operator, progress)
                 if await _progressed(bridge, sims, progress, managers, traffic):
                     return
                 database_lost = False
@@ -191,6 +213,30 @@ async def _progressed(
     return await bridge.catch_up.run_once() == 0
 
 
+async def _adapt_once_arrived(bridge: Bridge, operator: Adaptation, progress: Progress) -> None:
+    """The operator's part of --api-break: once every request has arrived, the mapping for the
+    change and a replay; replayed again while events keep landing in quarantine (a delivery
+    read under the old mapping a moment before it changed)."""
+    async with bridge.db.transaction() as session:
+        held = await contract_drift.quarantined_avito(session)
+    if operator.report is not None and held == 0:
+        return
+    if operator.report is None and (held == 0 or held != operator.quarantined):
+        operator.quarantined = held  # deliveries still landing: a person waits for them too
+        return
+    if operator.report is None:
+        progress.note(f"в карантине {held} событий Авито: оператор меняет маппинг и повторяет")
+        adapted = await adapt(bridge.db, bridge.wakeups, bridge.settings.avito)
+        operator.quarantined, operator.report = adapted.quarantined, adapted.report
+    else:
+        again = await replay(bridge.db, bridge.wakeups, actor="demo")
+        operator.report = dataclasses.replace(
+            operator.report,
+            replayed=operator.report.replayed + again.replayed,
+            leads_created=operator.report.leads_created + again.leads_created,
+        )
+
+
 async def _traffic(sims: Simulators, options: DemoOptions) -> None:
     count = 0
     halfway = (options.leads or 100) // 2
@@ -199,4 +245,6 @@ async def _traffic(sims: Simulators, options: DemoOptions) -> None:
         count += 1
         if options.chaos and count == halfway:
             chaos.midway(sims.avito, sims.amocrm)
+        if options.api_break and count == halfway:
+            break_api(sims.avito)
         await asyncio.sleep(1 / options.leads_per_second)

@@ -7,7 +7,7 @@ uses, and says which promise broke where.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,10 +41,18 @@ class Check:
 
 
 def check_invariants(
-    *, avito_state: Mapping[str, Any], amocrm_state: Mapping[str, Any], funnel: Funnel
+    *,
+    avito_state: Mapping[str, Any],
+    amocrm_state: Mapping[str, Any],
+    funnel: Funnel,
+    avito_names: Callable[[str], str] | None = None,
 ) -> dict[str, Any]:
+    """`avito_names` turns Avito's status names into the funnel's, when Avito renamed one (the
+    mapping's `[statuses]`, `StatusNames.ours`)."""
     view = crm_view(amocrm_state, funnel)
     avito_leads = list(avito_state.get("leads", []))
+    if avito_names is not None:
+        avito_leads = [_in_our_terms(lead, avito_names) for lead in avito_leads]
     checks = {
         "one_deal_per_request": _one_deal_per_request(avito_leads, view),
         "statuses_in_chain_order": _statuses_in_chain_order(avito_leads, funnel),
@@ -54,6 +62,14 @@ def check_invariants(
     }
     results = {name: check.to_json() for name, check in checks.items()}
     return {"ok": all(result["ok"] for result in results.values()), "invariants": results}
+
+
+def _in_our_terms(lead: Json, avito_names: Callable[[str], str]) -> Json:
+    def named(entry: Json) -> Json:
+        status = entry.get("status")
+        return {**entry, "status": avito_names(status)} if isinstance(status, str) else entry
+
+    return {**named(lead), "history": [named(entry) for entry in lead.get("history", [])]}
 
 
 def summarize(result: Mapping[str, Any]) -> str:

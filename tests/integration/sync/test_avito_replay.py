@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +15,7 @@ from leadbridge.avito.mapping import install_mapping
 from leadbridge.avito.payload import PayloadError
 from leadbridge.config import AvitoSettings
 from leadbridge.domain.outbox_state import OutboxState
+from leadbridge.sandbox.api_break import MAPPING_AFTER_BREAK
 from leadbridge.sandbox.avito.leads import LeadFactory
 from leadbridge.store import contract_drift, inbox
 from leadbridge.store.database import Database
@@ -26,7 +26,7 @@ from leadbridge.sync.intake import accept_lead, quarantine_avito
 from leadbridge.sync.wakeups import LocalWakeups
 
 pytestmark = pytest.mark.anyio
-AFTER_BREAK = Path(__file__).parents[3] / "examples" / "avito-mapping-after-break.toml"
+AFTER_BREAK = MAPPING_AFTER_BREAK
 
 
 @pytest.fixture
