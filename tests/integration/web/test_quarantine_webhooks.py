@@ -169,3 +169,18 @@ async def test_an_empty_quarantine_says_so(site: Site) -> None:
     async with site.logged_in("olga") as http:
         page = await http.get("/quarantine")
     assert "В карантине ничего нет" in page.text
+
+
+async def test_a_replayed_event_says_when_and_by_whom(site: Site) -> None:
+    lead = {**LeadFactory(seed=24).make(), "buyoutPrice": HUGE}
+    async with site.avito() as http:
+        await http.post(f"/webhooks/avito/{TOKEN}", content=_envelope(lead))
+    (kept,) = await site.quarantined()
+    async with site.db.transaction() as session:
+        await inbox.mark_replayed(session, kept.id, actor="olga", now=kept.received_at)
+
+    async with site.logged_in("olga") as http:
+        page = await http.get("/quarantine")
+
+    assert "обработано повторно" in page.text
+    assert "(olga)" in page.text

@@ -1,6 +1,7 @@
 """Карантин: received events set aside because they can never be processed — the sender, when
-and by which channel each arrived, the reason, and the start of the raw body. Read-only: a
-person decides what to do (ask the partner, fix a setting); nothing here is sent anywhere.
+and by which channel each arrived, the reason, the start of the raw body, and whether it was
+replayed. Read-only: a person decides what to do (ask the partner, fix a setting or Avito's
+mapping and replay with `leadbridge avito quarantine replay`); nothing here is sent anywhere.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ async def quarantine_page(
             "quarantined_at": event.quarantined_at,
             "attempts": event.attempts,
             "reason": event.error or "",
+            "replayed_at": event.replayed_at,
+            "replayed_by": event.replayed_by,
             "body": _shortened(event.body),
         }
         for event in events
