@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import anyio
 import pytest
 
-from leadbridge.avito.client import AvitoClient
+from leadbridge.avito.client import RATE_LIMIT_PAUSE_S, AvitoClient
 from leadbridge.avito.results import Outcome, StatusUpdate
 from leadbridge.config import AvitoSettings
 from leadbridge.ratelimit import DatabaseLimiter
@@ -55,17 +55,23 @@ async def test_two_users_never_get_more_than_the_limit_in_any_window(
     for start, _ in held:
         counted = [1 for other_start, end in held if other_start <= start < end + 1.0]
         assert len(counted) <= LIMIT
-    # And the limit is used: 16 requests, 5 a window, in about three windows.
+    # And the limit is used: 16 requests, 5 a window, take about three windows; one at a time
+    # would take fifteen. The bound is loose because a loaded machine delays every database
+    # round trip (how close to the limit it gets is bench/avito_status_apply.py's to measure).
     starts = sorted(start for start, _ in held)
-    assert starts[-1] - starts[0] < 3 * (1.0 + 0.02) + 0.5
+    assert starts[-1] - starts[0] < 3 * (1.0 + 0.02) + 3.0
 
 
 async def test_a_pause_by_one_user_holds_back_the_other(
     engines: tuple[Database, Database],
 ) -> None:
     first, second = (DatabaseLimiter(db, "avito:leads_get", LIMIT) for db in engines)
+    paused_at = time.monotonic()
     await first.pause(1.0)
-    assert (await second.take())[1] > 0.8
+    wait_s = (await second.take())[1]
+    # The rest of the pause, however long the round trips in between took.
+    assert wait_s >= 1.0 - (time.monotonic() - paused_at) - 0.05
+    assert wait_s > 0
 
 
 async def test_keys_are_independent(engines: tuple[Database, Database]) -> None:
@@ -80,16 +86,18 @@ async def test_a_request_longer_than_the_window_holds_its_token_until_answered(
         DatabaseLimiter(db, "avito:status_get", 1, window_s=0.3, margin_s=0.0) for db in engines
     )
     answered = 0.0
+    holding = anyio.Event()
 
     async def slow_request() -> None:
         nonlocal answered
         async with first.slot():
+            holding.set()
             await anyio.sleep(0.6)  # twice the window
             answered = time.monotonic()
 
     async with anyio.create_task_group() as group:
         group.start_soon(slow_request)
-        await anyio.sleep(0.1)
+        await holding.wait()  # the first holds the token (however long taking it took)
         async with second.slot():
             started = time.monotonic()
     assert started >= answered + 0.3 - 0.02
@@ -105,7 +113,7 @@ async def test_the_token_of_a_process_that_died_mid_request_comes_back(
     await dying.take()  # and never answered
     before = time.monotonic()
     await other.take()
-    assert 0.5 <= time.monotonic() - before < 2.0
+    assert 0.5 <= time.monotonic() - before < 5.0  # comes back, not never (loose: a busy machine)
 
 
 async def test_a_429_from_avito_pauses_another_worker(engines: tuple[Database, Database]) -> None:
@@ -122,10 +130,16 @@ async def test_a_429_from_avito_pauses_another_worker(engines: tuple[Database, D
         await worker.read_status("p-1")  # a token before the 429s start
         app.state.sandbox.set_faults(burst_429_probability=1.0, burst_429_length=1)
         update = StatusUpdate("p-1", "accepted", datetime.now(UTC), "p-1:accepted")
+        before = time.monotonic()
         [result] = await worker.apply_statuses([update])
         await worker.aclose()
     assert result.outcome is Outcome.RETRYABLE
-    assert (await other.take())[1] > 0.5
+    wait_s = (await other.take())[1]
+    elapsed_s = time.monotonic() - before
+    # The other worker waits out the rest of the 1 s pause, however long the steps took.
+    assert wait_s >= RATE_LIMIT_PAUSE_S - elapsed_s - 0.05
+    if elapsed_s < RATE_LIMIT_PAUSE_S * 0.9:
+        assert wait_s > 0
 
 
 async def test_ready_waits_until_a_token_is_free_and_leaves_it_there(
