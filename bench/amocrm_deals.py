@@ -86,7 +86,7 @@ async def _timed(
             auth_code=sandbox.issue_auth_code(),
         )
         api = connect(settings, db)
-        await api.client.tokens.bootstrap()
+        await api.bootstrap()
         layout = await provision(db, api, funnel, webhook_url=None)
         factory = LeadFactory(seed=7)
         for _ in range(deals):
@@ -102,7 +102,7 @@ async def _timed(
         notes_s = time.monotonic() - started - deals_s
 
         baseline_s = await _one_per_request(api, layout.pipeline_id, baseline_deals)
-        await api.client.http.aclose()
+        await api.aclose()
     await db.dispose()
     return deals_s, notes_s, baseline_s
 

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
+from leadbridge.store.database import Database
+from leadbridge.store.migrate import upgrade
 from tests.databases import database
 
 # CI draws the same examples on every run, so that what lands does not depend on luck; a
@@ -25,3 +27,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     """Each test that asks for it runs twice: on SQLite and on PostgreSQL."""
     with database(request.param, tmp_path) as url:
         yield url
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    """The `database_url` database, migrated to the newest schema, disposed of after the test."""
+    upgrade(database_url)
+    migrated = Database(database_url)
+    yield migrated
+    await migrated.dispose()

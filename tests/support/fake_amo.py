@@ -1,15 +1,16 @@
 """`InMemoryAmoApi`: `leadbridge.amocrm.api.AmoApi` with an in-memory amoCRM account behind it.
 
 Modelled on procrastinate's `InMemoryConnector`: the real class's method names, parameters and
-return shapes (HAL bodies as `AmoApi` hands them on, shaped like the sandbox simulator's, which
-follows amoCRM's API v4), an in-memory body, and a record of what was asked. A flow given one
-cannot tell it from the real adapter over HTTP; a test then says what amoCRM did (`add_deal`,
+return types (the dataclasses of `amocrm/answers.py`, parsed by that module from HAL bodies kept
+as amoCRM sends them, shaped like the sandbox simulator's, which follows amoCRM's API v4), an
+in-memory body, and a record of what was asked. A flow given one cannot tell it from the real
+adapter over HTTP; a test then says what amoCRM did (`add_deal`,
 `move`, `fail`, `outage`) and checks what the flow asked (`calls`, `asked`, `requests`).
 
 Faked: what the stage-change flow, its events catch-up and the reconciler's deal listing use —
 `lead`, `deals`, `lead_status_events`, `status_events`, `pipeline_deal_pages`. Every other method
 of `AmoApi` raises `NotFaked`, so a flow that starts needing one fails its tests loudly rather than
-reaching for a network; there is no `client` either (no HTTP at all).
+reaching for a network; there is no `client` either (no HTTP at all), and closing it is nothing.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
-from leadbridge.amocrm.api import DEALS_PER_REQUEST, AmoApi, Json
+from leadbridge.amocrm import answers
+from leadbridge.amocrm.answers import Json
+from leadbridge.amocrm.api import DEALS_PER_REQUEST, AmoApi
 from leadbridge.sandbox.amocrm.webhooks import encode_webhook_form
 
 EVENTS_PER_PAGE = 100  # the events API's largest page (`limit=100`)
@@ -191,35 +194,42 @@ class InMemoryAmoApi(AmoApi):
         """The arguments of every call of `method`, in order."""
         return [call.args for call in self.asked if call.method == method]
 
+    def answer_json(self, deal_id: int) -> Json:
+        """The deal as `GET /api/v4/leads/{id}?with=loss_reason` would answer it."""
+        return self._with_loss_reason(self.deals_by_id[deal_id])
+
     # --- AmoApi: the faked calls -----------------------------------------------------------
-    async def lead(self, lead_id: int) -> Json | None:
+    async def lead(self, lead_id: int) -> answers.Deal | None:
         """The deal with its loss reason; None when amoCRM answers 204 (no such deal)."""
         self._called("lead", lead_id)
         self._requested("GET", f"/api/v4/leads/{lead_id}")
-        deal = self.deals_by_id.get(lead_id)
-        return self._with_loss_reason(deal) if deal is not None else None
+        if lead_id not in self.deals_by_id:
+            return None
+        return answers.deal(self.answer_json(lead_id), known_id=lead_id)
 
-    async def deals(self, lead_ids: Iterable[int]) -> dict[int, Json]:
+    async def deals(self, lead_ids: Iterable[int]) -> dict[int, answers.Deal]:
         """Deals by id with their loss reasons, 250 to a request; unknown ids are absent."""
         wanted = sorted(set(lead_ids))
         self._called("deals", tuple(wanted))
-        found: dict[int, Json] = {}
+        found: dict[int, answers.Deal] = {}
         for start in range(0, len(wanted), DEALS_PER_REQUEST):
             self._requested("GET", "/api/v4/leads")
-            for deal_id in wanted[start : start + DEALS_PER_REQUEST]:
-                if deal_id in self.deals_by_id:
-                    found[deal_id] = self._with_loss_reason(self.deals_by_id[deal_id])
+            chunk = [i for i in wanted[start : start + DEALS_PER_REQUEST] if i in self.deals_by_id]
+            for deal in answers.parsed([self.answer_json(i) for i in chunk], answers.deal):
+                found[deal.id] = deal
         return found
 
-    async def lead_status_events(self, lead_id: int) -> list[Json]:
+    async def lead_status_events(self, lead_id: int) -> list[answers.StatusEvent]:
         """One deal's stage changes, oldest first."""
         self._called("lead_status_events", lead_id)
         events = [event for event in self.events if event["entity_id"] == lead_id]
         self._paged(len(events))
         ordered = sorted(events, key=lambda event: (event["created_at"], str(event["id"])))
-        return copy.deepcopy(ordered)
+        return [answers.status_event(event) for event in ordered]
 
-    async def status_events(self, since: int, until: int | None = None) -> list[Json]:
+    async def status_events(
+        self, since: int, until: int | None = None
+    ) -> list[answers.StatusEvent]:
         """Every stage change created in [since, until] (both inclusive; open-ended without
         `until`), in creation order (the caller must not depend on it)."""
         self._called("status_events", since, until)
@@ -229,9 +239,9 @@ class InMemoryAmoApi(AmoApi):
             if since <= event["created_at"] and (until is None or event["created_at"] <= until)
         ]
         self._paged(len(events))
-        return copy.deepcopy(events)
+        return [answers.status_event(event) for event in events]
 
-    async def pipeline_deal_pages(self, pipeline_id: int) -> AsyncIterator[list[Json]]:
+    async def pipeline_deal_pages(self, pipeline_id: int) -> AsyncIterator[list[answers.Deal]]:
         """The pipeline's deals with their loss reasons, one list per request of up to 250
         (one empty list for an empty pipeline, as for amoCRM's 204)."""
         self._called("pipeline_deal_pages", pipeline_id)
@@ -242,46 +252,62 @@ class InMemoryAmoApi(AmoApi):
         ]
         for start in range(0, max(len(deals), 1), DEALS_PER_REQUEST):
             self._requested("GET", "/api/v4/leads")
-            yield deals[start : start + DEALS_PER_REQUEST]
+            yield answers.parsed(deals[start : start + DEALS_PER_REQUEST], answers.deal)
+
+    # --- AmoApi: its lifecycle (nothing to open or close in memory) --------------------------
+    async def aclose(self) -> None:
+        """Nothing to close: there is no connection."""
+
+    async def bootstrap(self) -> None:
+        self._not_faked("bootstrap")
+
+    async def exchange_code(self, code: str) -> None:
+        self._not_faked("exchange_code")
+
+    async def hold_token(self) -> None:
+        self._not_faked("hold_token")
+
+    def usage(self) -> tuple[int, int]:
+        self._not_faked("usage")
 
     # --- AmoApi: not faked -----------------------------------------------------------------
-    async def pipelines(self) -> list[Json]:
+    async def pipelines(self) -> list[answers.Pipeline]:
         self._not_faked("pipelines")
 
-    async def create_pipeline(self, pipeline: Json) -> Json:
+    async def create_pipeline(self, pipeline: Json) -> answers.Pipeline:
         self._not_faked("create_pipeline")
 
-    async def add_statuses(self, pipeline_id: int, statuses: Sequence[Json]) -> list[Json]:
+    async def add_statuses(self, pipeline_id: int, statuses: Sequence[Json]) -> list[answers.Named]:
         self._not_faked("add_statuses")
 
-    async def lead_fields(self) -> list[Json]:
+    async def lead_fields(self) -> list[answers.LeadField]:
         self._not_faked("lead_fields")
 
-    async def create_lead_fields(self, fields: Sequence[Json]) -> list[Json]:
+    async def create_lead_fields(self, fields: Sequence[Json]) -> list[answers.LeadField]:
         self._not_faked("create_lead_fields")
 
-    async def loss_reasons(self) -> list[Json]:
+    async def loss_reasons(self) -> list[answers.Named]:
         self._not_faked("loss_reasons")
 
-    async def create_loss_reasons(self, names: Sequence[str]) -> list[Json]:
+    async def create_loss_reasons(self, names: Sequence[str]) -> list[answers.Named]:
         self._not_faked("create_loss_reasons")
 
-    async def subscribe_webhook(self, destination: str, settings: Sequence[str]) -> Json:
+    async def subscribe_webhook(self, destination: str, settings: Sequence[str]) -> answers.Webhook:
         self._not_faked("subscribe_webhook")
 
-    async def webhooks(self, destination: str) -> list[Json]:
+    async def webhooks(self, destination: str) -> list[answers.Webhook]:
         self._not_faked("webhooks")
 
-    async def create_complex(self, leads: Sequence[Json]) -> list[Json]:
+    async def create_complex(self, leads: Sequence[Json]) -> list[answers.DealCreated]:
         self._not_faked("create_complex")
 
     async def add_notes(self, notes: Sequence[Json]) -> None:
         self._not_faked("add_notes")
 
-    async def lead_notes(self, lead_id: int) -> list[Json]:
+    async def lead_notes(self, lead_id: int) -> list[answers.Note]:
         self._not_faked("lead_notes")
 
-    async def leads_matching(self, query: str) -> list[Json]:
+    async def leads_matching(self, query: str) -> list[answers.Deal]:
         self._not_faked("leads_matching")
 
     # --- bookkeeping -----------------------------------------------------------------------

@@ -61,6 +61,10 @@ class AmoClient:
         """None when not blocked; else the earliest time of the next probe."""
         return self.block.probe_at
 
+    async def aclose(self) -> None:
+        """Close the connections (the tokens' grants share them)."""
+        await self.http.aclose()
+
     async def request(
         self,
         method: str,

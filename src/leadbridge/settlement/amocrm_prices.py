@@ -17,8 +17,4 @@ class AmoPrices:
     async def current(self, amo_lead_ids: Sequence[int]) -> Mapping[int, int]:
         deals = await self._api.deals(amo_lead_ids)
         # amoCRM keeps whole rubles; a deal without a price keeps the one we sent.
-        return {
-            deal_id: int(deal["price"]) * 100
-            for deal_id, deal in deals.items()
-            if deal.get("price")
-        }
+        return {deal_id: deal.price * 100 for deal_id, deal in deals.items() if deal.price}

@@ -48,12 +48,11 @@ async def run(
         stack.push_async_callback(db.dispose)
         source: PriceSource | None = None
         if prices and settings.amocrm.base_url:
-            api = connect(settings.amocrm, db)
-            stack.push_async_callback(api.client.http.aclose)
-            await api.client.tokens.bootstrap()
+            api = await stack.enter_async_context(connect(settings.amocrm, db))
+            await api.bootstrap()
             # Held from here on: on SQLite a token read inside the settlement's transaction
             # would wait for that very transaction.
-            await api.client.tokens.access_token()
+            await api.hold_token()
             source = AmoPrices(api)
         avito = AvitoClient(settings.avito) if diff else None
         if avito is not None:

@@ -40,7 +40,7 @@ async def settlement_diff(settings: Settings) -> tuple[list[dict[str, Any]], int
             )
         if span is None:
             return [], 0
-        await api.client.tokens.access_token()  # before the settlement's transaction
+        await api.hold_token()  # before the settlement's transaction
         maker = LineMaker(
             settings.settlement.rule_book(),
             funnel.commission_status,
@@ -58,5 +58,5 @@ async def settlement_diff(settings: Settings) -> tuple[list[dict[str, Any]], int
         return found, matched
     finally:
         await avito.aclose()
-        await api.client.http.aclose()
+        await api.aclose()
         await db.dispose()

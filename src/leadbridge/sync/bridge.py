@@ -70,7 +70,7 @@ class Bridge:
         # (all but the first refused) and create the pipeline: one at a time, the later ones
         # find the token and the pipeline the first made.
         async with self.election.exclusive("provision"):
-            await self.amo.client.tokens.bootstrap()
+            await self.amo.bootstrap()
             self.layout = await provision(self.db, self.amo, self.settings.funnel, amo_hook)
         avito_hook = self._webhook_url("avito")
         if avito_hook:
@@ -166,7 +166,7 @@ class Bridge:
         await self.election.aclose()
         await self.wakeups.aclose()
         await self.avito.aclose()
-        await self.amo.client.http.aclose()
+        await self.amo.aclose()
         await self.db.dispose()
 
     def _webhook_url(self, source: str) -> str | None:

@@ -25,7 +25,8 @@ class CrmLayout:
     enum_ids: dict[str, int]  # "field_key:value" → enum id
     loss_reason_ids: dict[str, int]  # name → id
 
-    def stage_of(self, status_id: int) -> str | None:
+    def stage_of(self, status_id: int | None) -> str | None:
+        """None for a status not ours (or none at all: a deal listed without one)."""
         for key, known in self.status_ids.items():
             if known == status_id:
                 return key

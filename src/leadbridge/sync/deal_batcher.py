@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import structlog
 
-from leadbridge.amocrm import deal_card
+from leadbridge.amocrm.answers import Json
 from leadbridge.amocrm.api import AmoApi
+from leadbridge.amocrm.deal_card import card_note, note_text
 from leadbridge.amocrm.deal_fields import AVITO_LEAD_ID
+from leadbridge.amocrm.deal_payload import DealPlacement, complex_item
 from leadbridge.domain.funnel import Funnel
 from leadbridge.domain.status_path import plan_statuses
 from leadbridge.store import crm_objects, leads, outbox
@@ -73,9 +74,9 @@ class DealBatcher:
         async with self._db.transaction() as session:
             await leads.mark_deal_attempted(session, [lead.id for lead in chosen], _now())
         answer = await self._api.create_complex(payloads)
-        by_request = {str(rid): row for row in answer for rid in _request_ids(row)}
+        by_request = {request_id: row for row in answer for request_id in row.request_ids}
         created = [
-            (lead, int(row["id"]), row.get("contact_id"))
+            (lead, row.deal_id, row.contact_id)
             for lead in chosen
             if (row := by_request.get(str(lead.id))) is not None
         ]
@@ -107,7 +108,7 @@ class DealBatcher:
         if missing:
             async with self._db.transaction() as session:
                 await leads.mark_notes_attempted(session, [lead.id for lead in missing], _now())
-            await self._api.add_notes([_card_note(lead) for lead in missing])
+            await self._api.add_notes([card_note(lead) for lead in missing])
         async with self._db.transaction() as session:
             await leads.mark_notes_added(session, [lead.id for lead in batch], _now())
         return len(batch)
@@ -115,51 +116,42 @@ class DealBatcher:
     async def _has_card_note(self, lead: Lead) -> bool:
         if lead.note_attempted_at is None or lead.amo_lead_id is None:
             return False
-        text = deal_card.note_text(lead)
-        notes = await self._api.lead_notes(lead.amo_lead_id)
-        return any((note.get("params") or {}).get("text") == text for note in notes)
+        text = note_text(lead)
+        return any(note.text == text for note in await self._api.lead_notes(lead.amo_lead_id))
 
-    async def _payloads(self, batch: Sequence[Lead]) -> tuple[list[dict[str, Any]], list[Lead]]:
+    async def _payloads(self, batch: Sequence[Lead]) -> tuple[list[Json], list[Lead]]:
         """One element per lead; a phone seen twice in the batch waits for the next batch, so
         that its contact is created once and then reused."""
         phones = [lead.seller_phone for lead in batch if lead.seller_phone]
         async with self._db.transaction() as session:
             known = await crm_objects.contacts_for_phones(session, phones)
+        placement = self._placement()
         payloads, chosen, seen = [], [], set()
         for lead in batch:
             phone = lead.seller_phone
             if phone and phone in seen:
                 continue
-            payloads.append(self._payload(lead, known.get(phone) if phone else None))
+            payloads.append(complex_item(lead, placement, known.get(phone) if phone else None))
             chosen.append(lead)
             if phone:
                 seen.add(phone)
         return payloads, chosen
 
-    def _payload(self, lead: Lead, contact_id: int | None) -> dict[str, Any]:
+    def _placement(self) -> DealPlacement:
+        """New deals go to the first stage of our pipeline."""
+        layout = self._layout
         first = self._funnel.first_stage.key
-        tags = [{"name": "avito"}, {"name": str(lead.device.get("model"))}]
-        if lead.city:
-            tags.append({"name": lead.city})
-        return {
-            "name": deal_card.deal_name(lead),
-            "price": lead.buyout_price_kopecks // 100,
-            "pipeline_id": self._layout.pipeline_id,
-            "status_id": self._layout.status_ids[first],
-            "request_id": str(lead.id),
-            "custom_fields_values": deal_card.custom_fields_values(
-                lead, self._layout.field_ids, self._layout.enum_ids
-            ),
-            "_embedded": {"tags": tags, "contacts": [_contact(lead, contact_id)]},
-        }
+        return DealPlacement(
+            layout.pipeline_id, layout.status_ids[first], layout.field_ids, layout.enum_ids
+        )
 
     async def _find_existing(self, attempted: Sequence[Lead]) -> dict[Lead, int]:
         found: dict[Lead, int] = {}
         field_id = self._layout.field_ids.get(AVITO_LEAD_ID)
         for lead in attempted:
             for deal in await self._api.leads_matching(lead.avito_lead_id):
-                if _field_value(deal, field_id) == lead.avito_lead_id:
-                    found[lead] = int(deal["id"])
+                if deal.field_value(field_id) == lead.avito_lead_id:
+                    found[lead] = deal.id
                     break
         return found
 
@@ -206,37 +198,6 @@ class DealBatcher:
                 occurred_at=now,
                 now=now,
             )
-
-
-def _card_note(lead: Lead) -> dict[str, Any]:
-    return {
-        "entity_id": lead.amo_lead_id,
-        "note_type": "common",
-        "params": {"text": deal_card.note_text(lead)},
-    }
-
-
-def _contact(lead: Lead, contact_id: int | None) -> dict[str, Any]:
-    if contact_id is not None:
-        return {"id": contact_id}
-    contact: dict[str, Any] = {"first_name": lead.seller_name or "Продавец Авито"}
-    if lead.seller_phone:
-        contact["custom_fields_values"] = [
-            {"field_code": "PHONE", "values": [{"value": lead.seller_phone, "enum_code": "MOB"}]}
-        ]
-    return contact
-
-
-def _request_ids(row: dict[str, Any]) -> list[Any]:
-    value = row.get("request_id")
-    return list(value) if isinstance(value, list) else [value]
-
-
-def _field_value(deal: dict[str, Any], field_id: int | None) -> Any:
-    for field in deal.get("custom_fields_values") or []:
-        if field.get("field_id") == field_id and field.get("values"):
-            return field["values"][0].get("value")
-    return None
 
 
 def _now() -> datetime:

@@ -57,7 +57,7 @@ class EventsCatchUp:
             for amo_lead_id in sorted(replayed.gaps):
                 replayed.applied += await self._changes.resync(amo_lead_id)
             applied += replayed.applied
-            newest = max((int(event.get("created_at") or 0) for event in events), default=since)
+            newest = max((event.created_at or 0 for event in events), default=since)
             # Never back: a quiet open window would otherwise save its own start, an overlap
             # behind the cursor, and every quiet pass would read further into the past.
             reached = until if until is not None else max(since, newest, stored)

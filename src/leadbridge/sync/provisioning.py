@@ -7,12 +7,14 @@ created and nothing recorded: the returned list says what would be.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, TypeVar
 
 import structlog
 
+from leadbridge.amocrm.answers import LeadField, Named
 from leadbridge.amocrm.api import AmoApi
-from leadbridge.amocrm.deal_fields import DEAL_FIELDS
+from leadbridge.amocrm.deal_fields import DEAL_FIELDS, DealField
 from leadbridge.domain.funnel import Funnel
 from leadbridge.store import crm_objects
 from leadbridge.store.database import Database
@@ -29,6 +31,7 @@ from leadbridge.sync.crm_layout import (
 
 log = structlog.get_logger(__name__)
 WEBHOOK_EVENTS = ("status_lead",)
+Found = TypeVar("Found", bound=Named)
 
 
 async def provision(
@@ -57,7 +60,7 @@ async def ensure_webhook(api: AmoApi, webhook_url: str, *, dry_run: bool = False
     """Subscribe, or re-enable a subscription amoCRM switched off after failed deliveries
     (re-posting the same destination re-enables it). True when it had to."""
     hooks = await api.webhooks(webhook_url)
-    if any(hook.get("destination") == webhook_url and not hook.get("disabled") for hook in hooks):
+    if any(hook.destination == webhook_url and not hook.disabled for hook in hooks):
         return False
     if not dry_run:
         await api.subscribe_webhook(webhook_url, WEBHOOK_EVENTS)
@@ -78,8 +81,8 @@ async def _pipeline(
         if dry_run:
             return False
         pipeline = await api.create_pipeline(_new_pipeline(funnel))
-        log.info("amocrm.pipeline_created", pipeline_id=pipeline["id"])
-    statuses = list(pipeline.get("_embedded", {}).get("statuses", []))
+        log.info("amocrm.pipeline_created", pipeline_id=pipeline.id)
+    statuses = list(pipeline.statuses)
     missing = [
         stage
         for stage in funnel.working_stages
@@ -90,13 +93,13 @@ async def _pipeline(
         return True
     if missing:
         body = [_status_body(funnel, stage.key) for stage in missing]
-        statuses += await api.add_statuses(pipeline["id"], body)
+        statuses += await api.add_statuses(pipeline.id, body)
     async with db.transaction() as session:
-        await crm_objects.remember(session, PIPELINE, BUYOUT_PIPELINE, pipeline["id"])
+        await crm_objects.remember(session, PIPELINE, BUYOUT_PIPELINE, pipeline.id)
         for stage in funnel.working_stages:
             found = _find(statuses, recorded_statuses.get(stage.key), stage.name)
             assert found is not None
-            await crm_objects.remember(session, STATUS, stage.key, found["id"])
+            await crm_objects.remember(session, STATUS, stage.key, found.id)
     return True
 
 
@@ -131,14 +134,12 @@ async def _fields(db: Database, api: AmoApi, changes: list[str], dry_run: bool) 
         for field in DEAL_FIELDS:
             found = _find_field(existing, field.code)
             assert found is not None
-            await crm_objects.remember(session, FIELD, field.key, found["id"])
-            for enum in found.get("enums") or []:
-                await crm_objects.remember(
-                    session, ENUM, f"{field.key}:{enum['value']}", enum["id"]
-                )
+            await crm_objects.remember(session, FIELD, field.key, found.id)
+            for enum in found.enums:
+                await crm_objects.remember(session, ENUM, f"{field.key}:{enum.value}", enum.id)
 
 
-def _field_body(field: Any) -> dict[str, Any]:
+def _field_body(field: DealField) -> dict[str, Any]:
     body: dict[str, Any] = {"name": field.name, "type": field.type, "code": field.code}
     if field.enums:
         body["enums"] = [{"value": value, "sort": 10 * i} for i, value in enumerate(field.enums)]
@@ -149,7 +150,7 @@ async def _loss_reasons(
     db: Database, api: AmoApi, funnel: Funnel, changes: list[str], dry_run: bool
 ) -> None:
     existing = await api.loss_reasons()
-    names = {reason["name"] for reason in existing}
+    names = {reason.name for reason in existing}
     missing = [reason.name for reason in funnel.loss_reasons if reason.name not in names]
     changes.extend(f"create loss reason {name!r}" for name in missing)
     if dry_run:
@@ -158,16 +159,17 @@ async def _loss_reasons(
         existing += await api.create_loss_reasons(missing)
     async with db.transaction() as session:
         for reason in existing:
-            await crm_objects.remember(session, LOSS_REASON, reason["name"], reason["id"])
+            if reason.name is not None:  # a nameless reason is none a manager could pick
+                await crm_objects.remember(session, LOSS_REASON, reason.name, reason.id)
 
 
-def _find(items: list[dict[str, Any]], known_id: int | None, name: str) -> dict[str, Any] | None:
+def _find(items: Sequence[Found], known_id: int | None, name: str) -> Found | None:
     if known_id is not None:
         for item in items:
-            if item.get("id") == known_id:
+            if item.id == known_id:
                 return item
-    return next((item for item in items if item.get("name") == name), None)
+    return next((item for item in items if item.name == name), None)
 
 
-def _find_field(fields: list[dict[str, Any]], code: str) -> dict[str, Any] | None:
-    return next((field for field in fields if field.get("code") == code), None)
+def _find_field(fields: Sequence[LeadField], code: str) -> LeadField | None:
+    return next((field for field in fields if field.code == code), None)

@@ -20,7 +20,7 @@ async def reconcile(settings: Settings, *, fix: bool) -> list[str]:
     bridge = Bridge.from_settings(settings)
     try:
         await asyncio.to_thread(upgrade, settings.database_url)
-        await bridge.amo.client.tokens.bootstrap()
+        await bridge.amo.bootstrap()
         async with bridge.db.transaction() as session:
             layout = await load_layout(session, settings.funnel)
         changes = StageChanges(

@@ -24,7 +24,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import structlog
 
-from leadbridge.amocrm.api import AmoApi, Json
+from leadbridge.amocrm.answers import Deal
+from leadbridge.amocrm.api import AmoApi
 from leadbridge.amocrm.client import AmoApiError
 from leadbridge.avito.client import AvitoClient
 from leadbridge.config import ReconcileSettings
@@ -123,14 +124,14 @@ class Reconciler:
         async for page in self._api.pipeline_deal_pages(self._layout.pipeline_id):
             requests += 1
             for deal in page:
-                deals[int(deal["id"])] = self._deal(deal)
+                deals[deal.id] = self._deal(deal)
         return deals, requests
 
-    def _deal(self, deal: Json) -> CrmDeal:
+    def _deal(self, deal: Deal) -> CrmDeal:
         return CrmDeal(
-            stage_key=self._layout.stage_of(int(deal["status_id"])),
-            price_kopecks=int(deal.get("price") or 0) * 100,
-            loss_reason=self._layout.loss_reason_name(deal.get("loss_reason_id")),
+            stage_key=self._layout.stage_of(deal.status_id),
+            price_kopecks=(deal.price or 0) * 100,
+            loss_reason=self._layout.loss_reason_name(deal.loss_reason_id),
         )
 
     async def _chunk(self, after_id: int) -> list[LeadRecord]:

@@ -16,7 +16,7 @@ async def run_setup(settings: Settings, *, dry_run: bool) -> list[str]:
     bridge = Bridge.from_settings(settings)
     try:
         await asyncio.to_thread(upgrade, settings.database_url)
-        await bridge.amo.client.tokens.bootstrap()
+        await bridge.amo.bootstrap()
         return await plan_and_apply(
             bridge.db, bridge.amo, settings.funnel, bridge.webhook_url("amocrm"), dry_run=dry_run
         )
@@ -27,9 +27,8 @@ async def run_setup(settings: Settings, *, dry_run: bool) -> list[str]:
 async def exchange_amocrm_code(settings: Settings, code: str) -> None:
     await asyncio.to_thread(upgrade, settings.database_url)
     db = Database(settings.database_url)
-    api = connect(settings.amocrm, db)
     try:
-        await api.client.tokens.exchange_code(code)
+        async with connect(settings.amocrm, db) as api:
+            await api.exchange_code(code)
     finally:
-        await api.client.http.aclose()
         await db.dispose()

@@ -20,8 +20,9 @@ from enum import StrEnum
 
 import structlog
 
-from leadbridge.amocrm.api import AmoApi, Json
-from leadbridge.amocrm.events import change_from_event
+from leadbridge.amocrm.answers import Deal, StatusEvent
+from leadbridge.amocrm.api import AmoApi
+from leadbridge.amocrm.events import change_from_event, in_amocrm_order
 from leadbridge.amocrm.webhook import LeadStatusChange, WebhookFormatError, parse_webhook
 from leadbridge.config import InboxSettings
 from leadbridge.domain.funnel import Funnel
@@ -151,15 +152,16 @@ class StageChanges:
         log.info("stage.resynced", amo_lead_id=amo_lead_id, applied=replayed.applied)
         return replayed.applied
 
-    async def apply_events(self, events: Iterable[Json]) -> Replayed:
+    async def apply_events(self, events: Iterable[StatusEvent]) -> Replayed:
         """Apply listed status events in amoCRM's order, the ones not logged yet only.
 
         Events carry no price: the deals concerned are read in one request per 250, after the
         events were listed, so the price read is at least as new as every change it prices."""
-        changes = sorted(
-            (change for event in events if (change := change_from_event(event, price=None))),
-            key=lambda change: (change.modified_at or 0, str(change.raw.get("id", ""))),
-        )
+        changes = [
+            change
+            for event in in_amocrm_order(events)
+            if (change := change_from_event(event, price=None))
+        ]
         async with self._db.transaction() as session:
             logged = await status_log.logged_keys(session, map(change_key, changes))
         new = [change for change in changes if change_key(change) not in logged]
@@ -178,7 +180,7 @@ class StageChanges:
         change: LeadStatusChange,
         *,
         source: str,
-        deals: Mapping[int, Json] | None = None,
+        deals: Mapping[int, Deal] | None = None,
     ) -> Disposition:
         """Log one change that continues the deal's history and queue what it implies.
 
@@ -187,7 +189,7 @@ class StageChanges:
         stage_key = self._layout.stage_of(change.status_id)
         if change.pipeline_id not in (None, self._layout.pipeline_id) or stage_key is None:
             return Disposition.NOT_OURS
-        deal: Json | None = None
+        deal: Deal | None = None
         if self._funnel.stage(stage_key).lost or change.price is None:
             if deals is not None:
                 deal = deals.get(change.amo_lead_id)
@@ -197,10 +199,10 @@ class StageChanges:
                 )  # spare the API read below for a change we already have
             else:
                 deal = await self._api.lead(change.amo_lead_id)
-        loss_reason = self._layout.loss_reason_name(deal.get("loss_reason_id")) if deal else None
+        loss_reason = self._layout.loss_reason_name(deal.loss_reason_id) if deal else None
         if change.price is None and deal:
             # Events carry no price; the deal's current one is the best we know.
-            change = replace(change, price=int(deal.get("price") or 0))
+            change = replace(change, price=deal.price or 0)
         now = datetime.now(UTC)
         occurred = datetime.fromtimestamp(change.modified_at, UTC) if change.modified_at else now
         async with self._db.transaction() as session:

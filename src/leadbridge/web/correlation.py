@@ -8,21 +8,17 @@ import uuid
 
 import structlog
 from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from leadbridge.web.http_middleware import HttpMiddleware
 
 HEADER = "X-Request-ID"
 # A caller's id is kept only if it cannot smuggle anything into the logs.
 ACCEPTABLE = re.compile(r"[A-Za-z0-9._-]{8,64}")
 
 
-class CorrelationIds:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+class CorrelationIds(HttpMiddleware):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         given = dict(scope["headers"]).get(HEADER.lower().encode(), b"").decode("latin-1")
         correlation_id = given if ACCEPTABLE.fullmatch(given) else uuid.uuid4().hex
 

@@ -12,7 +12,9 @@ import re
 
 import structlog
 from starlette.responses import PlainTextResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from leadbridge.web.http_middleware import HttpMiddleware
 
 log = structlog.get_logger(__name__)
 ANSWER = "Внутренняя ошибка сервера. Номер запроса для администратора: {}"
@@ -20,14 +22,8 @@ ANSWER = "Внутренняя ошибка сервера. Номер запр�
 WEBHOOK_TOKEN = re.compile(r"^(/webhooks/[^/]+/).+")
 
 
-class ServerErrors:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+class ServerErrors(HttpMiddleware):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
 
         async def watched(message: Message) -> None:

@@ -5,7 +5,9 @@ copy of a page with personal data left in a browser's or proxy's cache."""
 from __future__ import annotations
 
 from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from leadbridge.web.http_middleware import HttpMiddleware
 
 # Nothing inline: a URL or name from a partner that slipped through escaping still cannot run.
 # htmx is told in base.html not to inject its indicator style and never to eval.
@@ -32,15 +34,8 @@ HARDENING = {
 }
 
 
-class SecurityHeaders:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
+class SecurityHeaders(HttpMiddleware):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def send_hardened(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)

@@ -62,10 +62,10 @@ async def rig(
         db = Database(database_url)
         api = connect(settings_for(sandbox, url, **overrides), db)
         try:
-            await api.client.tokens.bootstrap()
+            await api.bootstrap()
             yield Rig(sandbox, db, api, url)
         finally:
-            await api.client.http.aclose()
+            await api.aclose()
             await db.dispose()
             await sandbox.aclose()
 
@@ -109,7 +109,7 @@ async def test_a_429_storm_loses_no_write_and_duplicates_none(database_url: str)
         assert r.sandbox.faults.injected["429"] > 0  # there was a storm
         names = sorted(lead["name"] for lead in r.sandbox.leads.values())
         assert names == sorted(f"deal-{n}" for n in range(80))
-        assert sorted(row["request_id"][0] for (row,) in answers) == sorted(
+        assert sorted(row.request_ids[0] for (row,) in answers) == sorted(
             f"r{n}" for n in range(80)
         )
         assert r.sandbox.block.started_total == 0
@@ -176,7 +176,7 @@ async def test_a_504_halves_the_batch_and_every_deal_is_created_once(database_ur
     async with rig(database_url, config) as r:
         answer = await r.api.create_complex([deal(n) for n in range(30)])
 
-        assert sorted(row["request_id"][0] for row in answer) == sorted(f"r{n}" for n in range(30))
+        assert sorted(row.request_ids[0] for row in answer) == sorted(f"r{n}" for n in range(30))
         assert sorted(lead["name"] for lead in r.sandbox.leads.values()) == sorted(
             f"deal-{n}" for n in range(30)
         )
@@ -284,7 +284,7 @@ async def test_a_long_lived_token_is_used_without_any_refresh(database_url: str)
         db = Database(database_url)
         api = connect(settings, db)
         try:
-            await api.client.tokens.bootstrap()
+            await api.bootstrap()
             await api.pipelines()
             api.client.tokens.invalidate()  # as after a 401: the stored token is read again
             await api.pipelines()
@@ -296,7 +296,7 @@ async def test_a_long_lived_token_is_used_without_any_refresh(database_url: str)
                 assert row is not None
                 assert row.refresh_token is None
         finally:
-            await api.client.http.aclose()
+            await api.aclose()
             await db.dispose()
             await sandbox.aclose()
 

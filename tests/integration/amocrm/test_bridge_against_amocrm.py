@@ -56,14 +56,14 @@ async def rig(database_url: str) -> AsyncIterator[Rig]:
         try:
             yield Rig(sandbox, db, api, url)
         finally:
-            await api.client.http.aclose()
+            await api.aclose()
             await db.dispose()
             await sandbox.aclose()
 
 
 async def test_setup_is_idempotent_and_keeps_a_renamed_stage(database_url: str) -> None:
     async with rig(database_url) as r:
-        await r.api.client.tokens.bootstrap()
+        await r.api.bootstrap()
         layout = await provision(r.db, r.api, FUNNEL, webhook_url="http://127.0.0.1:9/hook")
         pipeline = r.sandbox.pipelines[layout.pipeline_id]
         assert {s["name"] for s in pipeline["statuses"].values()} >= {s.name for s in FUNNEL.stages}
@@ -79,7 +79,7 @@ async def test_setup_is_idempotent_and_keeps_a_renamed_stage(database_url: str) 
 
 async def test_dry_run_lists_everything_and_creates_nothing(database_url: str) -> None:
     async with rig(database_url) as r:
-        await r.api.client.tokens.bootstrap()
+        await r.api.bootstrap()
         changes = await plan_and_apply(r.db, r.api, FUNNEL, "http://127.0.0.1:9/hook", dry_run=True)
 
         assert changes[0].startswith("create pipeline")
@@ -89,7 +89,7 @@ async def test_dry_run_lists_everything_and_creates_nothing(database_url: str) -
 
 async def test_every_device_card_field_reaches_the_deal(database_url: str) -> None:
     async with rig(database_url) as r:
-        await r.api.client.tokens.bootstrap()
+        await r.api.bootstrap()
         layout = await provision(r.db, r.api, FUNNEL, webhook_url=None)
         raw = LeadFactory(seed=11).make()
         raw["device"]["kit"] = ["Коробка", "Провод зарядки"]
@@ -134,7 +134,7 @@ async def test_every_device_card_field_reaches_the_deal(database_url: str) -> No
 
 async def test_a_second_request_of_the_same_seller_reuses_the_contact(database_url: str) -> None:
     async with rig(database_url) as r:
-        await r.api.client.tokens.bootstrap()
+        await r.api.bootstrap()
         layout = await provision(r.db, r.api, FUNNEL, webhook_url=None)
         factory = LeadFactory(seed=5)
         first, second = factory.make(), factory.make()
@@ -155,7 +155,7 @@ async def test_a_second_request_of_the_same_seller_reuses_the_contact(database_u
 async def settling_batcher(r: Rig) -> DealBatcher:
     """A provisioned account's deal batcher that waits 3 s before looking at an attempt again
     (the client's timeout in production; long enough here for a test's slowest call)."""
-    await r.api.client.tokens.bootstrap()
+    await r.api.bootstrap()
     layout = await provision(r.db, r.api, FUNNEL, webhook_url=None)
     return DealBatcher(
         db=r.db,
@@ -261,15 +261,15 @@ async def test_no_token_and_no_code_is_a_clear_error(database_url: str) -> None:
     api = connect(AmoCrmSettings(base_url="http://127.0.0.1:9"), db)
     try:
         with pytest.raises(AmoAuthError, match="auth_code"):
-            await api.client.tokens.bootstrap()
+            await api.bootstrap()
     finally:
-        await api.client.http.aclose()
+        await api.aclose()
         await db.dispose()
 
 
 async def test_the_integration_never_exceeds_seven_requests_a_second(database_url: str) -> None:
     async with rig(database_url) as r:
-        await r.api.client.tokens.bootstrap()
+        await r.api.bootstrap()
         for _ in range(30):
             await r.api.pipelines()
         assert r.sandbox.stats.rate_limited_total == 0
@@ -278,7 +278,7 @@ async def test_the_integration_never_exceeds_seven_requests_a_second(database_ur
 
 async def test_a_webhook_amocrm_switched_off_is_switched_back_on(database_url: str) -> None:
     async with rig(database_url) as r:
-        await r.api.client.tokens.bootstrap()
+        await r.api.bootstrap()
         url = "http://127.0.0.1:9/webhooks/amocrm/token"
         assert await ensure_webhook(r.api, url) is True
         assert await ensure_webhook(r.api, url) is False

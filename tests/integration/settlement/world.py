@@ -130,9 +130,9 @@ async def world(database_url: str) -> AsyncIterator[World]:
     async with serve(app) as url, rig() as avito:
         api = connect(settings_for(amo, url), db)
         try:
-            await api.client.tokens.bootstrap()
+            await api.bootstrap()
             yield World(db, avito, amo, api)
         finally:
-            await api.client.http.aclose()
+            await api.aclose()
             await db.dispose()
             await amo.aclose()

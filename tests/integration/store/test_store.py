@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,7 +11,7 @@ from leadbridge.domain.outbox_state import OutboxState
 from leadbridge.domain.status_path import PlannedStatus
 from leadbridge.store import inbox, leads, outbox
 from leadbridge.store.database import Database
-from leadbridge.store.migrate import current_revision, head_revision, upgrade
+from leadbridge.store.migrate import current_revision, head_revision
 
 pytestmark = pytest.mark.anyio
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -45,14 +44,6 @@ def _request(avito_id: str) -> BuyoutRequest:
         buyout_price_kopecks=3_000_000,
         seller_price_kopecks=3_500_000,
     )
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    upgrade(database_url)
-    database = Database(database_url)
-    yield database
-    await database.dispose()
 
 
 async def test_migrations_reach_head(db: Database) -> None:

@@ -147,13 +147,13 @@ async def rig(database_url: str) -> AsyncIterator[Rig]:
             )
         )
         try:
-            await api.client.tokens.bootstrap()
+            await api.bootstrap()
             layout = await provision(db, api, FUNNEL, webhook_url=None)
             avito = avito_app.state.sandbox
             yield Rig(db, amo, avito, api, avito_client, layout, LocalWakeups(), amo_url, avito_url)
         finally:
             await avito_client.aclose()
-            await api.client.http.aclose()
+            await api.aclose()
             await db.dispose()
             await amo.aclose()
 

@@ -10,7 +10,8 @@ import httpx
 import pytest
 from tests.integration.sync.reconcile_rig import FUNNEL, Rig, now, rig
 
-from leadbridge.amocrm.api import AmoApi, Json
+from leadbridge.amocrm.answers import StatusEvent
+from leadbridge.amocrm.api import AmoApi
 from leadbridge.store import cursors, leads, status_log
 from leadbridge.sync.events_catchup import CURSOR, OVERLAP_S, EventsCatchUp
 
@@ -86,7 +87,7 @@ class FailingOnCall(AmoApi):
         super().__init__(api.client)
         self.calls, self._fail_on = 0, fail_on
 
-    async def status_events(self, since: int, until: int | None = None) -> list[Json]:
+    async def status_events(self, since: int, until: int | None = None) -> list[StatusEvent]:
         self.calls += 1
         if self.calls == self._fail_on:
             raise RuntimeError("killed")
@@ -94,7 +95,7 @@ class FailingOnCall(AmoApi):
 
 
 class NewestFirst(AmoApi):
-    async def status_events(self, since: int, until: int | None = None) -> list[Json]:
+    async def status_events(self, since: int, until: int | None = None) -> list[StatusEvent]:
         return list(reversed(await super().status_events(since, until)))
 
 

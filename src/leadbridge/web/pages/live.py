@@ -50,10 +50,10 @@ class BridgeStatus:
         self._bridge = bridge
 
     def amo_blocked_until(self) -> datetime | None:
-        return self._bridge.amo.client.blocked_until
+        return self._bridge.amo.blocked_until
 
     def limiter_use(self) -> dict[str, tuple[int, int]]:
         avito = self._bridge.avito.limiters
-        limiters = {"amoCRM": self._bridge.amo.client.limiter}
-        limiters |= {f"Авито {name}": limiter for name, limiter in avito.items()}
-        return {name: limiter.usage() for name, limiter in limiters.items()}
+        return {"amoCRM": self._bridge.amo.usage()} | {
+            f"Авито {name}": limiter.usage() for name, limiter in avito.items()
+        }
