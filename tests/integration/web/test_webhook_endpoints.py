@@ -159,3 +159,80 @@ async def test_avito_webhook_without_the_shared_secret_is_refused(
         response = await client.post(f"/webhooks/avito/{TOKEN}", json=_envelope(lead))
     assert response.status_code == 403
     assert await endpoint.counts() == (0, 0)
+
+
+# Every field of the lead, and the envelope's own, given a value of every wrong JSON type.
+WRONG_TYPES: list[object] = [None, True, -1, 1.5, "", "x" * 300, [], {"nested": [1]}]
+LEAD_PATHS = [
+    ("id",),
+    ("buyoutPrice",),
+    ("sellerPrice",),
+    ("offerType",),
+    ("createdAt",),
+    ("itemId",),
+    ("location",),
+    ("seller",),
+    ("seller", "phone"),
+    ("device",),
+    ("device", "model"),
+    ("device", "batteryHealth"),
+    ("device", "kit"),
+    ("device", "defects"),
+]
+
+
+def _with(lead: dict[str, object], path: tuple[str, ...], value: object) -> dict[str, object]:
+    changed = json.loads(json.dumps(lead))
+    node = changed
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    return changed
+
+
+async def test_a_wrong_type_in_any_field_is_kept_and_never_a_server_error(
+    endpoint: Endpoint,
+) -> None:
+    """Authenticated: each body is stored, as a lead or in quarantine with a readable reason."""
+    factory = LeadFactory(seed=41)
+    answers = []
+    for path in LEAD_PATHS:
+        for value in WRONG_TYPES:
+            body = _envelope(_with(factory.make(), path, value), event_id=f"e-{len(answers)}")
+            answer = await endpoint.http.post(f"/webhooks/avito/{TOKEN}", json=body)
+            answers.append((path, value, answer))
+
+    assert {answer.status_code for _, _, answer in answers} == {200}
+    results = [answer.json() for _, _, answer in answers]
+    assert {result["result"] for result in results} <= {"new", "quarantined"}
+    held = [result for result in results if result["result"] == "quarantined"]
+    assert all(result["reason"] and "\n" not in result["reason"] for result in held)
+    leads, _ = await endpoint.counts()
+    assert leads + await endpoint.quarantined() == len(answers)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"not json", b"[" * 2000 + b"]" * 2000, b'{"payload": ' * 40 + b"1" + b"}" * 40],
+)
+async def test_without_the_secret_nothing_is_stored_whatever_the_body(
+    endpoint: Endpoint, body: bytes
+) -> None:
+    answer = await endpoint.http.post(
+        f"/webhooks/avito/{TOKEN}", content=body, headers={"X-Avito-Webhook-Secret": "wrong"}
+    )
+    assert answer.status_code == 403
+    assert await endpoint.quarantined() == 0
+
+
+async def test_a_body_at_the_size_limit_is_kept_and_one_byte_more_is_refused(
+    endpoint: Endpoint,
+) -> None:
+    at_limit = b'{"pad": "' + b"x" * (4096 - 11) + b'"}'
+    assert len(at_limit) == 4096
+    kept = await endpoint.http.post(f"/webhooks/avito/{TOKEN}", content=at_limit)
+    refused = await endpoint.http.post(f"/webhooks/avito/{TOKEN}", content=at_limit + b" ")
+
+    assert (kept.status_code, kept.json()["result"]) == (200, "quarantined")
+    assert refused.status_code == 413
+    assert await endpoint.quarantined() == 1
