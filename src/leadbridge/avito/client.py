@@ -11,10 +11,9 @@ from typing import Any
 
 import httpx
 
+from leadbridge.avito.apply_answers import classify_answer, same_for_all, token_outcome
 from leadbridge.avito.mapping import LeadMapping, active_mapping
 from leadbridge.avito.results import (
-    ENDPOINT_GONE,
-    ITEM_OUTCOMES,
     ApplyResult,
     FeedPage,
     Outcome,
@@ -24,7 +23,6 @@ from leadbridge.avito.settlement import SettlementRow, parse_settlement
 from leadbridge.avito.token import AvitoToken
 from leadbridge.avito.wire_mapping import Endpoints, WireMapping
 from leadbridge.config import AvitoSettings
-from leadbridge.domain.retry import is_transient
 from leadbridge.metrics import instrument
 from leadbridge.ratelimit import (
     SAFETY_MARGIN_S,
@@ -139,13 +137,15 @@ class AvitoClient:
                 "status_apply", "POST", self._paths.status_apply, json={"items": items}
             )
         except (httpx.ConnectError, httpx.ConnectTimeout) as error:  # never left this machine
-            return _all(updates, Outcome.RETRYABLE, f"transport: {type(error).__name__}")
+            return same_for_all(updates, Outcome.RETRYABLE, f"transport: {type(error).__name__}")
         except httpx.TransportError as error:  # sent, maybe applied: the answer is lost
             detail = f"transport: {type(error).__name__}"
-            return _all(updates, Outcome.RETRYABLE, detail, ambiguous=True)
+            return same_for_all(updates, Outcome.RETRYABLE, detail, ambiguous=True)
         except httpx.HTTPStatusError as error:  # only the token request raises: 5xx or 429
-            return _all(updates, _token_outcome(error), f"token: HTTP {error.response.status_code}")
-        return [self._in_our_terms(result) for result in _answer(updates, response)]
+            return same_for_all(
+                updates, token_outcome(error), f"token: HTTP {error.response.status_code}"
+            )
+        return [self._in_our_terms(result) for result in classify_answer(updates, response)]
 
     async def read_status(self, lead_id: str) -> str | None:
         """The lead's status on Avito's side, in our terms."""
@@ -230,74 +230,3 @@ def _at(answer: Any, path: Sequence[str]) -> Any:
             return None
         answer = answer.get(key)
     return answer
-
-
-def _answer(updates: Sequence[StatusUpdate], response: httpx.Response) -> list[ApplyResult]:
-    if response.status_code == 429:
-        return _all(updates, Outcome.RETRYABLE, "429 too many requests")
-    if response.status_code >= 500:  # a gateway may answer 5xx for a request that was done
-        detail = f"HTTP {response.status_code}"
-        return _all(updates, Outcome.RETRYABLE, detail, ambiguous=True)
-    if response.status_code in (404, 410):
-        # The path is gone (Avito moved the method to a new version): no status is at fault, so
-        # they wait, retried, until the mapping's [endpoints] follows the move.
-        detail = f"{ENDPOINT_GONE}: HTTP {response.status_code}: {response.text[:200]}"
-        gone = ("endpoint_gone", f"POST {response.request.url.path}")
-        return _all(updates, Outcome.RETRYABLE, detail, drift=gone)
-    if response.status_code != 200:
-        return _all(
-            updates, Outcome.PERMANENT, f"HTTP {response.status_code}: {response.text[:200]}"
-        )
-    return _classify(updates, response)
-
-
-def _token_outcome(error: httpx.HTTPStatusError) -> Outcome:
-    status = error.response.status_code
-    return Outcome.RETRYABLE if is_transient(status) else Outcome.PERMANENT
-
-
-def _all(
-    updates: Sequence[StatusUpdate],
-    outcome: Outcome,
-    detail: str,
-    *,
-    ambiguous: bool = False,
-    drift: tuple[str, str] | None = None,
-) -> list[ApplyResult]:
-    return [
-        ApplyResult(update.idempotency_key, outcome, detail, ambiguous=ambiguous, drift=drift)
-        for update in updates
-    ]
-
-
-def _classify(updates: Sequence[StatusUpdate], response: httpx.Response) -> list[ApplyResult]:
-    try:
-        rows = response.json().get("result") or []
-    except ValueError:
-        return _all(updates, Outcome.RETRYABLE, "unreadable answer", ambiguous=True)
-    by_key = {str(row.get("idempotencyKey")): row for row in rows if isinstance(row, dict)}
-    results = []
-    for update in updates:
-        row = by_key.get(update.idempotency_key)
-        if row is None:
-            missing = ApplyResult(
-                update.idempotency_key, Outcome.RETRYABLE, "missing in answer", ambiguous=True
-            )
-            results.append(missing)
-            continue
-        verdict = str(row.get("result"))
-        # An answer we do not know yet is a person's to read, not a reason to resend blindly.
-        outcome = ITEM_OUTCOMES.get(verdict, Outcome.PERMANENT)
-        detail = verdict if not row.get("message") else f"{verdict}: {row['message']}"
-        current = row.get("currentStatus")
-        drift = None if verdict in ITEM_OUTCOMES else ("unknown_answer", f"result {verdict}")
-        results.append(
-            ApplyResult(
-                update.idempotency_key,
-                outcome,
-                detail,
-                str(current) if current else None,
-                drift=drift,
-            )
-        )
-    return results
