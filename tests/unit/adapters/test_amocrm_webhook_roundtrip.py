@@ -30,9 +30,9 @@ STATUS_FIELDS = ("pipeline_id", "old_status_id", "old_pipeline_id", "price")
 times = st.integers(1, MAX_TIMESTAMP)  # a Unix time a `datetime` can hold
 # An extra key of a status item is one amoCRM may add, never one the parser reads: a known one
 # left out by chance must not come back as an unknown key with a value of any type.
-KNOWN_STATUS_KEYS = frozenset({"id", "status_id", *STATUS_FIELDS, "last_modified", "name"}) | {
-    "updated_at"
-}
+KNOWN_STATUS_KEYS = frozenset(
+    {"id", "status_id", *STATUS_FIELDS, "last_modified", "name", "updated_at"}
+)
 status_items = st.fixed_dictionaries(
     {"id": ids, "status_id": ids},
     optional={**{name: ids for name in STATUS_FIELDS}, "last_modified": times, "name": texts},
