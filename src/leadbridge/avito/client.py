@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from leadbridge.avito.apply_answers import classify_answer, same_for_all, token_outcome
+from leadbridge.avito.envelope import value_at
 from leadbridge.avito.mapping import LeadMapping, active_mapping
 from leadbridge.avito.results import (
     ApplyResult,
@@ -110,7 +111,7 @@ class AvitoClient:
             except (KeyError, TypeError, ValueError) as error:
                 # One bad row must not fail the page on every pull: it is set aside.
                 unreadable.append((row, f"feed row: {type(error).__name__}: {error}"))
-        next_id = _at(answer, shape.cursor_path)
+        next_id = value_at(answer, shape.cursor_path)
         try:
             last = int(next_id) if next_id is not None else last_id
         except (TypeError, ValueError):
@@ -222,11 +223,3 @@ class AvitoClient:
         if method_key is None:
             return contextlib.nullcontext(0.0)
         return self.limiters[method_key].slot()
-
-
-def _at(answer: Any, path: Sequence[str]) -> Any:
-    for key in path:
-        if not isinstance(answer, dict):
-            return None
-        answer = answer.get(key)
-    return answer

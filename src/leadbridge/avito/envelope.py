@@ -47,13 +47,13 @@ def read_webhook(raw: bytes | str, mapping: LeadMapping | None = None) -> AvitoE
     envelope = json_object(raw)
     if not envelope:
         return AvitoEvent(EventKind.PING)
-    event_type = _at(envelope, shape.type_path)
+    event_type = value_at(envelope, shape.type_path)
     if not isinstance(event_type, str):
         where = _dotted(shape.type_path)
         raise PayloadError(f"envelope has no {where}: {_found(event_type)}", where)
     if event_type != shape.lead_created:
         return AvitoEvent(EventKind.IGNORED)
-    lead = _at(envelope, shape.lead_path)
+    lead = value_at(envelope, shape.lead_path)
     if not isinstance(lead, Mapping):
         where = _dotted(shape.lead_path)
         raise PayloadError(f"{shape.lead_created} without {where}: {_found(lead)}", where)
@@ -72,7 +72,8 @@ def read_feed_item(item: object, mapping: LeadMapping | None = None) -> Mapping[
     return item
 
 
-def _at(value: Any, path: Sequence[str]) -> Any:
+def value_at(value: Any, path: Sequence[str]) -> Any:
+    """What lies at `path` in nested objects, or None where the path leads nowhere."""
     for key in path:
         if not isinstance(value, Mapping):
             return None

@@ -3,7 +3,6 @@ concurrent writers, the newest first, and the Avito events waiting in quarantine
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import anyio
@@ -13,19 +12,10 @@ from sqlalchemy import update
 from leadbridge.store import contract_drift, inbox
 from leadbridge.store.contract_drift import DriftRow
 from leadbridge.store.database import Database
-from leadbridge.store.migrate import upgrade
 from leadbridge.store.tables import InboxEvent
 
 pytestmark = pytest.mark.anyio
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    upgrade(database_url)
-    database = Database(database_url)
-    yield database
-    await database.dispose()
 
 
 async def _record(db: Database, kind: str, name: str, sample: str, now: datetime) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,18 +11,9 @@ from leadbridge.domain.outbox_state import OutboxState
 from leadbridge.domain.status_path import PlannedStatus
 from leadbridge.store import leads, operator_actions, outbox
 from leadbridge.store.database import Database
-from leadbridge.store.migrate import upgrade
 
 pytestmark = pytest.mark.anyio
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    upgrade(database_url)
-    database = Database(database_url)
-    yield database
-    await database.dispose()
 
 
 async def _parked_head(db: Database) -> int:

@@ -4,7 +4,7 @@ fixed mapping, and statuses Avito refused for their form go back to the relay, a
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,7 +19,6 @@ from leadbridge.sandbox.api_break import MAPPING_AFTER_BREAK
 from leadbridge.sandbox.avito.leads import LeadFactory
 from leadbridge.store import contract_drift, inbox
 from leadbridge.store.database import Database
-from leadbridge.store.migrate import upgrade
 from leadbridge.store.tables import Lead, OperatorAction, OutboxItem
 from leadbridge.sync.avito_replay import replay
 from leadbridge.sync.intake import accept_lead, quarantine_avito
@@ -27,14 +26,6 @@ from leadbridge.sync.wakeups import LocalWakeups
 
 pytestmark = pytest.mark.anyio
 AFTER_BREAK = MAPPING_AFTER_BREAK
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    upgrade(database_url)
-    database = Database(database_url)
-    yield database
-    await database.dispose()
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -14,19 +13,10 @@ from leadbridge.domain.contract_drift import DriftKind
 from leadbridge.logs import mask_sensitive
 from leadbridge.store import contract_drift
 from leadbridge.store.database import Database
-from leadbridge.store.migrate import upgrade
 from leadbridge.sync.contract_drift import note_drift, note_drifts
 
 pytestmark = pytest.mark.anyio
 PAYLOAD = {"lead": {"sellerPhone2": "+79161234567", "sellerName": "Иван Петров", "price": 35000}}
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    upgrade(database_url)
-    database = Database(database_url)
-    yield database
-    await database.dispose()
 
 
 def _counted(kind: DriftKind) -> float:
