@@ -22,6 +22,7 @@ import httpx
 import structlog
 
 from leadbridge.amocrm.client import AmoApiError, AmoBlocked
+from leadbridge.avito.client import WebhookUnreachable
 from leadbridge.avito.mapping import install_mapping
 from leadbridge.config import Settings
 from leadbridge.domain.retry import is_transient
@@ -115,7 +116,8 @@ async def run_until_cancelled(settings: Settings, roles: Roles) -> None:
 
 
 async def prepare_patiently(bridge: Bridge) -> None:
-    """`prepare()`, again after a partner's passing trouble (5xx, 429, a dropped connection):
+    """`prepare()`, again after a partner's passing trouble (5xx, 429, a dropped connection, or
+    Avito not reaching our webhook URL — our `web` process may start after this one, or be busy):
     a worker started during an outage waits it out instead of exiting. A refusal that will not
     pass (bad credentials, another 4xx, bad configuration) still ends the process."""
     attempt = 0
@@ -123,8 +125,8 @@ async def prepare_patiently(bridge: Bridge) -> None:
         try:
             await bridge.prepare()
             return
-        except (httpx.HTTPError, AmoApiError) as error:
-            if not _passing(error):
+        except (httpx.HTTPError, AmoApiError, WebhookUnreachable) as error:
+            if not isinstance(error, WebhookUnreachable) and not _passing(error):
                 raise
             pause = PREPARE_PAUSE_S[min(attempt, len(PREPARE_PAUSE_S) - 1)]
             log.warning("bridge.prepare_retry", error=type(error).__name__, pause_s=pause)

@@ -63,6 +63,10 @@ def local_limiters(settings: AvitoSettings) -> dict[str, RateLimiter]:
     }
 
 
+class WebhookUnreachable(RuntimeError):
+    """Avito refused to register our webhook: its `{}` ping to the URL got no 2xx in time."""
+
+
 class AvitoClient:
     def __init__(
         self,
@@ -121,6 +125,12 @@ class AvitoClient:
     async def register_webhook(self, url: str, secret: str) -> None:
         payload = {"url": url, "secret": secret}
         response = await self._call(None, "PUT", self._paths.webhook, json=payload)
+        if response.status_code == 400:
+            # Avito pings the URL with `{}` first and refuses it unless the ping is answered 2xx
+            # within 2 s (docs/avito-partner-api.md §5): our own web process is not up yet, or
+            # too busy, or the public URL is wrong. Only the last will not pass by itself.
+            # The URL holds the webhook token: it stays out of the message (and so of logs).
+            raise WebhookUnreachable(f"Avito could not reach web.public_url: {response.text[:200]}")
         response.raise_for_status()
 
     async def ready_to_apply(self, ahead_s: float = 0.0) -> None:

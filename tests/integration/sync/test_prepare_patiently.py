@@ -49,3 +49,32 @@ async def _outage_then_recovery(sims: Simulators, bridge: Bridge) -> None:
     await asyncio.wait_for(preparing, timeout=30.0)
 
     assert sims.avito.webhooks.subscription is not None
+
+
+async def test_a_worker_started_before_the_web_process_waits_for_it(tmp_path: Path) -> None:
+    """Avito refuses the webhook while nothing answers its ping at our URL: the worker waits
+    for the web process instead of exiting."""
+    url = f"sqlite:///{tmp_path / 'bridge.db'}"
+    options = DemoOptions(
+        leads=1, check=True, port=free_port(), seed=1, database_url=url,
+        funnel_file=DEFAULT_FUNNEL, leads_per_second=1.0, time_scale=1.0, timeout_s=60.0,
+    )  # fmt: skip
+    async with simulators(options.seed) as sims:
+        settings = bridge_settings(options, sims, url)
+        bridge = Bridge.from_settings(settings)
+        try:
+            preparing = asyncio.create_task(prepare_patiently(bridge))
+            for _ in range(3000):
+                if sims.avito.state_json()["stats"]["requests"].get("webhook", 0) >= 1:
+                    break
+                await asyncio.sleep(0.01)
+            await asyncio.sleep(0.2)
+            assert not preparing.done()  # the refused registration did not end it
+            assert sims.avito.webhooks.subscription is None
+
+            web = create_app(WebContext(settings=settings, db=bridge.db, wakeups=bridge.wakeups))
+            async with serve(web, port=options.port):
+                await asyncio.wait_for(preparing, timeout=30.0)
+            assert sims.avito.webhooks.subscription is not None
+        finally:
+            await bridge.stop(0.0)
