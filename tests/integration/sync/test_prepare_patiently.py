@@ -19,12 +19,18 @@ from leadbridge.web.server import serve
 pytestmark = pytest.mark.anyio
 
 
-async def test_prepare_is_retried_through_an_avito_outage(tmp_path: Path) -> None:
+def _options(tmp_path: Path) -> tuple[str, DemoOptions]:
+    """A bridge on a SQLite file of its own, against the demo's simulators."""
     url = f"sqlite:///{tmp_path / 'bridge.db'}"
     options = DemoOptions(
         leads=1, check=True, port=free_port(), seed=1, database_url=url,
         funnel_file=DEFAULT_FUNNEL, leads_per_second=1.0, time_scale=1.0, timeout_s=60.0,
     )  # fmt: skip
+    return url, options
+
+
+async def test_prepare_is_retried_through_an_avito_outage(tmp_path: Path) -> None:
+    url, options = _options(tmp_path)
     async with simulators(options.seed) as sims:
         settings = bridge_settings(options, sims, url)
         bridge = Bridge.from_settings(settings)
@@ -54,11 +60,7 @@ async def _outage_then_recovery(sims: Simulators, bridge: Bridge) -> None:
 async def test_a_worker_started_before_the_web_process_waits_for_it(tmp_path: Path) -> None:
     """Avito refuses the webhook while nothing answers its ping at our URL: the worker waits
     for the web process instead of exiting."""
-    url = f"sqlite:///{tmp_path / 'bridge.db'}"
-    options = DemoOptions(
-        leads=1, check=True, port=free_port(), seed=1, database_url=url,
-        funnel_file=DEFAULT_FUNNEL, leads_per_second=1.0, time_scale=1.0, timeout_s=60.0,
-    )  # fmt: skip
+    url, options = _options(tmp_path)
     async with simulators(options.seed) as sims:
         settings = bridge_settings(options, sims, url)
         bridge = Bridge.from_settings(settings)
