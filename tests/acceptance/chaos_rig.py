@@ -114,7 +114,7 @@ def wait_for_provisioning(amocrm_url: str, seconds: float = 120) -> None:
     """Until a worker has created the funnel's pipeline in amoCRM."""
     deadline = time.monotonic() + seconds
     while True:
-        pipelines = httpx.get(amocrm_url + "/sandbox/state").json().get("pipelines", [])
+        pipelines = _state(amocrm_url).get("pipelines", [])
         if any(pipeline.get("name") == FUNNEL.name for pipeline in pipelines):
             return
         assert time.monotonic() < deadline, "amoCRM was never provisioned"
@@ -131,10 +131,26 @@ async def send_requests(
     """`count` new buyout requests at a steady pace; `arrived` is set after the `at`-th."""
     async with httpx.AsyncClient(base_url=avito_url, timeout=10) as client:
         for number in range(1, count + 1):
-            (await client.post("/sandbox/leads", json={})).raise_for_status()
+            await _send_request(client, f"rig-{number:06d}")
             if number == at:
                 arrived.set()
             await asyncio.sleep(1 / per_second)
+
+
+async def _send_request(client: httpx.AsyncClient, lead_id: str, attempts: int = 5) -> None:
+    """One request, exactly once: on a machine this loaded a kept-alive connection can be closed
+    under a request, so it is sent again, and 409 (its id is taken) means the first one arrived."""
+    for attempt in range(1, attempts + 1):
+        try:
+            answer = await client.post("/sandbox/leads", json={"id": lead_id})
+        except httpx.TransportError:
+            if attempt == attempts:
+                raise
+            await asyncio.sleep(0.5)
+            continue
+        if answer.status_code != 409:
+            answer.raise_for_status()
+        return
 
 
 async def work_deals(amocrm_url: str, count: int) -> None:
@@ -147,10 +163,25 @@ async def work_deals(amocrm_url: str, count: int) -> None:
     await crew.run(stop_when_all_closed=count)
 
 
+def _state(simulator_url: str, attempts: int = 5) -> dict[str, Any]:
+    """A simulator's whole state; a read, so a dropped connection is simply read again."""
+    for attempt in range(1, attempts + 1):
+        try:
+            answer = httpx.get(simulator_url + "/sandbox/state", timeout=30)
+            answer.raise_for_status()
+            state: dict[str, Any] = answer.json()
+            return state
+        except httpx.TransportError:
+            if attempt == attempts:
+                raise
+            time.sleep(0.5)
+    raise AssertionError("unreachable")
+
+
 def invariants(avito_url: str, amocrm_url: str) -> dict[str, Any]:
     return check_invariants(
-        avito_state=httpx.get(avito_url + "/sandbox/state", timeout=30).json(),
-        amocrm_state=httpx.get(amocrm_url + "/sandbox/state", timeout=30).json(),
+        avito_state=_state(avito_url),
+        amocrm_state=_state(amocrm_url),
         funnel=FUNNEL,
     )
 
