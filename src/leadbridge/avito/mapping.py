@@ -110,23 +110,29 @@ class LeadMapping:
     def get(self, name: str) -> FieldMapping | None:
         return next((mapped for mapped in self.fields if mapped.name == name), None)
 
-    @property
-    def known(self) -> dict[str, Any]:
-        """The paths the mapping reads, as a tree: a dict per object, None where a whole value is
-        taken. What the payload holds outside it is kept as unknown fields."""
-        tree: dict[str, Any] = {}
-        for mapped in self.fields:
-            for source in mapped.sources:
-                node = tree
-                *parents, leaf = source.path
-                for part in parents:
-                    child = node.setdefault(part, {})
-                    if child is None:  # a whole value taken already covers what lies below
-                        break
-                    node = child
-                else:
-                    node[leaf] = None
-        return tree
+    # The paths the mapping reads, as a tree: a dict per object, None where a whole value is
+    # taken. What the payload holds outside it is kept as unknown fields. Built once: every
+    # lead read needs it.
+    known: dict[str, Any] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "known", _known_tree(self.fields))
+
+
+def _known_tree(fields: tuple[FieldMapping, ...]) -> dict[str, Any]:
+    tree: dict[str, Any] = {}
+    for mapped in fields:
+        for source in mapped.sources:
+            node = tree
+            *parents, leaf = source.path
+            for part in parents:
+                child = node.setdefault(part, {})
+                if child is None:  # a whole value taken already covers what lies below
+                    break
+                node = child
+            else:
+                node[leaf] = None
+    return tree
 
 
 def load_mapping(path: Path) -> LeadMapping:

@@ -65,12 +65,49 @@ def parse_lead(raw: Mapping[str, Any], mapping: LeadMapping | None = None) -> Bu
     mapping = mapping or active_mapping()
     if not isinstance(raw, Mapping):
         raise PayloadError("lead payload must be a JSON object", "lead")
-    try:
-        values = {mapped.name: _read(raw, mapped).value for mapped in mapping.fields}
-    except _Refused as refused:
-        reason = refused.reading.error or "unreadable"
-        raise PayloadError(reason, f"lead.{refused.reading.name}") from None
+    values = {}
+    for mapped in mapping.fields:
+        value = _plain_value(raw, mapped)
+        if value is _CAREFUL:
+            try:
+                value = _read(raw, mapped).value
+            except _Refused as refused:
+                reason = refused.reading.error or "unreadable"
+                raise PayloadError(reason, f"lead.{refused.reading.name}") from None
+        values[mapped.name] = value
     return _request(values, _unknown_fields(raw, mapping.known))
+
+
+_CAREFUL = object()
+
+
+def _plain_value(raw: Mapping[str, Any], mapped: FieldMapping) -> Any:
+    """The field's value when the payload is plain — JSON objects on the way, a value within
+    leadbridge's limits — else _CAREFUL: `_read` then finds what is wrong and says so. Every lead
+    is read here, so nothing is built for a message that is not needed (this path is 2–3 times
+    faster than `_read`, measured by bench/avito_replay.py)."""
+    for source in mapped.sources:
+        node: Any = raw
+        for part in source.path:
+            if type(node) is not dict:  # what json.loads gives; anything else, the careful way
+                return _CAREFUL
+            node = node.get(part)
+            if node is None:
+                break
+        else:
+            if node == "":
+                continue
+            value = READERS[source.transform](node)
+            if value is None:
+                return _CAREFUL if mapped.required else mapped.default
+            if mapped.type == "int" and not 0 <= value <= MAX_INT.get(mapped.name, MAX_ID):
+                return _CAREFUL
+            if type(value) is str:
+                value = mapped.aliases.get(value, value)
+                if len(value) > MAX_TEXT.get(mapped.name, len(value)):
+                    return _CAREFUL
+            return value
+    return _CAREFUL if mapped.required else mapped.default
 
 
 def explain(raw: object, mapping: LeadMapping) -> tuple[list[Reading], dict[str, Any]]:
