@@ -32,12 +32,14 @@ class DriftRow:
     sample: str
 
 
-async def record(session: AsyncSession, kind: str, name: str, sample: str, now: datetime) -> bool:
-    """Count one sighting of (kind, name): a new row, or one more on the row, whose first sample
-    stays. True when the row is new.
+async def record(
+    session: AsyncSession, kind: str, name: str, sample: str, now: datetime, *, times: int = 1
+) -> bool:
+    """Count `times` sightings of (kind, name): a new row, or more on the row, whose first
+    sample stays. True when the row is new.
 
     One INSERT … ON CONFLICT DO UPDATE, so two workers recording the same drift at once both
-    count and exactly one of them is told it is new: only an insert leaves `seen` at 1."""
+    count and exactly one of them is told it is new: only an insert leaves `seen` at `times`."""
     table = cast(Table, ContractDrift.__table__)
     insert = postgresql.insert if dialect_name(session) == "postgresql" else sqlite.insert
     inserted = insert(table).values(
@@ -45,7 +47,7 @@ async def record(session: AsyncSession, kind: str, name: str, sample: str, now: 
         name=_storable(name),
         first_seen_at=now,
         last_seen_at=now,
-        seen=1,
+        seen=times,
         sample=sample,
     )
     # The later of the two times: a worker whose clock read came first must not move it back.
@@ -55,10 +57,10 @@ async def record(session: AsyncSession, kind: str, name: str, sample: str, now: 
     )
     statement = inserted.on_conflict_do_update(
         index_elements=[table.c.kind, table.c.name],
-        set_={"seen": table.c.seen + 1, "last_seen_at": later},
+        set_={"seen": table.c.seen + inserted.excluded.seen, "last_seen_at": later},
     ).returning(table.c.seen)
     seen = (await session.execute(statement)).scalar_one()
-    return int(seen) == 1
+    return int(seen) == times
 
 
 def _storable(name: str) -> str:

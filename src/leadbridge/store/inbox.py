@@ -13,7 +13,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadbridge.store.tables import InboxEvent
-from leadbridge.store.upsert import dialect_name, insert_ignoring_conflict
+from leadbridge.store.upsert import dialect_name, insert_ignoring_conflict, insert_new_rows
 
 
 async def add_if_new(
@@ -40,6 +40,26 @@ async def add_if_new(
         values |= {"processed_at": now, "quarantined_at": now, "error": quarantine_reason}
     inserted = await insert_ignoring_conflict(session, InboxEvent, values, ["source", "event_key"])
     return int(inserted) if inserted is not None else None
+
+
+async def add_processed(
+    session: AsyncSession, events: Sequence[tuple[str, str, str]], now: datetime
+) -> set[str]:
+    """Store `(event_key, channel, body)` events of Avito's, processed as they are stored (their
+    work done in the same transaction); the keys that were new."""
+    rows = [
+        {
+            "source": "avito",
+            "event_key": key,
+            "channel": channel,
+            "body": body,
+            "received_at": now,
+            "processed_at": now,
+            "attempts": 0,
+        }
+        for key, channel, body in events
+    ]
+    return await insert_new_rows(session, InboxEvent, rows, ["source", "event_key"], "event_key")
 
 
 async def unprocessed(
@@ -131,13 +151,16 @@ async def held_back(
     return (await session.scalars(statement)).all()
 
 
-async def mark_replayed(session: AsyncSession, event_id: int, *, actor: str, now: datetime) -> None:
-    """The event was interpreted again and went on; `error` keeps why it was held back."""
-    await session.execute(
-        update(InboxEvent)
-        .where(InboxEvent.id == event_id)
-        .values(replayed_at=now, replayed_by=actor)
-    )
+async def mark_replayed(
+    session: AsyncSession, event_ids: Sequence[int], *, actor: str, now: datetime
+) -> None:
+    """The events were interpreted again and went on; `error` keeps why they were held back."""
+    if event_ids:
+        await session.execute(
+            update(InboxEvent)
+            .where(InboxEvent.id.in_(event_ids))
+            .values(replayed_at=now, replayed_by=actor)
+        )
 
 
 async def still_held(session: AsyncSession, event_id: int, reason: str) -> None:

@@ -12,14 +12,30 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadbridge.domain.lead import BuyoutRequest
 from leadbridge.store.tables import Lead
-from leadbridge.store.upsert import insert_ignoring_conflict
+from leadbridge.store.upsert import insert_ignoring_conflict, insert_new_rows
 
 
 async def add_if_new(
     session: AsyncSession, request: BuyoutRequest, raw: dict[str, Any], now: datetime
 ) -> int | None:
     """Store a request unless its Avito id is already known; the new lead's id or None."""
-    values = {
+    inserted = await insert_ignoring_conflict(
+        session, Lead, _row(request, raw, now), ["avito_lead_id"]
+    )
+    return int(inserted) if inserted is not None else None
+
+
+async def add_new(
+    session: AsyncSession, requests: Sequence[tuple[BuyoutRequest, dict[str, Any]]], now: datetime
+) -> set[str]:
+    """Store many requests (each with its raw payload) in one statement, those whose Avito id is
+    known skipped; the Avito ids stored."""
+    rows = [_row(request, raw, now) for request, raw in requests]
+    return await insert_new_rows(session, Lead, rows, ["avito_lead_id"], "avito_lead_id")
+
+
+def _row(request: BuyoutRequest, raw: dict[str, Any], now: datetime) -> dict[str, Any]:
+    return {
         "avito_lead_id": request.avito_lead_id,
         "offer_type": request.offer_type,
         "device": _device_json(request),
@@ -37,13 +53,6 @@ async def add_if_new(
         "created_at": now,
         "updated_at": now,
     }
-    inserted = await insert_ignoring_conflict(
-        session,
-        Lead,
-        values,
-        ["avito_lead_id"],
-    )
-    return int(inserted) if inserted is not None else None
 
 
 def _device_json(request: BuyoutRequest) -> dict[str, Any]:

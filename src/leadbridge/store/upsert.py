@@ -50,3 +50,27 @@ async def insert_many_ignoring_conflict(
     dialect = postgresql if dialect_name(session) == "postgresql" else sqlite
     statement = dialect.insert(table).on_conflict_do_nothing(index_elements=list(conflict_columns))
     await session.execute(statement, list(rows))
+
+
+async def insert_new_rows(
+    session: AsyncSession,
+    model: type[DeclarativeBase],
+    rows: Sequence[Mapping[str, Any]],
+    conflict_columns: Sequence[str],
+    returning: str,
+) -> set[Any]:
+    """The same for many rows; the `returning` values of the rows inserted (a row that collides
+    is not among them). The rows must have the same keys."""
+    if not rows:
+        return set()
+    table = cast(Table, model.__table__)
+    dialect = postgresql if dialect_name(session) == "postgresql" else sqlite
+    statement = (
+        dialect.insert(table)
+        .on_conflict_do_nothing(index_elements=list(conflict_columns))
+        .returning(table.c[returning])
+    )
+    # Given as parameter sets, not as `.values(rows)`: SQLAlchemy then compiles the statement
+    # once (cached) and sends the rows in multi-row batches ("insertmanyvalues"); a statement
+    # holding the rows' values is compiled anew each time, which cost more than the database.
+    return set((await session.scalars(statement, list(rows))).all())

@@ -34,25 +34,29 @@ async def note_drift(db: Database, kind: DriftKind, name: str, sample: object) -
 
 
 async def note_drifts(db: Database, drifts: Iterable[Drift]) -> None:
-    """Note several sightings (one payload's unknown fields, say) in one transaction."""
+    """Note several sightings (one payload's unknown fields, a batch's) in one transaction;
+    sightings of the same drift are counted together, the first one's sample kept."""
+    sightings: dict[tuple[DriftKind, str], tuple[str, int]] = {}
+    for kind, name, sample in drifts:
+        seen = sightings.get((kind, name))
+        sightings[kind, name] = (seen[0], seen[1] + 1) if seen else (masked_sample(sample), 1)
+    if not sightings:
+        return
     # Sorted by key: two workers upserting the same rows take their locks in the same order,
-    # so on PostgreSQL they wait for each other instead of deadlocking. A stable sort: of two
-    # sightings of one drift, the first one's sample is the one a new row keeps.
-    masked = sorted(
-        ((kind, name, masked_sample(sample)) for kind, name, sample in drifts),
+    # so on PostgreSQL they wait for each other instead of deadlocking.
+    counted = sorted(
+        ((kind, name, sample, times) for (kind, name), (sample, times) in sightings.items()),
         key=lambda drift: (drift[0], drift[1]),
     )
-    if not masked:
-        return
-    for kind, _name, _sample in masked:
-        AVITO_CONTRACT_DRIFT.labels(kind=kind).inc()
+    for kind, _name, _sample, times in counted:
+        AVITO_CONTRACT_DRIFT.labels(kind=kind).inc(times)
     try:
-        new = await _recorded(db, masked)
+        new = await _recorded(db, counted)
     except (SQLAlchemyError, OSError) as error:
         log.warning(
             "avito.contract_drift_not_recorded",
             error=type(error).__name__,
-            drifts=[f"{kind}: {name}" for kind, name, _sample in masked],
+            drifts=[f"{kind}: {name}" for kind, name, _sample, _times in counted],
         )
         return
     for kind, name in new:
@@ -61,13 +65,13 @@ async def note_drifts(db: Database, drifts: Iterable[Drift]) -> None:
 
 
 async def _recorded(
-    db: Database, masked: list[tuple[DriftKind, str, str]]
+    db: Database, counted: list[tuple[DriftKind, str, str, int]]
 ) -> list[tuple[DriftKind, str]]:
-    """Record each sighting; the (kind, name) seen for the first time."""
+    """Record each drift's sightings; the (kind, name) seen for the first time."""
     now = datetime.now(UTC)
     new: list[tuple[DriftKind, str]] = []
     async with db.transaction() as session:
-        for kind, name, sample in masked:
-            if await contract_drift.record(session, kind, name, sample, now):
+        for kind, name, sample, times in counted:
+            if await contract_drift.record(session, kind, name, sample, now, times=times):
                 new.append((kind, name))
     return new

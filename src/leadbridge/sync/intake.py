@@ -9,17 +9,20 @@ moves past it instead of stopping there.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
 import structlog
 from sqlalchemy.exc import DataError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadbridge.avito.client import AvitoClient
 from leadbridge.avito.payload import PayloadError, parse_lead
 from leadbridge.domain.contract_drift import DriftKind
+from leadbridge.domain.lead import BuyoutRequest
 from leadbridge.store import cursors, inbox, leads
 from leadbridge.store.database import Database
 from leadbridge.sync.contract_drift import Drift, note_drift, note_drifts
@@ -35,37 +38,132 @@ class Intake(StrEnum):
     DUPLICATE = "duplicate"
 
 
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """A lead payload as a channel brought it; `held_event` is the quarantined event it is read
+    from again, on a replay."""
+
+    raw: Mapping[str, Any]
+    channel: str
+    held_event: int | None = None
+
+
+Outcome = Intake | PayloadError  # stored, known already, or refused (nothing written for it)
+# Writes that belong with the outcomes, in their transaction (a replay marks its events).
+Alongside = Callable[[AsyncSession, Sequence[tuple[Arrival, Outcome]]], Awaitable[None]]
+
+
 async def accept_lead(
     db: Database, raw: Mapping[str, Any], *, channel: str, wakeups: Wakeups
 ) -> Intake:
     """Store one lead payload. Raises PayloadError, writing nothing, if it is unusable: the
     caller keeps it in quarantine."""
-    request = parse_lead(raw)
+    ((_, outcome),) = await accept_leads(db, [Arrival(raw, channel)], wakeups=wakeups)
+    if isinstance(outcome, PayloadError):
+        raise outcome
+    return outcome
+
+
+async def accept_leads(
+    db: Database,
+    arrivals: Sequence[Arrival],
+    *,
+    wakeups: Wakeups,
+    alongside: Alongside | None = None,
+) -> list[tuple[Arrival, Outcome]]:
+    """Store many lead payloads, with their raw events, in one transaction: each one's outcome,
+    in order. Keep a batch within a few hundred: it is one statement per table."""
+    if not arrivals:
+        return []
     now = datetime.now(UTC)
+    parsed = [(arrival, _parsed(arrival)) for arrival in arrivals]
     try:
         async with db.transaction() as session:
-            event_id = await inbox.add_if_new(
-                session,
-                source="avito",
-                event_key=f"lead:{request.avito_lead_id}",
-                channel=channel,
-                body=json.dumps(raw, ensure_ascii=False),
-                now=now,
-            )
-            if event_id is None:
-                return Intake.DUPLICATE
-            await leads.add_if_new(session, request, dict(raw), now)
-            await inbox.mark_processed(session, event_id, now)
+            outcomes = await _stored(session, parsed, now)
+            if alongside is not None:
+                await alongside(session, outcomes)
     except DataError as error:
-        # A value the parser let through and the database cannot hold (PostgreSQL refuses a NUL
-        # character in JSON, for one): it will be refused however often it is sent.
-        reason = str(error.orig or error).splitlines()[0]
-        raise PayloadError(f"the database cannot store this lead: {reason}", "lead") from error
-    log.info("lead.accepted", avito_lead_id=request.avito_lead_id, channel=channel)
-    wakeups.notify(DEALS)
-    if request.unknown_fields:  # Avito added something: kept with the lead, shown to a person
-        await note_drifts(db, _unknown_fields(request.unknown_fields))
-    return Intake.NEW
+        if len(arrivals) > 1:
+            # A value the parser let through and the database cannot hold spoils the whole
+            # statement: each payload goes alone, so that only that one is refused.
+            alone = [
+                await accept_leads(db, [one], wakeups=wakeups, alongside=alongside)
+                for one in arrivals
+            ]
+            return [outcome for outcomes in alone for outcome in outcomes]
+        outcomes = [(arrivals[0], _unstorable(error))]
+        if alongside is not None:
+            async with db.transaction() as session:
+                await alongside(session, outcomes)
+        return outcomes
+    await _announce(db, wakeups, parsed, outcomes)
+    return outcomes
+
+
+def _parsed(arrival: Arrival) -> BuyoutRequest | PayloadError:
+    try:
+        return parse_lead(arrival.raw)
+    except PayloadError as error:
+        return error
+
+
+async def _stored(
+    session: AsyncSession,
+    parsed: Sequence[tuple[Arrival, BuyoutRequest | PayloadError]],
+    now: datetime,
+) -> list[tuple[Arrival, Outcome]]:
+    """Push (webhook) and pull (feed) key the inbox alike, `lead:<Avito id>`: a request that
+    arrives both ways, or twice in one batch, is stored once, by its first arrival."""
+    first: dict[str, tuple[Arrival, BuyoutRequest]] = {}
+    for arrival, request in parsed:
+        if isinstance(request, BuyoutRequest):
+            first.setdefault(request.avito_lead_id, (arrival, request))
+    events = [
+        (f"lead:{lead_id}", arrival.channel, json.dumps(arrival.raw, ensure_ascii=False))
+        for lead_id, (arrival, _) in first.items()
+    ]
+    new_keys = await inbox.add_processed(session, events, now)
+    new = {lead_id: first[lead_id] for lead_id in first if f"lead:{lead_id}" in new_keys}
+    await leads.add_new(
+        session, [(request, dict(arrival.raw)) for arrival, request in new.values()], now
+    )
+    return [(arrival, _outcome(arrival, request, new)) for arrival, request in parsed]
+
+
+def _outcome(
+    arrival: Arrival,
+    request: BuyoutRequest | PayloadError,
+    new: Mapping[str, tuple[Arrival, BuyoutRequest]],
+) -> Outcome:
+    if isinstance(request, PayloadError):
+        return request
+    stored = new.get(request.avito_lead_id)
+    return Intake.NEW if stored is not None and stored[0] is arrival else Intake.DUPLICATE
+
+
+def _unstorable(error: DataError) -> PayloadError:
+    # PostgreSQL refuses a NUL character in JSON, for one: refused however often it is sent.
+    reason = str(error.orig or error).splitlines()[0]
+    return PayloadError(f"the database cannot store this lead: {reason}", "lead")
+
+
+async def _announce(
+    db: Database,
+    wakeups: Wakeups,
+    parsed: Sequence[tuple[Arrival, BuyoutRequest | PayloadError]],
+    outcomes: Sequence[tuple[Arrival, Outcome]],
+) -> None:
+    """What follows a stored request: a log line, the deal flow woken, and the fields Avito
+    added shown to a person (kept with the lead meanwhile)."""
+    drifts: list[Drift] = []
+    for (arrival, request), (_, outcome) in zip(parsed, outcomes, strict=True):
+        if outcome is Intake.NEW and isinstance(request, BuyoutRequest):
+            log.info("lead.accepted", avito_lead_id=request.avito_lead_id, channel=arrival.channel)
+            drifts.extend(_unknown_fields(request.unknown_fields))
+    if any(outcome is Intake.NEW for _, outcome in outcomes):
+        wakeups.notify(DEALS)
+    if drifts:
+        await note_drifts(db, drifts)
 
 
 async def quarantine_avito(db: Database, *, channel: str, raw: bytes, error: PayloadError) -> None:
@@ -101,12 +199,11 @@ async def pull_feed_once(db: Database, avito: AvitoClient, wakeups: Wakeups) -> 
     new = 0
     while True:
         page = await avito.fetch_leads(last_id)
-        for _, raw in page.leads:
-            try:
-                if await accept_lead(db, raw, channel="feed", wakeups=wakeups) is Intake.NEW:
-                    new += 1
-            except PayloadError as error:
-                await _set_aside(db, raw, error)
+        arrivals = [Arrival(raw, "feed") for _, raw in page.leads]
+        for arrival, outcome in await accept_leads(db, arrivals, wakeups=wakeups):
+            if isinstance(outcome, PayloadError):
+                await _set_aside(db, arrival.raw, outcome)
+            new += outcome is Intake.NEW
         for row, reason in page.unreadable:
             await _set_aside(db, row, PayloadError(reason, "feed row"))
         if not page.leads or page.last_id == last_id:

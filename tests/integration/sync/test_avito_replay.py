@@ -20,7 +20,7 @@ from leadbridge.sandbox.avito.leads import LeadFactory
 from leadbridge.store import contract_drift, inbox
 from leadbridge.store.database import Database
 from leadbridge.store.tables import Lead, OperatorAction, OutboxItem
-from leadbridge.sync.avito_replay import replay
+from leadbridge.sync.avito_replay import BATCH, replay
 from leadbridge.sync.intake import accept_lead, quarantine_avito
 from leadbridge.sync.wakeups import LocalWakeups
 
@@ -130,3 +130,33 @@ async def test_statuses_refused_for_their_form_are_sent_again_and_the_rest_stay(
         ("retry", "olga"),
         ("unpark", "olga"),
     ]
+
+
+async def test_a_batch_of_held_back_requests_is_replayed_whole_around_one_the_database_refuses(
+    db: Database,
+) -> None:
+    """More than one replay batch; in the first, a request holding a NUL character, which
+    PostgreSQL's JSON cannot store (SQLite's can): only that one stays held back."""
+    leads = [after_the_break(seed=100 + number) for number in range(BATCH + 20)]
+    for number, lead in enumerate(leads):
+        lead["id"] = f"b-{number:06d}"  # each factory starts its ids at 1
+    leads[7]["device"]["color"] = "чёрный\u0000"
+    for lead in leads:
+        await hold_back(db, "webhook", envelope(lead))
+    install_mapping(AvitoSettings(mapping_file=AFTER_BREAK))
+
+    report = await replay(db, LocalWakeups(), actor="olga")
+
+    refused = 1 if db.is_postgres else 0
+    assert (report.replayed, report.leads_created, report.still_quarantined) == (
+        len(leads) - refused,
+        len(leads) - refused,
+        refused,
+    )
+    async with db.transaction() as session:
+        stored = set((await session.scalars(select(Lead.avito_lead_id))).all())
+        held = await inbox.held_back(session, "avito")
+    assert stored == {str(lead["id"]) for lead in leads} - (
+        {str(leads[7]["id"])} if refused else set()
+    )
+    assert [event.error[:35] for event in held] == ["the database cannot store this lead"] * refused

@@ -177,7 +177,7 @@ async def test_a_replayed_event_says_when_and_by_whom(site: Site) -> None:
         await http.post(f"/webhooks/avito/{TOKEN}", content=_envelope(lead))
     (kept,) = await site.quarantined()
     async with site.db.transaction() as session:
-        await inbox.mark_replayed(session, kept.id, actor="olga", now=kept.received_at)
+        await inbox.mark_replayed(session, [kept.id], actor="olga", now=kept.received_at)
 
     async with site.logged_in("olga") as http:
         page = await http.get("/quarantine")
