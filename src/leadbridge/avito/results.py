@@ -6,6 +6,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+import httpx
+
+from leadbridge.domain.contract_drift import DriftKind
+
+# What in Avito's answer our mapping did not expect: the kind, the name a person fixes the
+# mapping by (a field, the unknown value, the endpoint: never personal data) and the raw part
+# of the answer it was seen in, masked when it is noted (`store/drift_notes.py`).
+AnswerDrift = tuple[DriftKind, str, object]
+
 
 class Outcome(StrEnum):
     OK = "ok"
@@ -34,9 +43,36 @@ class ApplyResult:
     # The request may have been applied though no verdict came back (timeout, reset, 5xx, a
     # body we cannot read): read Avito's status back before sending it again.
     ambiguous: bool = False
-    # What in Avito's answer our mapping did not expect, as (kind, name): a contract drift
-    # for a person to see (`sync/contract_drift.py`); the kinds are DriftKind's values.
-    drift: tuple[str, str] | None = None
+    drifts: tuple[AnswerDrift, ...] = ()
+    # The row of Avito's answer this verdict was read from, as it came: the sample a drift the
+    # caller finds in it shows (a `currentStatus` that is none of ours).
+    answer: object = None
+
+
+@dataclass(frozen=True, slots=True)
+class StatusReading:
+    """Avito's answer to a status read-back: the lead's status in our terms (None before its
+    first), and the body it came in, the sample a drift the caller finds in it shows."""
+
+    status: str | None
+    answer: object
+
+
+class UnreadableAnswer(ValueError):
+    """An answer whose shape our mapping does not recognise: nothing in it can be trusted."""
+
+    def __init__(self, message: str, drift: AnswerDrift) -> None:
+        super().__init__(message)
+        self.drifts = (drift,)
+
+
+class ErrorAnswer(httpx.HTTPStatusError):
+    """A non-2xx answer, with what its error body showed that we do not know (its code)."""
+
+    def __init__(self, response: httpx.Response, drifts: tuple[AnswerDrift, ...]) -> None:
+        message = f"HTTP {response.status_code} from {response.request.url.path}"
+        super().__init__(message, request=response.request, response=response)
+        self.drifts = drifts
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +90,9 @@ ITEM_OUTCOMES = {
     "not_found": Outcome.PERMANENT,
     "invalid": Outcome.PERMANENT,
 }
+# The codes of an error body that the contract documents (docs/avito-partner-api.md §9): the
+# HTTP status, repeated. Any 5xx is Avito's trouble and known as such; another code is drift.
+KNOWN_ERROR_CODES = frozenset({400, 401, 403, 404, 410, 429})
 
 
 # How the relay's record of an answer begins when Avito refused the request's form rather than

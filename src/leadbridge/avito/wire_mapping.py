@@ -1,23 +1,35 @@
 """Where Avito's API puts things besides the lead's fields: endpoint paths, the status names it
-speaks, what a status item carries, and the shape of a webhook envelope.
+speaks, what a status item carries, the shape of a webhook envelope, of the feed and of the
+answers the client reads.
 
 These are the optional tables of the mapping file (`[endpoints]`, `[statuses]`,
-`[status_items]`, `[webhook]`, `[feed]`); a table left out keeps today's contract, so a copy
-made before they existed still loads. Our own status names (the funnel's, `funnel.toml`) never
-change: the client translates them to Avito's on the way out and back on the way in, so that
-a status Avito renames is one line of the mapping, not a migration of the outbox.
+`[status_items]`, `[webhook]`, `[feed]`, `[answers]`); a table left out keeps today's contract,
+and so does a key left out of a table, so a copy made before they existed still loads. Our own
+status names (the funnel's, `funnel.toml`) never change: the client translates them to Avito's
+on the way out and back on the way in, so that a status Avito renames is one line of the
+mapping, not a migration of the outbox.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, TypeVar
 
+from leadbridge.avito.answer_shapes import AnswerShape
 from leadbridge.config import ConfigurationError
 
-WIRE_TABLES = ("endpoints", "statuses", "status_items", "webhook", "feed")
+WIRE_TABLES = ("endpoints", "statuses", "status_items", "webhook", "feed", "answers")
 Shape = TypeVar("Shape")
+_ITEM_FIELDS = (
+    "lead_id_field",
+    "status_field",
+    "occurred_at_field",
+    "idempotency_key_field",
+    "price_field",
+    "reason_field",
+    "reason_code_field",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,13 +64,21 @@ class StatusNames:
 
 @dataclass(frozen=True, slots=True)
 class StatusItems:
-    """What a status item carries beyond the documented fields.
+    """What a status apply request carries: the list of items (`items_field`) and the name of
+    each field of an item.
 
     `reason_codes`: the code Avito wants (from its reasons dictionary), sent in the field
     `reason_code_field`, keyed by our reason (the loss reason's name, `funnel.toml`) or, for any
     other reason, by our status; empty: no code is sent, only the free-text reason.
     """
 
+    items_field: str = "items"
+    lead_id_field: str = "leadId"
+    status_field: str = "status"
+    occurred_at_field: str = "occurredAt"
+    idempotency_key_field: str = "idempotencyKey"
+    price_field: str = "price"
+    reason_field: str = "reason"
     reason_code_field: str = "reasonCode"
     reason_codes: Mapping[str, str] = field(default_factory=dict)
 
@@ -66,21 +86,26 @@ class StatusItems:
 @dataclass(frozen=True, slots=True)
 class WebhookShape:
     """Where an envelope says what happened, the value that means a new request, and where the
-    request is."""
+    request is; and the fields of our subscription (its URL and secret)."""
 
     type_path: tuple[str, ...] = ("payload", "type")
     lead_created: str = "lead.created"
     lead_path: tuple[str, ...] = ("payload", "lead")
+    subscription_url: str = "url"
+    subscription_secret: str = "secret"
 
 
 @dataclass(frozen=True, slots=True)
 class FeedShape:
-    """The lead feed's answer: the list of rows, each row's id and lead, and the next cursor."""
+    """The lead feed's answer: the list of rows, each row's id and lead, and the next cursor;
+    and its request: where the last position seen and the page size go."""
 
     rows: str = "result"
     row_id: str = "id"
     row_lead: str = "lead"
     cursor_path: tuple[str, ...] = ("pagination", "lastId")
+    request_cursor: str = "lastId"
+    request_limit: str = "limit"
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +115,7 @@ class WireMapping:
     status_items: StatusItems = field(default_factory=StatusItems)
     webhook: WebhookShape = field(default_factory=WebhookShape)
     feed: FeedShape = field(default_factory=FeedShape)
+    answers: AnswerShape = field(default_factory=AnswerShape)
 
 
 def parse_wire(raw: Mapping[str, Any]) -> WireMapping:
@@ -100,6 +126,7 @@ def parse_wire(raw: Mapping[str, Any]) -> WireMapping:
         status_items=_status_items(raw.get("status_items")),
         webhook=_texts("webhook", raw.get("webhook"), WebhookShape(), _text),
         feed=_texts("feed", raw.get("feed"), FeedShape(), _text),
+        answers=_answers(raw.get("answers")),
     )
 
 
@@ -116,9 +143,26 @@ def _texts(table: str, value: Any, default: Shape, check: Callable[[str, Any], s
         if key not in known:
             raise _error(f"{table}.{key}", f"unknown key (known: {', '.join(sorted(known))})")
         checked = check(f"{table}.{key}", text)
-        changes[key] = tuple(checked.split(".")) if key.endswith("_path") else checked
+        changes[key] = _dotted(f"{table}.{key}", checked) if key.endswith("_path") else checked
     changed: Shape = replace(defaults, **changes)
     return changed
+
+
+def _dotted(key: str, path: str) -> tuple[str, ...]:
+    parts = tuple(path.split("."))
+    if "" in parts:
+        raise _error(key, f"{path!r}: a dotted path has a name between each two dots")
+    return parts
+
+
+def _distinct(table: str, shape: object, keys: Iterable[str]) -> None:
+    """Two keys naming the same field of one object would read or write one for the other."""
+    seen: dict[str, str] = {}
+    for key in keys:
+        name = getattr(shape, key)
+        if name in seen:
+            raise _error(f"{table}.{key}", f"{name!r} is already the field of {seen[name]}")
+        seen[name] = key
 
 
 def _text(key: str, value: Any) -> str:
@@ -157,17 +201,18 @@ def _status_items(value: Any) -> StatusItems:
         return StatusItems()
     if not isinstance(value, Mapping):
         raise _error("status_items", "must be a table")
-    for key in value:
-        if key not in ("reason_code_field", "reason_codes"):
-            raise _error(
-                f"status_items.{key}", "unknown key (known: reason_code_field, reason_codes)"
-            )
-    default = StatusItems()
-    field_name = value.get("reason_code_field", default.reason_code_field)
-    return StatusItems(
-        reason_code_field=_text("status_items.reason_code_field", field_name),
-        reason_codes=_names("status_items.reason_codes", value.get("reason_codes")),
-    )
+    texts = {key: text for key, text in value.items() if key != "reason_codes"}
+    items = _texts("status_items", texts, StatusItems(), _text)
+    # The fields of one item; `items_field` names the list they sit in, a level above.
+    _distinct("status_items", items, _ITEM_FIELDS)
+    codes = _names("status_items.reason_codes", value.get("reason_codes"))
+    return replace(items, reason_codes=codes)
+
+
+def _answers(value: Any) -> AnswerShape:
+    answers = _texts("answers", value, AnswerShape(), _text)
+    _distinct("answers", answers, ("row_key", "row_result", "row_status", "row_message"))
+    return answers
 
 
 def _error(key: str, problem: str) -> ConfigurationError:

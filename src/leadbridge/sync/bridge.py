@@ -107,6 +107,7 @@ class Bridge:
             settings=settings.relay,
             batch_size=settings.avito.status_batch_size,
             chain=funnel.statuses.chain,
+            terminal=funnel.statuses.terminal,
         )
         idle = settings.relay.idle_poll_s
         self.catch_up = EventsCatchUp(

@@ -28,6 +28,7 @@ from leadbridge.amocrm.answers import Deal
 from leadbridge.amocrm.api import AmoApi
 from leadbridge.amocrm.client import AmoApiError
 from leadbridge.avito.client import AvitoClient
+from leadbridge.avito.results import UnreadableAnswer
 from leadbridge.config import ReconcileSettings
 from leadbridge.domain.funnel import Funnel
 from leadbridge.domain.reconciliation import (
@@ -44,6 +45,7 @@ from leadbridge.ratelimit import SlidingWindowLimiter
 from leadbridge.store import leads, outbox
 from leadbridge.store import reconciliation as store
 from leadbridge.store.database import Database
+from leadbridge.store.drift_notes import note_drifts
 from leadbridge.store.reconciliation import LeadRecord
 from leadbridge.store.tables import ReconciliationItem
 from leadbridge.sync.crm_layout import CrmLayout
@@ -164,8 +166,12 @@ class Reconciler:
         try:
             async with self._reads_limiter.slot():
                 status = await self._avito.read_status(facts.avito_lead_id)
-        except httpx.HTTPError as error:
+        except (httpx.HTTPError, UnreadableAnswer) as error:
+            # The lead is judged without Avito's side, as when Avito is down; an answer of a
+            # shape the mapping does not know is drift, shown on its own page.
             log.warning("reconcile.read_failed", error=type(error).__name__)
+            if isinstance(error, UnreadableAnswer):
+                await note_drifts(self._db, error.drifts)
             return facts
         return _with_read(facts, status)
 

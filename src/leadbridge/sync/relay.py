@@ -6,35 +6,55 @@ statuses of that lead wait; other leads go on); a refusal parks it for a person.
 
 Claims are leases (see `store/outbox.py`). When a send may have arrived without its verdict — a
 lost answer, or a lease that ran out mid-send — the item is read back from Avito first: if Avito
-already shows the status (or a later one of the chain) it counts as sent and is not resent.
+already shows the status (or a later one of the chain) it counts as sent and is not resent. A
+read-back that fails, or whose answer cannot be read, is a retryable failure of that item alone.
+
+What in Avito's answers our mapping does not expect is noted as contract drift and never stops
+the batch: a status that is none of ours (in a read-back or an answer's `currentStatus`) is kept
+as Avito's and handled as any status outside the chain (a read-back then resends, and the same
+key makes Avito answer `already_applied`); an answer of unknown shape, a verdict or an error code
+we do not know are classified by `avito/apply_answers.py`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 import httpx
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadbridge.avito.client import AvitoClient
-from leadbridge.avito.results import ApplyResult, Outcome, StatusUpdate
+from leadbridge.avito.results import (
+    AnswerDrift,
+    ApplyResult,
+    ErrorAnswer,
+    Outcome,
+    StatusUpdate,
+    UnreadableAnswer,
+)
 from leadbridge.config import RelaySettings
 from leadbridge.domain.contract_drift import DriftKind
 from leadbridge.domain.outbox_state import OutboxState
-from leadbridge.domain.read_back import already_reached
+from leadbridge.domain.read_back import already_reached, unknown_status
 from leadbridge.domain.retry import Backoff
 from leadbridge.store import outbox
 from leadbridge.store.database import Database
+from leadbridge.store.drift_notes import note_drifts
 from leadbridge.store.tables import OutboxItem
-from leadbridge.sync.contract_drift import note_drifts
 
 log = structlog.get_logger(__name__)
 DELIVERED = (Outcome.OK, Outcome.ALREADY_APPLIED)
 CLAIM_AHEAD_S = 0.1  # about what claiming a batch of 100 takes on a busy PostgreSQL
+
+
+class ReadBack(NamedTuple):
+    verdict: ApplyResult | None  # None: Avito does not have it, send it
+    drifts: tuple[AnswerDrift, ...] = ()
 
 
 class Relay:
@@ -46,11 +66,16 @@ class Relay:
         settings: RelaySettings,
         batch_size: int = 100,
         chain: Sequence[str] = (),
+        terminal: Collection[str] | None = None,
         rng: random.Random | None = None,
     ) -> None:
         self._db, self._avito, self._settings = db, avito, settings
         self._batch_size = batch_size
         self._chain = tuple(chain)
+        # Our statuses (the funnel's chain and the terminal ones outside it): any other that
+        # Avito reports is drift. Not told the terminal ones, the relay would take a seller's
+        # withdrawal (`cancelled` set on Avito's side) for one: it then notes none.
+        self._known = frozenset((*chain, *terminal)) if terminal is not None else frozenset()
         self._rng = rng or random.Random()
         self._backoff = Backoff(settings.backoff_base_s, settings.backoff_max_s)
         self.sent = 0
@@ -79,33 +104,52 @@ class Relay:
 
     async def _read_back(self, items: Sequence[OutboxItem]) -> list[OutboxItem]:
         """Settle the items Avito already has; return those that must be sent (again)."""
-        answers = await asyncio.gather(*(self._read(item) for item in items))
-        results: list[ApplyResult] = []
-        unsure: list[OutboxItem] = []
-        for item, answer in zip(items, answers, strict=True):
-            if isinstance(answer, ApplyResult):
-                results.append(answer)
-                unsure.append(item)
-        await self._record(unsure, results)
+        readings = await asyncio.gather(*(self._read(item) for item in items))
+        settled = [
+            (item, reading.verdict)
+            for item, reading in zip(items, readings, strict=True)
+            if reading.verdict is not None
+        ]
+        results = [verdict for _item, verdict in settled]
+        await self._record([item for item, _verdict in settled], results)
+        await self._note(drift for reading in readings for drift in reading.drifts)
         self.read_back_sent += sum(r.outcome is Outcome.ALREADY_APPLIED for r in results)
-        return [item for item, answer in zip(items, answers, strict=True) if answer is None]
+        to_send = zip(items, readings, strict=True)
+        return [item for item, reading in to_send if reading.verdict is None]
 
-    async def _read(self, item: OutboxItem) -> ApplyResult | None:
-        """Avito's verdict from its current status; None when the status must be sent."""
+    async def _read(self, item: OutboxItem) -> ReadBack:
+        """Avito's verdict from its current status (None when the status must be sent), and
+        what in its answer our mapping did not expect."""
         key = item.idempotency_key
         try:
-            current = await self._avito.read_status(item.avito_lead_id)
+            reading = await self._avito.read_back(item.avito_lead_id)
         except httpx.HTTPStatusError as error:
+            drifts = error.drifts if isinstance(error, ErrorAnswer) else ()
             if error.response.status_code == 404:
-                return None  # sending it gets Avito's `not_found`, which parks it for a person
+                # Sending it gets Avito's `not_found`, which parks it for a person.
+                return ReadBack(None, drifts)
             detail = f"read-back failed: HTTP {error.response.status_code}"
-            return ApplyResult(key, Outcome.RETRYABLE, detail, ambiguous=True)
-        except (httpx.HTTPError, ValueError) as error:  # ValueError: an unreadable body
+            return ReadBack(ApplyResult(key, Outcome.RETRYABLE, detail, ambiguous=True), drifts)
+        except UnreadableAnswer as error:
+            detail = f"read-back failed: unreadable answer: {error}"
+            retry = ApplyResult(key, Outcome.RETRYABLE, detail, ambiguous=True)
+            return ReadBack(retry, error.drifts)
+        except (httpx.HTTPError, ValueError) as error:
             detail = f"read-back failed: {type(error).__name__}"
-            return ApplyResult(key, Outcome.RETRYABLE, detail, ambiguous=True)
+            return ReadBack(ApplyResult(key, Outcome.RETRYABLE, detail, ambiguous=True))
+        current = reading.status
+        drifts = self._status_drifts(item, current, reading.answer)
         if already_reached(self._chain, current=current, wanted=item.status):
-            return ApplyResult(key, Outcome.ALREADY_APPLIED, f"read-back: Avito has {current}")
-        return None
+            verdict = ApplyResult(key, Outcome.ALREADY_APPLIED, f"read-back: Avito has {current}")
+            return ReadBack(verdict, drifts)
+        return ReadBack(None, drifts)
+
+    def _status_drifts(
+        self, item: OutboxItem, reported: str | None, answer: object
+    ) -> tuple[AnswerDrift, ...]:
+        if reported is None or not unknown_status(self._known, reported=reported, sent=item.status):
+            return ()
+        return ((DriftKind.UNKNOWN_STATUS, reported, answer),)
 
     async def seconds_until_due(self) -> float | None:
         async with self._db.transaction() as session:
@@ -125,13 +169,24 @@ class Relay:
             for item, result in pairs:
                 if result.outcome not in DELIVERED:
                     await self._settle(session, item, result, now)
-        # Outside the transaction: noting drift opens its own (see sync/contract_drift.py).
-        drifts = {result.drift: result.detail for result in results if result.drift is not None}
-        if drifts:
-            await note_drifts(
-                self._db,
-                [(DriftKind(kind), name, detail) for (kind, name), detail in drifts.items()],
+        # Outside the transaction: noting drift opens its own (see store/drift_notes.py).
+        await self._note(
+            drift
+            for item, result in pairs
+            for drift in (
+                *result.drifts,
+                *self._status_drifts(item, result.current_status, result.answer),
             )
+        )
+
+    async def _note(self, drifts: Iterable[AnswerDrift]) -> None:
+        """Each (kind, name) once per batch, with its first sample: a moved endpoint answering
+        a hundred items is one sighting, as one request is."""
+        first: dict[tuple[str, str], AnswerDrift] = {}
+        for drift in drifts:
+            first.setdefault((drift[0], drift[1]), drift)
+        if first:
+            await note_drifts(self._db, first.values())
 
     async def _settle(
         self, session: AsyncSession, item: OutboxItem, result: ApplyResult, now: datetime

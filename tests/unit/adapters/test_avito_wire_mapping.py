@@ -66,8 +66,8 @@ def test_a_bad_wire_table_is_refused_in_one_line_naming_its_key(
 
 def test_an_unknown_top_level_table_names_the_known_ones(tmp_path: Path) -> None:
     copy = tmp_path / "mapping.toml"
-    copy.write_text(DEFAULT_AVITO_MAPPING.read_text() + "\n[answers]\nresult = 'x'\n")
-    with pytest.raises(ConfigurationError, match=r"^avito mapping: answers: unknown key .*feed"):
+    copy.write_text(DEFAULT_AVITO_MAPPING.read_text() + "\n[replies]\nresult = 'x'\n")
+    with pytest.raises(ConfigurationError, match=r"^avito mapping: replies: unknown key .*answers"):
         load_mapping(copy)
 
 

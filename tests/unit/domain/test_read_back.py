@@ -1,4 +1,4 @@
-from leadbridge.domain.read_back import already_reached
+from leadbridge.domain.read_back import already_reached, unknown_status
 
 CHAIN = ("accepted", "contacted", "price_agreed")
 
@@ -13,3 +13,12 @@ def test_an_earlier_none_or_unknown_status_means_send_it() -> None:
     assert not already_reached(CHAIN, current=None, wanted="accepted")
     assert not already_reached(CHAIN, current="rejected", wanted="accepted")
     assert already_reached(CHAIN, current="rejected", wanted="rejected")
+
+
+def test_a_status_that_is_none_of_ours_is_unknown() -> None:
+    known = {*CHAIN, "rejected"}
+    assert unknown_status(known, reported="inspection_scheduled", sent="contacted")
+    assert not unknown_status(known, reported="rejected", sent="contacted")
+    assert not unknown_status(known, reported=None, sent="contacted")
+    assert not unknown_status(known, reported="returned", sent="returned")  # what we sent
+    assert not unknown_status((), reported="inspection_scheduled", sent="contacted")
