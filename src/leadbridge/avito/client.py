@@ -1,4 +1,9 @@
-"""Avito partner API client: every answer classified, never a crash on an unexpected body."""
+"""Avito partner API client: every answer classified, never a crash on an unexpected body.
+
+The names of what it sends and the places of what it reads are the mapping's (`[endpoints]`,
+`[status_items]`, `[feed]`, `[webhook]`, `[answers]`, `avito/wire_mapping.py`); what in an
+answer the mapping does not expect comes back as drift beside the result, for the caller to
+note (this adapter keeps no table)."""
 
 from __future__ import annotations
 
@@ -11,16 +16,19 @@ from typing import Any
 
 import httpx
 
+from leadbridge.avito.answer_bodies import error_code_drifts
+from leadbridge.avito.answer_bodies import read_status as read_status_answer
 from leadbridge.avito.apply_answers import classify_answer, same_for_all, token_outcome
 from leadbridge.avito.envelope import value_at
 from leadbridge.avito.mapping import LeadMapping, active_mapping
 from leadbridge.avito.results import (
     ApplyResult,
+    ErrorAnswer,
     FeedPage,
     Outcome,
+    StatusReading,
     StatusUpdate,
 )
-from leadbridge.avito.settlement import SettlementRow, parse_settlement
 from leadbridge.avito.token import AvitoToken
 from leadbridge.avito.wire_mapping import Endpoints, WireMapping
 from leadbridge.config import AvitoSettings
@@ -101,11 +109,11 @@ class AvitoClient:
         await self._http.aclose()
 
     async def fetch_leads(self, last_id: int | None) -> FeedPage:
-        body = {"lastId": last_id, "limit": self._settings.feed_page_size}
+        shape = self._wire.feed
+        body = {shape.request_cursor: last_id, shape.request_limit: self._settings.feed_page_size}
         response = await self._call("leads_get", "POST", self._paths.leads, json=body)
         response.raise_for_status()
         answer = response.json()
-        shape = self._wire.feed
         leads: list[tuple[int, dict[str, object]]] = []
         unreadable: list[tuple[object, str]] = []
         rows = answer.get(shape.rows) if isinstance(answer, dict) else None
@@ -123,7 +131,8 @@ class AvitoClient:
         return FeedPage(leads=leads, last_id=last, unreadable=unreadable)
 
     async def register_webhook(self, url: str, secret: str) -> None:
-        payload = {"url": url, "secret": secret}
+        shape = self._wire.webhook
+        payload = {shape.subscription_url: url, shape.subscription_secret: secret}
         response = await self._call(None, "PUT", self._paths.webhook, json=payload)
         if response.status_code == 400:
             # Avito pings the URL with `{}` first and refuses it unless the ping is answered 2xx
@@ -142,11 +151,9 @@ class AvitoClient:
             await limiter.ready(ahead_s)
 
     async def apply_statuses(self, updates: Sequence[StatusUpdate]) -> list[ApplyResult]:
-        items = [self._item(update) for update in updates]
+        body = {self._wire.status_items.items_field: [self._item(update) for update in updates]}
         try:
-            response = await self._call(
-                "status_apply", "POST", self._paths.status_apply, json={"items": items}
-            )
+            response = await self._call("status_apply", "POST", self._paths.status_apply, json=body)
         except (httpx.ConnectError, httpx.ConnectTimeout) as error:  # never left this machine
             return same_for_all(updates, Outcome.RETRYABLE, f"transport: {type(error).__name__}")
         except httpx.TransportError as error:  # sent, maybe applied: the answer is lost
@@ -156,18 +163,33 @@ class AvitoClient:
             return same_for_all(
                 updates, token_outcome(error), f"token: HTTP {error.response.status_code}"
             )
-        return [self._in_our_terms(result) for result in classify_answer(updates, response)]
+        results = classify_answer(updates, response, self._wire.answers)
+        return [self._in_our_terms(result) for result in results]
 
     async def read_status(self, lead_id: str) -> str | None:
-        """The lead's status on Avito's side, in our terms."""
-        path = self._paths.status_read.format(lead_id=lead_id)
-        response = await self._call("status_get", "GET", path)
-        response.raise_for_status()
-        status = response.json().get("status")
-        return self._wire.statuses.ours(str(status)) if status is not None else None
+        """The lead's status on Avito's side, in our terms (see `read_back`)."""
+        return (await self.read_back(lead_id)).status
 
-    async def fetch_settlement(self, date_from: date, date_to: date) -> list[SettlementRow]:
-        """Avito's settlement rows for the week [date_from, date_to), Mondays, Europe/Moscow."""
+    async def read_back(self, lead_id: str) -> StatusReading:
+        """The lead's status on Avito's side, in our terms, and the answer it came in.
+
+        Raises `ErrorAnswer` (an `httpx.HTTPStatusError`) for a non-2xx answer, with the drift
+        its error body shows, and `UnreadableAnswer` (a `ValueError`) for a body the mapping's
+        `[answers]` does not fit; transport errors pass as httpx raises them."""
+        template = self._paths.status_read
+        response = await self._call("status_get", "GET", template.format(lead_id=lead_id))
+        if not response.is_success:
+            raise ErrorAnswer(response, error_code_drifts(response, self._wire.answers))
+        # Named by the path's template: one drift for every lead, and no lead's id in its name.
+        reading = read_status_answer(response, self._wire.answers, f"GET {template}")
+        if reading.status is None:
+            return reading
+        return StatusReading(self._wire.statuses.ours(reading.status), reading.answer)
+
+    async def fetch_settlement_answer(self, date_from: date, date_to: date) -> object:
+        """Avito's settlement answer for the week [date_from, date_to), Mondays, Europe/Moscow,
+        as received: the JSON, or the text when it is not JSON. The settlement keeps every line
+        raw before it reads any (`settlement/avito_side.py`). An HTTP error raises."""
         params = {"dateFrom": date_from.isoformat(), "dateTo": date_to.isoformat()}
         # A weekly read that a person or the demo waits for: ride out a 429 burst or a 5xx
         # in place rather than fail the whole settlement.
@@ -177,7 +199,10 @@ class AvitoClient:
                 break
             await asyncio.sleep(pause_s)
         response.raise_for_status()
-        return parse_settlement(response.json())
+        try:
+            return response.json()
+        except ValueError:  # kept, and quarantined as an answer that cannot be read
+            return response.text
 
     async def _call(
         self, method_key: str | None, verb: str, path: str, **kwargs: Any
@@ -208,20 +233,20 @@ class AvitoClient:
             await limiter.pause(limiter.interval_s)
 
     def _item(self, update: StatusUpdate) -> dict[str, Any]:
+        names = self._wire.status_items
         item: dict[str, Any] = {
-            "leadId": update.lead_id,
-            "status": self._wire.statuses.avito(update.status),
-            "occurredAt": update.occurred_at.isoformat().replace("+00:00", "Z"),
-            "idempotencyKey": update.idempotency_key,
+            names.lead_id_field: update.lead_id,
+            names.status_field: self._wire.statuses.avito(update.status),
+            names.occurred_at_field: update.occurred_at.isoformat().replace("+00:00", "Z"),
+            names.idempotency_key_field: update.idempotency_key,
         }
         if update.price_kopecks is not None:
-            item["price"] = update.price_kopecks
+            item[names.price_field] = update.price_kopecks
         if update.reason is not None:
-            item["reason"] = update.reason
-        codes = self._wire.status_items.reason_codes
-        code = codes.get(update.reason or "") or codes.get(update.status)
+            item[names.reason_field] = update.reason
+        code = names.reason_codes.get(update.reason or "") or names.reason_codes.get(update.status)
         if code is not None:
-            item[self._wire.status_items.reason_code_field] = code
+            item[names.reason_code_field] = code
         return item
 
     def _in_our_terms(self, result: ApplyResult) -> ApplyResult:

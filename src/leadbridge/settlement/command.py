@@ -10,10 +10,10 @@ from pathlib import Path
 
 from leadbridge.amocrm.connect import connect
 from leadbridge.avito.client import AvitoClient
-from leadbridge.avito.settlement import SettlementError
 from leadbridge.config import Settings
 from leadbridge.domain.commission import RuleError
 from leadbridge.domain.periods import Week, WeekError
+from leadbridge.domain.settlement_quarantine import QUARANTINED
 from leadbridge.settlement.amocrm_prices import AmoPrices
 from leadbridge.settlement.export import rubles
 from leadbridge.settlement.lines import LineMaker, PriceSource
@@ -26,8 +26,8 @@ from leadbridge.settlement.service import (
 from leadbridge.store.database import Database
 from leadbridge.store.migrate import upgrade
 
-# Avito's answer unreadable without guessing is refused too: a diff built on a guess is worse.
-REFUSALS = (WeekError, RuleError, SettlementRefused, SettlementError)
+# Avito's lines that cannot be read are no refusal: they are quarantined and reported.
+REFUSALS = (WeekError, RuleError, SettlementRefused)
 
 
 def request_for(week: str | None, *, export: Path | None, freeze: bool) -> SettleRequest:
@@ -80,13 +80,19 @@ def report(result: WeekResult) -> list[str]:
         + (f" ({kinds})" if kinds else "")
     ]
     if result.diff is not None:
-        found = result.diff.discrepancies
-        lines.append(f"diff with Avito: {result.diff.matched} matched, {len(found)} not")
+        found, unreadable = result.diff.discrepancies, result.quarantined
+        summary = (
+            f"diff with Avito: {result.diff.matched} matched, {len(found) + len(unreadable)} not"
+        )
+        if unreadable:
+            summary += f" ({len(unreadable)} of Avito's lines quarantined: unreadable)"
+        lines.append(summary)
         lines += [
             f"  {item.outcome} {item.key}: ours {_money(item.our_kopecks)}, "
             f"Avito {_money(item.avito_kopecks)}"
             for item in found
         ]
+        lines += [f"  {QUARANTINED} {line.key}: {line.reason}" for line in unreadable]
     lines += [f"wrote {path}" for path in result.files]
     return lines
 

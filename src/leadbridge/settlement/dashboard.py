@@ -16,11 +16,11 @@ from pathlib import Path
 import httpx
 
 from leadbridge.avito.client import AvitoClient
-from leadbridge.avito.settlement import SettlementError
 from leadbridge.config import Settings
 from leadbridge.domain.commission import RuleError
 from leadbridge.domain.periods import Week
 from leadbridge.domain.settlement import ADJUSTMENT, Diff, Discrepancy, Line
+from leadbridge.domain.settlement_quarantine import QUARANTINED, QuarantinedLine
 from leadbridge.settlement.export import CsvExport, Tally, XlsxExport, export_paths
 from leadbridge.settlement.lines import LineMaker
 from leadbridge.settlement.service import SettlementRefused, SettleRequest, settle_week
@@ -87,11 +87,12 @@ async def week_view(db: Database, maker: LineMaker, week: Week, shown: int) -> W
 
 
 async def check(db: Database, maker: LineMaker, settings: Settings, request: SettleRequest) -> None:
-    """Fetch Avito's settlement of the week and keep the diff, as `settle --diff` does."""
+    """Fetch Avito's settlement of the week and keep the diff, as `settle --diff` does; lines
+    of Avito's that cannot be read are kept in the diff as quarantined, not refused."""
     avito = AvitoClient(settings.avito)
     try:
         await settle_week(db, maker, request, avito)
-    except (SettlementError, httpx.HTTPError) as error:
+    except httpx.HTTPError as error:
         raise WeekActionRefused(f"Авито не ответил как ожидалось: {error}") from error
     finally:
         await avito.aclose()
@@ -118,18 +119,20 @@ async def export(db: Database, maker: LineMaker, week: Week, to: Path) -> Path:
                 csv_file.add(line)
             found = await store.exceptions(session, week)
         frozen_at = period.frozen_at if period else None
-        xlsx.finish(week, tally, stored_diff(period, found), frozen_at)
+        diff, quarantined = stored_check(period, found)
+        xlsx.finish(week, tally, diff, frozen_at, quarantined)
     finally:
         csv_file.finish()
     return xlsx_path
 
 
-def stored_diff(
+def stored_check(
     period: SettlementPeriod | None, found: Sequence[SettlementException]
-) -> Diff | None:
-    """The last check against Avito as it was stored; None if the week was never checked."""
+) -> tuple[Diff | None, list[QuarantinedLine]]:
+    """The last check against Avito as it was stored: its diff (None if the week was never
+    checked) and Avito's lines it could not read."""
     if period is None or period.checked_at is None:
-        return None
+        return None, []
     items = [
         Discrepancy(
             item.outcome,
@@ -140,5 +143,11 @@ def stored_diff(
             item.avito_kopecks,
         )
         for item in found
+        if item.outcome != QUARANTINED
     ]
-    return Diff(matched=period.matched or 0, discrepancies=items)
+    quarantined = [
+        QuarantinedLine(item.line_key, item.avito_lead_id, item.kind, item.reason or "")
+        for item in found
+        if item.outcome == QUARANTINED
+    ]
+    return Diff(matched=period.matched or 0, discrepancies=items), quarantined

@@ -10,6 +10,7 @@ Russian locale opens without a wizard.
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -23,6 +24,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from leadbridge.domain.periods import MOSCOW, Week
 from leadbridge.domain.settlement import Diff, Line
+from leadbridge.domain.settlement_quarantine import QuarantinedLine
 
 RUBLES = '#,##0.00 "₽"'
 MOMENT = "yyyy-mm-dd hh:mm:ss"
@@ -46,7 +48,9 @@ EXCEPTION_HEADER = (
     "У нас, ₽",
     "У Авито, ₽",
     "Разница, ₽",
+    "Причина",
 )
+UNREADABLE = "Строка Авито не распознана"  # the class of a quarantined line of Avito's
 
 
 def rubles(kopecks: int) -> Decimal:
@@ -116,21 +120,32 @@ class XlsxExport:
         self._rows += 1
 
     def finish(
-        self, week: Week, tally: Tally, diff: Diff | None, frozen_at: datetime | None
+        self,
+        week: Week,
+        tally: Tally,
+        diff: Diff | None,
+        frozen_at: datetime | None,
+        quarantined: Sequence[QuarantinedLine] = (),
     ) -> None:
         lines = self._lines
         _autofilter(lines, f"A1:H{self._rows}")
         lines.append(
             ["Итого", None, None, None, None, None, self._money(lines, tally.total_kopecks)]
         )
-        self._write_exceptions(self._sheet("Exceptions", EXCEPTION_HEADER), diff)
-        self._write_summary(week, tally, diff, frozen_at)
+        exceptions = self._sheet("Exceptions", EXCEPTION_HEADER)
+        self._write_exceptions(exceptions, diff, quarantined)
+        self._write_summary(week, tally, diff, frozen_at, len(quarantined))
         self._book.save(self.path)
 
     def _money(self, sheet: WriteOnlyWorksheet, kopecks: int | None) -> Cell | None:
         return None if kopecks is None else self._cell(sheet, rubles(kopecks), RUBLES)
 
-    def _write_exceptions(self, sheet: WriteOnlyWorksheet, diff: Diff | None) -> None:
+    def _write_exceptions(
+        self,
+        sheet: WriteOnlyWorksheet,
+        diff: Diff | None,
+        quarantined: Sequence[QuarantinedLine],
+    ) -> None:
         items = diff.discrepancies if diff else []
         for item in items:
             gap = (item.our_kopecks or 0) - (item.avito_kopecks or 0)
@@ -143,12 +158,22 @@ class XlsxExport:
                     self._money(sheet, item.our_kopecks),
                     self._money(sheet, item.avito_kopecks),
                     self._money(sheet, gap),
+                    None,
                 ]
             )
-        _autofilter(sheet, f"A1:G{len(items) + 1}")
+        for line in quarantined:  # no amount: what Avito wrote could not be read as one
+            sheet.append(
+                [UNREADABLE, line.key, line.avito_lead_id, line.kind, None, None, None, line.reason]
+            )
+        _autofilter(sheet, f"A1:H{len(items) + len(quarantined) + 1}")
 
     def _write_summary(
-        self, week: Week, tally: Tally, diff: Diff | None, frozen_at: datetime | None
+        self,
+        week: Week,
+        tally: Tally,
+        diff: Diff | None,
+        frozen_at: datetime | None,
+        unreadable: int,
     ) -> None:
         sheet = self._summary
         rows: list[tuple[str, Any, str | None]] = [
@@ -167,7 +192,8 @@ class XlsxExport:
         rows.append(("Итого", rubles(tally.total_kopecks), RUBLES))
         if diff is not None:
             rows.append(("Совпало с Авито", diff.matched, None))
-            rows.append(("Расхождений", len(diff.discrepancies), None))
+            rows.append(("Расхождений", len(diff.discrepancies) + unreadable, None))
+            rows.append(("Из них строк Авито не распознано", unreadable, None))
         for label, value, number_format in rows:
             shown = value if number_format is None else self._cell(sheet, value, number_format)
             sheet.append([label, shown])

@@ -1,17 +1,23 @@
 """Settle one week: stream its lines once into the tally, the diff against Avito and the exports;
-freeze it first when asked."""
+freeze it first when asked.
+
+Avito's answer is kept raw and read line by line first (`avito_side.py`): a line that cannot
+be read is quarantined and reported beside the diff's discrepancies, never a reason to refuse
+the week. Settling a week again replaces its last diff and adds no line: it is idempotent.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from leadbridge.avito.settlement import SettlementRow
 from leadbridge.domain.periods import MOSCOW, Week
-from leadbridge.domain.settlement import AvitoLine, Diff, Differ, Line
+from leadbridge.domain.settlement import Diff, Differ, Line
+from leadbridge.domain.settlement_quarantine import QUARANTINED, QuarantinedLine
+from leadbridge.settlement.avito_side import AvitoSettlement, avito_lines, avito_side
 from leadbridge.settlement.export import CsvExport, Tally, XlsxExport, export_paths
 from leadbridge.settlement.lines import LineMaker
 from leadbridge.store import settlement as store
@@ -22,10 +28,6 @@ PROGRESS_EVERY = 50_000
 
 class SettlementRefused(ValueError):
     """The week cannot be settled as asked; the message says why, in one line."""
-
-
-class AvitoSettlement(Protocol):
-    async def fetch_settlement(self, date_from: date, date_to: date) -> list[SettlementRow]: ...
 
 
 @dataclass(frozen=True)
@@ -43,11 +45,12 @@ class WeekResult:
     tally: Tally
     diff: Diff | None
     files: list[Path] = field(default_factory=list)
+    quarantined: list[QuarantinedLine] = field(default_factory=list)  # Avito's, unreadable
 
     def diff_json(self) -> list[dict[str, Any]]:
-        """The discrepancies only: empty when Avito's week equals ours."""
+        """The discrepancies and the quarantined lines: empty when Avito's week equals ours."""
         items = self.diff.discrepancies if self.diff else []
-        return [
+        found = [
             {
                 "week": self.week.name,
                 "outcome": item.outcome,
@@ -56,6 +59,17 @@ class WeekResult:
                 "avito": item.avito_kopecks,
             }
             for item in items
+        ]
+        return found + [
+            {
+                "week": self.week.name,
+                "outcome": QUARANTINED,
+                "line": line.key,
+                "ours": None,
+                "avito": None,
+                "reason": line.reason,
+            }
+            for line in self.quarantined
         ]
 
 
@@ -69,8 +83,11 @@ async def settle_week(
     week = request.week
     if request.freeze:
         await _freeze(db, maker, request, progress)
-    theirs = await _avito_lines(avito, week) if avito is not None else None
-    differ = Differ(theirs) if theirs is not None else None
+    reading = await avito_side(db, avito, week, request.now) if avito is not None else None
+    # An answer with no lines to read is compared with nothing: our lines are not "only ours".
+    checked = reading is not None
+    differ = Differ(avito_lines(reading)) if reading is not None and reading.answer_read else None
+    quarantined = reading.quarantined if reading is not None else []
     tally = Tally()
     xlsx, csv_file = _exports(request)
     try:
@@ -84,17 +101,17 @@ async def settle_week(
                         sink.add(line)
                 if progress is not None and tally.lines % PROGRESS_EVERY == 0:
                     progress(tally.lines)
-        diff = differ.finish() if differ is not None else None
+        diff = differ.finish() if differ is not None else (Diff() if checked else None)
         if diff is not None:
             async with db.transaction() as session:
-                await store.record_diff(session, week, diff, request.now)
+                await store.record_diff(session, week, diff, request.now, quarantined)
         if xlsx is not None:
-            xlsx.finish(week, tally, diff, frozen_at)
+            xlsx.finish(week, tally, diff, frozen_at, quarantined)
     finally:
         if csv_file is not None:
             csv_file.finish()
     files = [sink.path for sink in (xlsx, csv_file) if sink is not None]
-    return WeekResult(week, frozen_at, tally, diff, files)
+    return WeekResult(week, frozen_at, tally, diff, files, quarantined)
 
 
 async def _freeze(
@@ -124,20 +141,6 @@ async def _counted(
         count += 1
         if progress is not None and count % PROGRESS_EVERY == 0:
             progress(count)
-
-
-async def _avito_lines(avito: AvitoSettlement, week: Week) -> list[AvitoLine]:
-    rows: Sequence[SettlementRow] = await avito.fetch_settlement(week.monday, week.next_monday)
-    return [
-        AvitoLine(
-            key=f"{row.lead_id}:{row.type}",
-            avito_lead_id=row.lead_id,
-            kind=row.type,
-            amount_kopecks=row.amount_kopecks,
-            occurred_at=row.occurred_at,
-        )
-        for row in rows
-    ]
 
 
 def _exports(request: SettleRequest) -> tuple[XlsxExport | None, CsvExport | None]:

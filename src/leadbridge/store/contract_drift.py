@@ -1,7 +1,7 @@
 """Avito contract drift seen (`avito_contract_drift`): one row per (kind, name), counted since it
 was first seen, with the first masked sample; and how many Avito events wait in quarantine.
 
-Written by `sync/contract_drift.py` and read by /metrics and the «Изменения API Авито» page.
+Written by `store/drift_notes.py` and read by /metrics and the «Изменения API Авито» page.
 """
 
 from __future__ import annotations

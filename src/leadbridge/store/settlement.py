@@ -1,4 +1,5 @@
 """Settlement SQL: acknowledged money statuses of a week, frozen lines, the stored diff.
+(Avito's answers as received: `store/settlement_answers.py`.)
 
 Everything that can be large is streamed in batches (`yield_per`), so a week of a million deals
 is read with constant memory; on PostgreSQL that is a server-side cursor.
@@ -17,6 +18,7 @@ from sqlalchemy.orm import aliased
 from leadbridge.domain.outbox_state import OutboxState
 from leadbridge.domain.periods import Week
 from leadbridge.domain.settlement import COMMISSION, STORNO, Diff, Line, SettlementEvent
+from leadbridge.domain.settlement_quarantine import QUARANTINED, QuarantinedLine
 from leadbridge.store.tables import (
     Lead,
     OutboxItem,
@@ -187,12 +189,19 @@ def _line_row(week: Week, line: Line) -> dict[str, Any]:
     }
 
 
-async def record_diff(session: AsyncSession, week: Week, diff: Diff, now: datetime) -> None:
-    """Keep the last diff of the week: the previous one is replaced, not accumulated."""
+async def record_diff(
+    session: AsyncSession,
+    week: Week,
+    diff: Diff,
+    now: datetime,
+    quarantined: Sequence[QuarantinedLine] = (),
+) -> None:
+    """Keep the last diff of the week, with Avito's lines it could not read (after the
+    discrepancies): the previous one is replaced, not accumulated."""
     row = await ensure_period(session, week)
     row.checked_at, row.matched = now, diff.matched
     await session.execute(delete(SettlementException).where(SettlementException.week == week.name))
-    values: Sequence[dict[str, Any]] = [
+    values: list[dict[str, Any]] = [
         {
             "week": week.name,
             "outcome": item.outcome,
@@ -202,8 +211,23 @@ async def record_diff(session: AsyncSession, week: Week, diff: Diff, now: dateti
             "our_kopecks": item.our_kopecks,
             "avito_kopecks": item.avito_kopecks,
             "checked_at": now,
+            "reason": None,
         }
         for item in diff.discrepancies
+    ]
+    values += [
+        {
+            "week": week.name,
+            "outcome": QUARANTINED,
+            "line_key": line.key,
+            "avito_lead_id": line.avito_lead_id,
+            "kind": line.kind,
+            "our_kopecks": None,
+            "avito_kopecks": None,
+            "checked_at": now,
+            "reason": line.reason,
+        }
+        for line in quarantined
     ]
     if values:
         await session.execute(insert(SettlementException), values)

@@ -25,7 +25,7 @@ from leadbridge.domain.contract_drift import DriftKind
 from leadbridge.domain.lead import BuyoutRequest
 from leadbridge.store import cursors, inbox, leads
 from leadbridge.store.database import Database
-from leadbridge.sync.contract_drift import Drift, note_drift, note_drifts
+from leadbridge.store.drift_notes import Drift, note_drift, note_drifts
 from leadbridge.sync.quarantine import quarantine_raw
 from leadbridge.sync.wakeups import DEALS, Wakeups
 

@@ -1,5 +1,8 @@
 """Our database, the Avito simulator and the amoCRM simulator, both over real HTTP, and the real
-relay sending our outbox to Avito: a week of buyouts as the bridge would leave it."""
+relay sending our outbox to Avito: a week of buyouts as the bridge would leave it.
+
+The settlement reads Avito's answer through `changed_avito`: as the simulator sends it, unless a
+test rewrites it the way a change on Avito's side would."""
 
 from __future__ import annotations
 
@@ -13,12 +16,14 @@ from typing import Any
 from sqlalchemy import update
 from tests.integration.amocrm.test_amocrm_edges import settings_for
 from tests.integration.avito.harness import Rig, rig
+from tests.integration.settlement.changed_avito import ChangedAvito, changed_avito
 from tests.integration.store.test_store import _request
 
 from leadbridge.amocrm.api import AmoApi
 from leadbridge.amocrm.connect import connect
+from leadbridge.avito.client import AvitoClient
 from leadbridge.avito.results import StatusUpdate
-from leadbridge.config import RelaySettings
+from leadbridge.config import AvitoSettings, RelaySettings
 from leadbridge.domain.commission import CommissionRule, RuleBook
 from leadbridge.domain.periods import Week
 from leadbridge.domain.status_path import PlannedStatus
@@ -46,6 +51,8 @@ class World:
     avito: Rig
     amo: AmoSandbox
     api: AmoApi
+    changed: ChangedAvito  # what stands between the simulator's answer and ours
+    settlement: AvitoClient  # reads Avito's settlement through `changed`
     deals: dict[str, int] = dataclasses.field(default_factory=dict)
 
     def maker(self) -> LineMaker:
@@ -53,7 +60,7 @@ class World:
 
     async def settle(self, week: Week = WEEK, **request: Any) -> WeekResult:
         settle_request = SettleRequest(week=week, now=request.pop("now", NOW), **request)
-        return await settle_week(self.db, self.maker(), settle_request, self.avito.client)
+        return await settle_week(self.db, self.maker(), settle_request, self.settlement)
 
     async def buyout(
         self, lead_id: str, rubles: int, at: datetime, *, returned_at: datetime | None = None
@@ -127,12 +134,21 @@ async def world(database_url: str) -> AsyncIterator[World]:
     app = create_amocrm_app()
     amo: AmoSandbox = app.state.sandbox
     db = Database(database_url)
-    async with serve(app) as url, rig() as avito:
+    async with serve(app) as url, rig() as avito, changed_avito(avito.admin.base_url) as changed:
         api = connect(settings_for(amo, url), db)
+        config = avito.sandbox.config
+        settlement = AvitoClient(
+            AvitoSettings(
+                base_url=changed.url,
+                client_id=config.client_id,
+                client_secret=config.client_secret,
+            )
+        )
         try:
             await api.bootstrap()
-            yield World(db, avito, amo, api)
+            yield World(db, avito, amo, api, changed, settlement)
         finally:
+            await settlement.aclose()
             await api.aclose()
             await db.dispose()
             await amo.aclose()

@@ -13,7 +13,7 @@ from leadbridge.domain.contract_drift import DriftKind
 from leadbridge.logs import mask_sensitive
 from leadbridge.store import contract_drift
 from leadbridge.store.database import Database
-from leadbridge.sync.contract_drift import note_drift, note_drifts
+from leadbridge.store.drift_notes import note_drift, note_drifts
 
 pytestmark = pytest.mark.anyio
 PAYLOAD = {"lead": {"sellerPhone2": "+79161234567", "sellerName": "Иван Петров", "price": 35000}}

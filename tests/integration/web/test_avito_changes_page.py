@@ -14,8 +14,8 @@ from tests.dashboard_site import Site, cells, served_site
 from leadbridge.config import Settings
 from leadbridge.domain.contract_drift import DriftKind
 from leadbridge.store import inbox
+from leadbridge.store.drift_notes import note_drift, note_drifts
 from leadbridge.store.tables import InboxEvent
-from leadbridge.sync.contract_drift import note_drift, note_drifts
 
 pytestmark = pytest.mark.anyio
 PHONE = "+79161234567"

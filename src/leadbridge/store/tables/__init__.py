@@ -19,7 +19,12 @@ from leadbridge.store.tables.leads import Lead
 from leadbridge.store.tables.limits import RateLimitToken
 from leadbridge.store.tables.partners import CrmContact, CrmObject, OAuthToken
 from leadbridge.store.tables.reconciliation import ReconciliationItem, ReconciliationRun
-from leadbridge.store.tables.settlement import SettlementException, SettlementLine, SettlementPeriod
+from leadbridge.store.tables.settlement import (
+    SettlementAvitoLine,
+    SettlementException,
+    SettlementLine,
+    SettlementPeriod,
+)
 from leadbridge.store.tables.supervision import LoopHeartbeat
 
 __all__ = [
@@ -42,6 +47,7 @@ __all__ = [
     "ReconciliationItem",
     "ReconciliationRun",
     "SendAttempt",
+    "SettlementAvitoLine",
     "SettlementException",
     "SettlementLine",
     "SettlementPeriod",

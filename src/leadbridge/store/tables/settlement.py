@@ -1,4 +1,4 @@
-"""Settlement with Avito (migration 0005)."""
+"""Settlement with Avito (migration 0005; Avito's lines kept raw and quarantine reasons, 0014)."""
 
 from __future__ import annotations
 
@@ -62,3 +62,30 @@ class SettlementException(Base):
     our_kopecks: Mapped[int | None] = mapped_column(BigInteger)
     avito_kopecks: Mapped[int | None] = mapped_column(BigInteger)
     checked_at: Mapped[datetime]
+    # Why a quarantined line of Avito's could not be read (outcome `quarantined`); else None.
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class SettlementAvitoLine(Base):
+    """A line of Avito's settlement answer for a week, kept as received before it is read.
+
+    A table of its own rather than `inbox`: inbox rows are events the flows interpret and
+    `avito quarantine replay` re-reads as leads, while these are lines of an answer read again
+    by every check of the week. A line is known by its content (and, for identical lines in
+    one answer, which copy it is), so fetching the same answer again adds nothing; a line a
+    later answer no longer carries is kept, without a position."""
+
+    __tablename__ = "settlement_avito_lines"
+    __table_args__ = (UniqueConstraint("week", "digest", "occurrence"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    week: Mapped[str] = mapped_column(ForeignKey("settlement_periods.week"))
+    digest: Mapped[str] = mapped_column(String(64))  # SHA-256 of the line's canonical JSON
+    occurrence: Mapped[int] = mapped_column(Integer)  # 0, or 1… for repeats in one answer
+    # Where the line stands in the week's latest answer (0-based); None: no longer in it.
+    position: Mapped[int | None] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)  # the line as JSON; a whole unreadable answer
+    # Why the latest check could not read it; None once read (or not read yet).
+    reason: Mapped[str | None] = mapped_column(Text)
+    first_seen_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]

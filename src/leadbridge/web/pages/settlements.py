@@ -19,6 +19,7 @@ from starlette.background import BackgroundTask
 
 from leadbridge.domain.periods import Week
 from leadbridge.domain.settlement import AMOUNT_MISMATCH, ONLY_AVITO, ONLY_OURS
+from leadbridge.domain.settlement_quarantine import QUARANTINED
 from leadbridge.security.roles import FINANCE
 from leadbridge.settlement import dashboard as settlement
 from leadbridge.settlement.service import SettleRequest
@@ -35,6 +36,7 @@ OUTCOMES = {
     AMOUNT_MISMATCH: "Сумма не совпадает",
     ONLY_OURS: "Только у нас",
     ONLY_AVITO: "Только у Авито",
+    QUARANTINED: "Строка Авито не распознана",
 }
 DONE = {"checked": "Сверка с Авито выполнена", "frozen": "Неделя заморожена"}
 Confirmed = Annotated[str | None, Form()]
@@ -65,6 +67,7 @@ async def _week_page(
             "view": view,
             "shown": LINES_SHOWN,
             "outcomes": OUTCOMES,
+            "quarantined": QUARANTINED,
             "done": DONE.get(done or ""),
             "error": error,
             "over": week.is_over(ctx.now()),
