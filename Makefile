@@ -18,11 +18,12 @@ lint: install
 	$(UV) run lint-imports --no-cache
 
 # Most tests wait on HTTP, a database or a child process rather than on the CPU: several workers
-# at once (pytest-xdist) more than halve the suite's wall time even on two cores.
+# at once (pytest-xdist) more than halve the suite's wall time even on two cores. The slowest
+# tests are listed at the end: where to look when the suite grows slow.
 PYTEST_WORKERS ?= 6
 
 test: lint
-	$(UV) run pytest -n $(PYTEST_WORKERS) --dist worksteal
+	$(UV) run pytest -n $(PYTEST_WORKERS) --dist worksteal --durations=15
 
 # The long runs: both chaos tests at 1,000 requests, and the dashboard's screenshots in Chromium.
 test-long: install
