@@ -99,6 +99,12 @@ class FieldMapping:
     required: bool = False
     default: str | int | None = None
     aliases: Mapping[str, str] = field(default_factory=dict)
+    # An enum's values as Avito spells them and as we do: a value outside is unknown.
+    known_values: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        known = frozenset((*self.aliases, *self.aliases.values()))
+        object.__setattr__(self, "known_values", known)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,9 +120,12 @@ class LeadMapping:
     # taken. What the payload holds outside it is kept as unknown fields. Built once: every
     # lead read needs it.
     known: dict[str, Any] = field(init=False, repr=False, compare=False)
+    # The enum fields: those with aliases, which list the values Avito sends.
+    enums: tuple[FieldMapping, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "known", _known_tree(self.fields))
+        object.__setattr__(self, "enums", tuple(mapped for mapped in self.fields if mapped.aliases))
 
 
 def _known_tree(fields: tuple[FieldMapping, ...]) -> dict[str, Any]:

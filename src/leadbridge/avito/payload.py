@@ -75,7 +75,18 @@ def parse_lead(raw: Mapping[str, Any], mapping: LeadMapping | None = None) -> Bu
                 reason = refused.reading.error or "unreadable"
                 raise PayloadError(reason, f"lead.{refused.reading.name}") from None
         values[mapped.name] = value
-    return _request(values, _unknown_fields(raw, mapping.known))
+    return _request(values, _unknown_fields(raw, mapping.known), _unknown_values(values, mapping))
+
+
+def _unknown_values(values: Mapping[str, Any], mapping: LeadMapping) -> dict[str, str]:
+    """The values of enum fields — those the mapping gives aliases, which list Avito's values —
+    that no alias names: passed through as sent, and shown to a person as drift."""
+    unknown = {}
+    for mapped in mapping.enums:
+        value = values.get(mapped.name)
+        if isinstance(value, str) and value != mapped.default and value not in mapped.known_values:
+            unknown[mapped.name] = value
+    return unknown
 
 
 _CAREFUL = object()
@@ -124,7 +135,9 @@ def explain(raw: object, mapping: LeadMapping) -> tuple[list[Reading], dict[str,
     return readings, _unknown_fields(raw, mapping.known)
 
 
-def _request(values: Mapping[str, Any], unknown: dict[str, Any]) -> BuyoutRequest:
+def _request(
+    values: Mapping[str, Any], unknown: dict[str, Any], unknown_values: dict[str, str] | None = None
+) -> BuyoutRequest:
     """The fields the mapping leaves out are empty (the mapping's check saw to it that those a
     lead cannot be without are there)."""
     get = values.get
@@ -159,6 +172,7 @@ def _request(values: Mapping[str, Any], unknown: dict[str, Any]) -> BuyoutReques
         buyout_price_kopecks=values["buyout_price"],
         seller_price_kopecks=get("seller_price"),
         unknown_fields=unknown,
+        unknown_values=unknown_values or {},
     )
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from leadbridge.domain.contract_drift import DriftKind, masked_sample, masked_text
+from leadbridge.domain.contract_drift import DriftKind, drift_named, masked_sample
 from leadbridge.domain.settlement_quarantine import WHOLE_ANSWER, QuarantinedLine, line_key
 
 COMMISSION = "commission"
@@ -145,7 +145,7 @@ class _Line:
 
     def quarantined(self, position: int) -> QuarantinedLine:
         reason = "; ".join(f"{name}: {what}" for name, what, _drift in self._problems)
-        unknown = [_named(str(key)) for key in self._unknown()]
+        unknown = [drift_named(str(key)) for key in self._unknown()]
         if unknown and any(what == MISSING for _name, what, _drift in self._problems):
             reason += f" (в строке есть неизвестные поля: {', '.join(unknown)})"
         return QuarantinedLine(
@@ -161,11 +161,11 @@ class _Line:
             (DriftKind.QUARANTINED, drift, self._raw) for _name, _what, drift in self._problems
         ]
         found += [
-            (DriftKind.UNKNOWN_FIELD, f"settlement.{_named(str(key))}", self._raw)
+            (DriftKind.UNKNOWN_FIELD, f"settlement.{drift_named(str(key))}", self._raw)
             for key in self._unknown()
         ]
         if self._type is not None and self._type not in KNOWN_TYPES:
-            name = f"settlement.type={_named(self._type)}"
+            name = f"settlement.type={drift_named(self._type)}"
             found.append((DriftKind.UNKNOWN_ENUM_VALUE, name, self._raw))
         return found
 
@@ -216,11 +216,6 @@ class _Line:
         else:
             return moment
         return None
-
-
-def _named(text: str) -> str:
-    """A key or value Avito chose, as a drift name may carry it: never personal data."""
-    return text if _PLAIN.fullmatch(text) and not _DIGIT_RUN.search(text) else masked_text(text)
 
 
 def _as_text(value: object) -> str | None:

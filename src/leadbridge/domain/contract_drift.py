@@ -35,6 +35,7 @@ MAX_DEPTH = 12
 KEPT_DIGITS = 2  # the last digits of a string: enough to tell two phones apart, not to call one
 _FIELD_NAME = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
 _DIGIT_RUN = re.compile(r"\d{7}")
+_PLAIN_TOKEN = re.compile(r"[A-Za-z0-9_.:+\-]{1,64}")  # an enum value or an id, not a name
 _PHONE_NUMBER = re.compile(r"[78]\d{10}|9\d{9}")
 
 
@@ -62,6 +63,14 @@ def masked_sample(value: object, limit: int = 400) -> str:
         if len(text) > limit:
             return text[: limit - 1] + ELLIPSIS
     return text
+
+
+def drift_named(text: str) -> str:
+    """A key or value Avito chose, as a drift's name may carry it — a name is logged and shown
+    unmasked, so never personal data: a plain token as it is, anything else masked."""
+    return (
+        text if _PLAIN_TOKEN.fullmatch(text) and not _DIGIT_RUN.search(text) else masked_text(text)
+    )
 
 
 def masked_text(text: str) -> str:

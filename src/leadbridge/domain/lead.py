@@ -55,3 +55,5 @@ class BuyoutRequest:
     buyout_price_kopecks: int
     seller_price_kopecks: int | None
     unknown_fields: Mapping[str, Any] = field(default_factory=dict)
+    # Values of enum fields (our name → the value) that the mapping does not list: kept as sent.
+    unknown_values: Mapping[str, str] = field(default_factory=dict)

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadbridge.avito.client import AvitoClient
 from leadbridge.avito.payload import PayloadError, parse_lead
-from leadbridge.domain.contract_drift import DriftKind
+from leadbridge.domain.contract_drift import DriftKind, drift_named
 from leadbridge.domain.lead import BuyoutRequest
 from leadbridge.store import cursors, inbox, leads
 from leadbridge.store.database import Database
@@ -160,6 +160,7 @@ async def _announce(
         if outcome is Intake.NEW and isinstance(request, BuyoutRequest):
             log.info("lead.accepted", avito_lead_id=request.avito_lead_id, channel=arrival.channel)
             drifts.extend(_unknown_fields(request.unknown_fields))
+            drifts.extend(_unknown_values(request.unknown_values))
     if any(outcome is Intake.NEW for _, outcome in outcomes):
         wakeups.notify(DEALS)
     if drifts:
@@ -182,6 +183,15 @@ def _unknown_fields(unknown: Mapping[str, Any], prefix: str = "") -> list[Drift]
         else:
             drifts.append((DriftKind.UNKNOWN_FIELD, path, value))
     return drifts
+
+
+def _unknown_values(unknown: Mapping[str, str]) -> list[Drift]:
+    """One drift per enum value the mapping does not list, named as the mapping file is keyed
+    (`lead.offer_type=exchange`), so that the alias to add is plain to see."""
+    return [
+        (DriftKind.UNKNOWN_ENUM_VALUE, f"lead.{name}={drift_named(value)}", value)
+        for name, value in unknown.items()
+    ]
 
 
 def _sample(raw: bytes) -> object:

@@ -3,17 +3,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 from prometheus_client import REGISTRY
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from structlog.testing import capture_logs
 
 from leadbridge.domain.contract_drift import DriftKind
 from leadbridge.logs import mask_sensitive
+from leadbridge.sandbox.avito.leads import LeadFactory
 from leadbridge.store import contract_drift
 from leadbridge.store.database import Database
 from leadbridge.store.drift_notes import note_drift, note_drifts
+from leadbridge.store.tables import Lead
+from leadbridge.sync.intake import accept_lead
+from leadbridge.sync.wakeups import LocalWakeups
 
 pytestmark = pytest.mark.anyio
 PAYLOAD = {"lead": {"sellerPhone2": "+79161234567", "sellerName": "Иван Петров", "price": 35000}}
@@ -80,3 +87,28 @@ async def test_a_database_failure_is_logged_and_counted_not_raised(tmp_path: Pat
     assert line["event"] == "avito.contract_drift_not_recorded"
     assert line["error"] == "OperationalError"
     assert line["drifts"] == ["endpoint_gone: GET /core/v1/buyout"]
+
+
+async def test_an_enum_value_the_mapping_does_not_list_is_kept_and_noted(db: Database) -> None:
+    """`offerType` has aliases in the default mapping, so they list its values: a new one goes
+    through as sent, and shows as drift named as the mapping file is keyed; a value that is no
+    plain token (it may be personal) is masked in the name."""
+    factory = LeadFactory(seed=41)
+    renamed, personal = factory.make(), factory.make()
+    renamed["offerType"] = "exchange"
+    personal["offerType"] = "+7 916 123-45-67"
+    for lead in (factory.make(), renamed, personal):
+        await accept_lead(db, lead, channel="webhook", wakeups=LocalWakeups())
+
+    async with db.transaction() as session:
+        found = {(row.kind, row.name) for row in await contract_drift.listing(session)}
+        stored = {lead.avito_lead_id: lead.offer_type for lead in await _leads(session)}
+    enum_drift = {name for kind, name in found if kind == DriftKind.UNKNOWN_ENUM_VALUE}
+    assert "lead.offer_type=exchange" in enum_drift
+    assert len(enum_drift) == 2
+    assert not any("916" in name for name in enum_drift)
+    assert stored[renamed["id"]] == "exchange"
+
+
+async def _leads(session: AsyncSession) -> Sequence[Lead]:
+    return (await session.scalars(select(Lead))).all()

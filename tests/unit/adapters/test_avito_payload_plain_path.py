@@ -14,7 +14,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from leadbridge.avito.mapping import LeadMapping, default_mapping, load_mapping
-from leadbridge.avito.payload import PayloadError, _request, explain, parse_lead
+from leadbridge.avito.payload import (
+    PayloadError,
+    _request,
+    _unknown_values,
+    explain,
+    parse_lead,
+)
 from leadbridge.domain.lead import BuyoutRequest
 from leadbridge.sandbox.api_break import MAPPING_AFTER_BREAK
 from leadbridge.sandbox.avito import LeadFactory
@@ -48,7 +54,8 @@ def _careful(raw: dict[str, Any], mapping: LeadMapping) -> BuyoutRequest:
     for reading in readings:
         if reading.error is not None:
             raise PayloadError(reading.error, f"lead.{reading.name}")
-    return _request({reading.name: reading.value for reading in readings}, unknown)
+    values = {reading.name: reading.value for reading in readings}
+    return _request(values, unknown, _unknown_values(values, mapping))
 
 
 def _outcome(read: Callable[[], BuyoutRequest]) -> object:
