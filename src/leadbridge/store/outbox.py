@@ -132,6 +132,7 @@ def _row(
         "idempotency_key": f"{avito_lead_id}:{planned.status}",
         "state": OutboxState.PENDING,
         "attempts": 0,
+        "sends": 0,
         "next_attempt_at": now,
         "created_at": now,
     }
@@ -255,15 +256,20 @@ async def retry_later(
     next_attempt_at: datetime,
     claim: int | None = None,
     verify_first: bool = False,
+    sends: int | None = None,
 ) -> bool:
-    """Back to pending until `next_attempt_at`; `verify_first` if the send may have arrived."""
-    statement = _claimed(item_id, claim).values(
-        state=OutboxState.PENDING,
-        last_error=error,
-        next_attempt_at=next_attempt_at,
-        lease_until=None,
-        verify_first=verify_first,
-    )
+    """Back to pending until `next_attempt_at`; `verify_first` if the send may have arrived;
+    `sends`, how many times it has been sent now."""
+    values: dict[str, object] = {
+        "state": OutboxState.PENDING,
+        "last_error": error,
+        "next_attempt_at": next_attempt_at,
+        "lease_until": None,
+        "verify_first": verify_first,
+    }
+    if sends is not None:
+        values["sends"] = sends
+    statement = _claimed(item_id, claim).values(**values)
     return bool((await session.execute(statement)).rowcount)  # type: ignore[attr-defined]
 
 

@@ -99,7 +99,7 @@ class Relay:
             to_send += await self._read_back(verified)
         if to_send:
             results = await self._avito.apply_statuses([_update(item) for item in to_send])
-            await self._record(to_send, results)
+            await self._record(to_send, results, sent=True)
         return len(items)
 
     async def _read_back(self, items: Sequence[OutboxItem]) -> list[OutboxItem]:
@@ -111,7 +111,7 @@ class Relay:
             if reading.verdict is not None
         ]
         results = [verdict for _item, verdict in settled]
-        await self._record([item for item, _verdict in settled], results)
+        await self._record([item for item, _verdict in settled], results, sent=False)
         await self._note(drift for reading in readings for drift in reading.drifts)
         self.read_back_sent += sum(r.outcome is Outcome.ALREADY_APPLIED for r in results)
         to_send = zip(items, readings, strict=True)
@@ -156,19 +156,24 @@ class Relay:
             due = await outbox.next_due_at(session)
         return None if due is None else max((due - _now()).total_seconds(), 0.0)
 
-    async def _record(self, items: Sequence[OutboxItem], results: Sequence[ApplyResult]) -> None:
+    async def _record(
+        self, items: Sequence[OutboxItem], results: Sequence[ApplyResult], *, sent: bool
+    ) -> None:
+        """Record what Avito said of `items`: to a send (`sent`), or to a read-back only."""
         by_key = {result.idempotency_key: result for result in results}
         now = _now()
         pairs = [(item, by_key[item.idempotency_key]) for item in items]
         attempts = [(item.id, result.outcome.value, result.detail) for item, result in pairs]
-        sent = [(item.id, item.attempts) for item, result in pairs if result.outcome in DELIVERED]
+        delivered = [
+            (item.id, item.attempts) for item, result in pairs if result.outcome in DELIVERED
+        ]
         async with self._db.transaction() as session:
             # The common case — the whole batch delivered — is two statements, whatever its size.
             await outbox.record_attempts(session, attempts, now=now)
-            self.sent += await outbox.finish_sent(session, sent, sent_at=now)
+            self.sent += await outbox.finish_sent(session, delivered, sent_at=now)
             for item, result in pairs:
                 if result.outcome not in DELIVERED:
-                    await self._settle(session, item, result, now)
+                    await self._settle(session, item, result, now, sent=sent)
         # Outside the transaction: noting drift opens its own (see store/drift_notes.py).
         await self._note(
             drift
@@ -189,11 +194,20 @@ class Relay:
             await note_drifts(self._db, first.values())
 
     async def _settle(
-        self, session: AsyncSession, item: OutboxItem, result: ApplyResult, now: datetime
+        self,
+        session: AsyncSession,
+        item: OutboxItem,
+        result: ApplyResult,
+        now: datetime,
+        *,
+        sent: bool,
     ) -> None:
         claim = item.attempts
         if result.outcome is Outcome.RETRYABLE:
-            delay = self._backoff.delay(item.attempts, self._rng)
+            # The wait grows with the sends only: a read-back that failed is no try of the
+            # status itself, and counting it made an unlucky status wait twice as long.
+            sends = item.sends + 1 if sent else item.sends
+            delay = self._backoff.delay(max(sends, 1), self._rng)
             await outbox.retry_later(
                 session,
                 item.id,
@@ -201,6 +215,7 @@ class Relay:
                 next_attempt_at=now + timedelta(seconds=delay),
                 claim=claim,
                 verify_first=result.ambiguous,
+                sends=sends,
             )
         else:
             log.warning(

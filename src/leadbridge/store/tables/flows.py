@@ -85,7 +85,7 @@ class OutboxItem(Base):
     occurred_at: Mapped[datetime]
     idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
     state: Mapped[str] = mapped_column(String(16), default=OutboxState.PENDING)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # claims: a claim's identity
     next_attempt_at: Mapped[datetime]
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
@@ -94,6 +94,8 @@ class OutboxItem(Base):
     # again; `verify_first` says its last send may have reached Avito, so read Avito back first.
     lease_until: Mapped[datetime | None]
     verify_first: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Sends (0015), the claims that only read Avito back left out: what the backoff grows with.
+    sends: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class SendAttempt(Base):
