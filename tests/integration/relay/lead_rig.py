@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+
+from fastapi import FastAPI
 
 from leadbridge.avito.client import AvitoClient
 from leadbridge.config import AvitoSettings, RelaySettings
@@ -19,6 +21,7 @@ from leadbridge.web.server import serve
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 CHAIN = ("accepted", "contacted", "price_agreed", "pickup_scheduled", "device_received")
+TERMINAL = ("rejected", "cancelled", "returned")
 # Retries due at once: the tests drive the relay step by step, never by the clock.
 PROMPT = RelaySettings(backoff_base_s=0.001, backoff_max_s=0.001)
 
@@ -53,11 +56,15 @@ def request(avito_id: str) -> BuyoutRequest:
     )
 
 
-async def queue(db: Database, avito_id: str, statuses: list[str]) -> int:
+async def queue(
+    db: Database, avito_id: str, statuses: list[str], prices: Mapping[str, int] | None = None
+) -> int:
+    """A lead with `statuses` queued for it; `prices` in kopecks, by status."""
+    prices = prices or {}
     async with db.transaction() as session:
         lead_id = await leads.add_if_new(session, request(avito_id), {}, NOW)
         assert lead_id is not None
-        planned = [PlannedStatus(status) for status in statuses]
+        planned = [PlannedStatus(status, prices.get(status)) for status in statuses]
         await outbox.enqueue(
             session,
             lead_id=lead_id,
@@ -83,9 +90,12 @@ class AvitoRig:
 
 
 @asynccontextmanager
-async def avito_rig() -> AsyncIterator[AvitoRig]:
+async def avito_rig(change: Callable[[FastAPI], None] | None = None) -> AsyncIterator[AvitoRig]:
+    """The simulator served over loopback; `change` adds to it what Avito might ship next."""
     config = AvitoSandboxConfig(method_rps={})
     app = create_avito_app(config)
+    if change is not None:
+        change(app)
     async with serve(app) as url:
         settings = AvitoSettings(
             base_url=url, client_id=config.client_id, client_secret=config.client_secret

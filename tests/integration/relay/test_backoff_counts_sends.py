@@ -12,8 +12,7 @@ import pytest
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import select, update
-from tests.integration.relay.lead_rig import CHAIN
-from tests.integration.relay.test_relay_answer_drift import TERMINAL, queue, rig
+from tests.integration.relay.lead_rig import CHAIN, TERMINAL, avito_rig, queue
 
 from leadbridge.config import RelaySettings
 from leadbridge.store.database import Database
@@ -63,7 +62,7 @@ async def _wait_s(db: Database, relay: Relay) -> tuple[int, float]:
 
 async def test_failed_read_backs_do_not_grow_the_wait_and_failed_sends_do(db: Database) -> None:
     refusals = Refusals()
-    async with rig(refusals.install) as avito:
+    async with avito_rig(refusals.install) as avito:
         avito.sandbox.add_lead({"id": "w-1"})
         await queue(db, "w-1", ["accepted"])
         relay = Relay(

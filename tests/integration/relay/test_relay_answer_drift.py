@@ -5,8 +5,7 @@ are noted (kind, name, masked sample) while the other statuses go through."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 import anyio
@@ -14,59 +13,25 @@ import pytest
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy import select
-from tests.integration.relay.lead_rig import CHAIN, NOW, PROMPT, AvitoRig, request
+from tests.integration.relay.lead_rig import CHAIN, NOW, PROMPT, TERMINAL, AvitoRig, avito_rig
+from tests.integration.relay.lead_rig import queue as queue_priced
 
-from leadbridge.avito.client import AvitoClient
 from leadbridge.avito.results import StatusUpdate
-from leadbridge.config import AvitoSettings
 from leadbridge.domain.outbox_state import OutboxState
-from leadbridge.domain.status_path import PlannedStatus
-from leadbridge.sandbox.avito import AvitoSandboxConfig, create_avito_app
-from leadbridge.store import contract_drift, leads, outbox
+from leadbridge.store import contract_drift, outbox
 from leadbridge.store.database import Database
 from leadbridge.store.tables import OutboxItem
 from leadbridge.sync.relay import Relay
-from leadbridge.web.server import serve
 
 pytestmark = pytest.mark.anyio
-TERMINAL = ("rejected", "cancelled", "returned")
 STATUS_PATH = "/partner/buyout/v1/leads/{lead_id}/status"
 Handler = Callable[[Request], Awaitable[Response]]
 PRICED = {"price_agreed": 3_000_000}
 OUTAGE_PAGE = "<html>Сервис временно недоступен</html>"
 
 
-@asynccontextmanager
-async def rig(change: Callable[[FastAPI], None] | None = None) -> AsyncIterator[AvitoRig]:
-    """The simulator served over loopback; `change` adds what Avito might ship next."""
-    config = AvitoSandboxConfig(method_rps={})
-    app = create_avito_app(config)
-    if change is not None:
-        change(app)
-    async with serve(app) as url:
-        settings = AvitoSettings(
-            base_url=url, client_id=config.client_id, client_secret=config.client_secret
-        )
-        avito = AvitoClient(settings)
-        try:
-            yield AvitoRig(app.state.sandbox, avito)
-        finally:
-            await avito.aclose()
-
-
 async def queue(db: Database, avito_id: str, statuses: list[str]) -> None:
-    async with db.transaction() as session:
-        lead_id = await leads.add_if_new(session, request(avito_id), {}, NOW)
-        assert lead_id is not None
-        planned = [PlannedStatus(status, PRICED.get(status)) for status in statuses]
-        await outbox.enqueue(
-            session,
-            lead_id=lead_id,
-            avito_lead_id=avito_id,
-            statuses=planned,
-            occurred_at=NOW,
-            now=NOW,
-        )
+    await queue_priced(db, avito_id, statuses, PRICED)
 
 
 def _relay(db: Database, rig: AvitoRig) -> Relay:
@@ -103,7 +68,7 @@ async def _relay_until_settled(relay: Relay, db: Database, done: Callable[..., b
 
 
 async def test_a_status_avito_sets_itself_is_noted_and_nothing_waits_for_it(db: Database) -> None:
-    async with rig() as avito:
+    async with avito_rig() as avito:
         avito.sandbox.set_evolution(new_status=True)  # inspection_scheduled after device_received
         for lead_id in ("n-1", "n-2", "n-3"):
             avito.sandbox.add_lead({"id": lead_id})
@@ -152,7 +117,7 @@ def _avito_ships_a_change(app: FastAPI) -> None:
 async def test_an_unknown_error_code_and_an_unreadable_read_back_hold_up_only_their_status(
     db: Database,
 ) -> None:
-    async with rig(_avito_ships_a_change) as avito:
+    async with avito_rig(_avito_ships_a_change) as avito:
         for lead_id in ("ok-1", "locked-1", "garbled-1", "locked-2"):
             avito.sandbox.add_lead({"id": lead_id})
         await queue(db, "garbled-1", ["accepted"])
