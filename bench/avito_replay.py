@@ -45,7 +45,7 @@ from sqlalchemy.engine import make_url
 
 from leadbridge import logs
 from leadbridge.avito.envelope import read_webhook
-from leadbridge.avito.mapping import default_mapping, install_mapping
+from leadbridge.avito.mapping_in_force import default_mapping, install_mapping
 from leadbridge.avito.payload import MAX_PRICE_KOPECKS, PayloadError, parse_lead
 from leadbridge.avito.readers import READERS
 from leadbridge.config import AvitoSettings

@@ -23,7 +23,7 @@ import structlog
 
 from leadbridge.amocrm.client import AmoApiError, AmoBlocked
 from leadbridge.avito.client import WebhookUnreachable
-from leadbridge.avito.mapping import install_mapping
+from leadbridge.avito.mapping_in_force import install_mapping
 from leadbridge.config import Settings
 from leadbridge.domain.retry import is_transient
 from leadbridge.store.database import Database

@@ -20,7 +20,8 @@ from leadbridge.avito.answer_bodies import error_code_drifts
 from leadbridge.avito.answer_bodies import read_status as read_status_answer
 from leadbridge.avito.apply_answers import classify_answer, same_for_all, token_outcome
 from leadbridge.avito.envelope import value_at
-from leadbridge.avito.mapping import LeadMapping, active_mapping
+from leadbridge.avito.mapping import LeadMapping
+from leadbridge.avito.mapping_in_force import active_mapping
 from leadbridge.avito.results import (
     ApplyResult,
     ErrorAnswer,

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from leadbridge.avito.mapping import LeadMapping, active_mapping
+from leadbridge.avito.mapping import LeadMapping
+from leadbridge.avito.mapping_in_force import active_mapping
 from leadbridge.avito.payload import PayloadError
 from leadbridge.json_bodies import JsonBodyError, load_json
 

@@ -9,8 +9,8 @@ Avito's side — paths, alternatives, transforms, defaults, enum aliases — is 
 that does not fit is refused at load with a `ConfigurationError` of one line naming the key:
 `avito mapping: lead.buyout_price.transform: unknown transform 'rub' (known: …)`.
 
-`load_mapping` reads and checks a file; `install_mapping` makes the configured one the mapping
-`avito.payload.parse_lead` uses in this process (until then: the default file).
+`load_mapping` reads and checks a file; `avito/mapping_in_force.py` keeps the one this process
+reads Avito with.
 """
 
 from __future__ import annotations
@@ -18,12 +18,11 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 from leadbridge.avito.wire_mapping import WIRE_TABLES, WireMapping, parse_wire
-from leadbridge.config import DEFAULT_AVITO_MAPPING, AvitoSettings, ConfigurationError
+from leadbridge.config import ConfigurationError
 
 # What a transform gives, by name; the readers themselves are in avito/payload.py.
 TRANSFORMS: dict[str, str] = {
@@ -286,30 +285,3 @@ def _a(word: str) -> str:
 
 def _error(key: str, problem: str) -> ConfigurationError:
     return ConfigurationError(f"avito mapping: {key}: {problem}")
-
-
-@cache
-def default_mapping() -> LeadMapping:
-    return load_mapping(DEFAULT_AVITO_MAPPING)
-
-
-def mapping_for(settings: AvitoSettings) -> LeadMapping:
-    """The mapping `avito.mapping_file` names, checked."""
-    if settings.mapping_file == DEFAULT_AVITO_MAPPING:
-        return default_mapping()
-    return load_mapping(settings.mapping_file)
-
-
-_installed: list[LeadMapping] = []
-
-
-def install_mapping(settings: AvitoSettings) -> LeadMapping:
-    """Load and check the configured mapping and make it this process's (at start)."""
-    mapping = mapping_for(settings)
-    _installed[:] = [mapping]
-    return mapping
-
-
-def active_mapping() -> LeadMapping:
-    """The mapping installed at start, or the default one."""
-    return _installed[0] if _installed else default_mapping()

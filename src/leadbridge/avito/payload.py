@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from leadbridge.avito.mapping import FieldMapping, LeadMapping, Source, active_mapping
+from leadbridge.avito.mapping import FieldMapping, LeadMapping, Source
+from leadbridge.avito.mapping_in_force import active_mapping
 from leadbridge.avito.readers import READERS, TOO_BIG
 from leadbridge.domain.lead import BuyoutRequest, DeviceCard, Seller
 

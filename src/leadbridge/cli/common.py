@@ -24,7 +24,7 @@ def load_settings() -> Settings:
     """The settings, their encrypted values opened; a bad one ends the command in one line."""
     from pydantic import ValidationError
 
-    from leadbridge.avito.mapping import install_mapping
+    from leadbridge.avito.mapping_in_force import install_mapping
     from leadbridge.config import Settings
     from leadbridge.security import key_file
     from leadbridge.security.settings_secrets import open_secrets

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from leadbridge.avito.mapping import LeadMapping, install_mapping, load_mapping
+from leadbridge.avito.mapping import LeadMapping, load_mapping
+from leadbridge.avito.mapping_in_force import install_mapping
 from leadbridge.config import AvitoSettings
 from leadbridge.domain.funnel import Funnel
 from leadbridge.sandbox.avito import AvitoSandbox

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select, update
 from tests.integration.relay.lead_rig import queue
 
-from leadbridge.avito.mapping import install_mapping
+from leadbridge.avito.mapping_in_force import install_mapping
 from leadbridge.avito.payload import PayloadError
 from leadbridge.config import AvitoSettings
 from leadbridge.domain.outbox_state import OutboxState

@@ -13,7 +13,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from leadbridge.avito.mapping import LeadMapping, default_mapping, load_mapping
+from leadbridge.avito.mapping import LeadMapping, load_mapping
+from leadbridge.avito.mapping_in_force import default_mapping
 from leadbridge.avito.payload import (
     PayloadError,
     _request,

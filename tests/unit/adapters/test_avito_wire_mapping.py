@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from leadbridge.avito.envelope import EventKind, read_feed_item, read_webhook
-from leadbridge.avito.mapping import default_mapping, load_mapping
+from leadbridge.avito.mapping import load_mapping
+from leadbridge.avito.mapping_in_force import default_mapping
 from leadbridge.avito.payload import PayloadError
 from leadbridge.avito.wire_mapping import Endpoints, StatusNames, WireMapping, parse_wire
 from leadbridge.config import DEFAULT_AVITO_MAPPING, ConfigurationError
