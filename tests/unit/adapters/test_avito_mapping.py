@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from leadbridge.avito import mapping as mappings
+from leadbridge.avito import mapping_in_force as mappings
 from leadbridge.avito.mapping import FIELDS, TRANSFORMS, LeadMapping, load_mapping, parse_mapping
 from leadbridge.avito.payload import PayloadError, explain, parse_lead
 from leadbridge.avito.readers import READERS
