@@ -139,6 +139,10 @@ def test_a_breaking_change_loses_nothing_once_the_mapping_follows_and_the_replay
     assert result["invariants"]["one_deal_per_request"]["checked"] == LEADS
     assert held > 0
     assert report["replayed"] >= held
-    assert 0 < report["leads_created"] <= LEADS // 2
+    # A held-back request became its deal through the replay or, where Avito did not see our
+    # acknowledgement within its 2 s (a loaded machine), through its own redelivery after the
+    # restart, read under the fixed mapping; never both (one deal per request, above). Which of
+    # the two is timing: tests/integration/sync/test_avito_replay.py pins the replay's own.
+    assert report["leads_created"] <= LEADS // 2
     assert report["still_quarantined"] == 0
     assert result["avito_stats"]["gone_total"] > 0  # statuses met the moved endpoint and waited
