@@ -14,6 +14,9 @@ from leadbridge.domain.lead import BuyoutRequest
 from leadbridge.store.tables import Lead
 from leadbridge.store.upsert import insert_ignoring_conflict, insert_new_rows
 
+PENDING, CREATED = "pending", "created"
+DEAL_STATES = (PENDING, CREATED)  # a lead waits for its deal, or has it
+
 
 async def add_if_new(
     session: AsyncSession, request: BuyoutRequest, raw: dict[str, Any], now: datetime
@@ -48,7 +51,7 @@ def _row(request: BuyoutRequest, raw: dict[str, Any], now: datetime) -> dict[str
         "seller_price_kopecks": request.seller_price_kopecks,
         "avito_created_at": request.created_at,
         "raw_payload": raw,
-        "deal_state": "pending",
+        "deal_state": PENDING,
         "deal_attempts": 0,
         "created_at": now,
         "updated_at": now,
@@ -76,14 +79,14 @@ def _device_json(request: BuyoutRequest) -> dict[str, Any]:
 
 
 async def awaiting_deal(session: AsyncSession, limit: int) -> Sequence[Lead]:
-    statement = select(Lead).where(Lead.deal_state == "pending").order_by(Lead.id).limit(limit)
+    statement = select(Lead).where(Lead.deal_state == PENDING).order_by(Lead.id).limit(limit)
     return (await session.scalars(statement)).all()
 
 
 async def awaiting_note(session: AsyncSession, limit: int) -> Sequence[Lead]:
     statement = (
         select(Lead)
-        .where(Lead.deal_state == "created", Lead.note_added_at.is_(None))
+        .where(Lead.deal_state == CREATED, Lead.note_added_at.is_(None))
         .order_by(Lead.id)
         .limit(limit)
     )
@@ -156,7 +159,7 @@ async def mark_deals_created(
     rows = [
         {
             "id": deal.lead_id,
-            "deal_state": "created",
+            "deal_state": CREATED,
             "amo_lead_id": deal.amo_lead_id,
             "amo_contact_id": deal.amo_contact_id,
             "stage_key": stage_key,

@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from leadbridge.domain import loop_health
 from leadbridge.domain.loop_health import LoopRecord
+from leadbridge.domain.outbox_state import OutboxState
 from leadbridge.security.crypto import SecretKeyError
 from leadbridge.store import contract_drift, health, heartbeats, inbox, leads, outbox, tokens
 from leadbridge.web import metrics
@@ -72,10 +73,14 @@ def _token_problems(expires_at: datetime | None, renewable: bool, now: datetime)
 async def prometheus(request: Request) -> Response:
     ctx = context_of(request)
     async with ctx.db.transaction() as session:
-        for state, count in (await outbox.count_by_state(session)).items():
-            metrics.OUTBOX_DEPTH.labels(state=state).set(count)
-        for deal_state, count in (await leads.count_by_deal_state(session)).items():
-            metrics.LEADS.labels(deal_state=deal_state).set(count)
+        by_state = await outbox.count_by_state(session)
+        # Every state, the empty ones at 0: a state left out would keep its last count, and an
+        # alert on parked statuses would never clear once the last one is unparked.
+        for state in {*OutboxState, *by_state}:
+            metrics.OUTBOX_DEPTH.labels(state=state).set(by_state.get(state, 0))
+        by_deal_state = await leads.count_by_deal_state(session)
+        for deal_state in {*leads.DEAL_STATES, *by_deal_state}:
+            metrics.LEADS.labels(deal_state=deal_state).set(by_deal_state.get(deal_state, 0))
         metrics.INBOX_BACKLOG.set(await inbox.backlog(session))
         quarantined = await inbox.quarantined_by_source(session)
         metrics.AVITO_QUARANTINED.set(await contract_drift.quarantined_avito(session))

@@ -10,14 +10,18 @@ from pathlib import Path
 import httpx
 import pytest
 from prometheus_client import REGISTRY
+from sqlalchemy import update
+from tests.integration.relay.lead_rig import queue
 
 from leadbridge.config import Settings
+from leadbridge.domain.outbox_state import OutboxState
 from leadbridge.metrics import instrument
 from leadbridge.ratelimit import SlidingWindowLimiter
 from leadbridge.security.crypto import new_key
 from leadbridge.store import inbox, sealed, tokens
 from leadbridge.store.database import Database
 from leadbridge.store.migrate import upgrade
+from leadbridge.store.tables import OutboxItem
 from leadbridge.sync.wakeups import LocalWakeups
 from leadbridge.web.app import create_app
 from leadbridge.web.context import WebContext
@@ -115,6 +119,23 @@ async def test_metrics_report_webhook_lag_by_sender(served: Served) -> None:
     lag = _sample(text, 'leadbridge_webhook_lag_seconds{source="amocrm"}')
     assert lag >= 300
     assert _sample(text, 'leadbridge_webhook_lag_seconds{source="avito"}') == 0
+
+
+async def test_a_state_emptied_since_the_last_scrape_reads_zero(served: Served) -> None:
+    """Once the last parked status is unparked, `parked` reads 0, not its last count: an alert
+    on it must be able to clear."""
+    await queue(served.db, "g-1", ["accepted"])
+    async with served.db.transaction() as session:
+        await session.execute(update(OutboxItem).values(state=OutboxState.PARKED))
+    parked = 'leadbridge_outbox_items{state="parked"}'
+    assert _sample((await served.http.get("/metrics")).text, parked) == 1
+
+    async with served.db.transaction() as session:
+        await session.execute(update(OutboxItem).values(state=OutboxState.PENDING))
+    text = (await served.http.get("/metrics")).text
+    assert _sample(text, parked) == 0
+    assert _sample(text, 'leadbridge_outbox_items{state="pending"}') == 1
+    assert _sample(text, 'leadbridge_leads{deal_state="created"}') == 0
 
 
 async def test_partner_requests_are_counted_by_api_endpoint_and_status(served: Served) -> None:
