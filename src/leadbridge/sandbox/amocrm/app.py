@@ -15,6 +15,8 @@ from leadbridge.sandbox.amocrm import (
     routes_entities,
     routes_layout,
     routes_more,
+    routes_tasks,
+    routes_users,
 )
 from leadbridge.sandbox.amocrm.gateway import TOO_MANY, UNAUTHORIZED, gateway_answer, problem
 from leadbridge.sandbox.amocrm.state import AmoSandbox, AmoSandboxConfig
@@ -103,8 +105,14 @@ def create_amocrm_app(config: AmoSandboxConfig | None = None) -> FastAPI:
         return {"auth_code": sandbox.issue_auth_code()}
 
     @app.post("/sandbox/person-token")
-    async def person_token() -> dict[str, str]:
-        return {"access_token": sandbox.issue_person_token()}
+    async def person_token(request: Request) -> Response:
+        """Body `{"user_id": N}` optional: that user's web session (a manager working their
+        tasks), else the integration admin's."""
+        raw = (await _body(request)).get("user_id")
+        user_id = int(str(raw)) if str(raw).isdigit() else None
+        if raw is not None and user_id not in sandbox.users.users:
+            return JSONResponse({"error": f"no user {raw}"}, status_code=400)
+        return JSONResponse({"access_token": sandbox.issue_person_token(user_id)})
 
     # The layout first: its `/leads/pipelines` must not be taken for `/leads/{lead_id}`.
     app.include_router(routes_layout.router)
@@ -112,12 +120,17 @@ def create_amocrm_app(config: AmoSandboxConfig | None = None) -> FastAPI:
     app.include_router(routes_entities.router)
     app.include_router(routes_admin.router)
     app.include_router(routes_more.router)
+    app.include_router(routes_tasks.router)
+    app.include_router(routes_users.router)
 
     return app
 
 
 async def _body(request: Request) -> dict[str, Any]:
     if request.headers.get("content-type", "").startswith("application/json"):
-        data = await request.json()
+        try:
+            data = await request.json()
+        except ValueError:  # not JSON: the same as no fields at all
+            return {}
         return data if isinstance(data, dict) else {}
     return dict(parse_qsl((await request.body()).decode()))

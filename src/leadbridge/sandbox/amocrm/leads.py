@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from leadbridge.sandbox.amocrm.users import check_responsible
 from leadbridge.sandbox.amocrm.validation import ValidationFailed, error, normalized_values
 
 if TYPE_CHECKING:
@@ -15,15 +16,21 @@ UNKNOWN = "The value you selected is not a valid choice."
 
 
 def create_contact(
-    sandbox: AmoSandbox, raw: Mapping[str, Any], request_id: str, prefix: str
+    sandbox: AmoSandbox,
+    raw: Mapping[str, Any],
+    request_id: str,
+    prefix: str,
+    user_id: int | None = None,
 ) -> int:
+    """`user_id`: who acts (the token's user); responsible unless the contact names another."""
     contact_id = sandbox.next_id()
     now = int(sandbox.now())
     sandbox.contacts[contact_id] = {
         "id": contact_id,
         "name": raw.get("name") or raw.get("first_name") or "",
-        "first_name": raw.get("first_name", ""),
-        "last_name": raw.get("last_name", ""),
+        "first_name": raw.get("first_name") or "",
+        "last_name": raw.get("last_name") or "",
+        "responsible_user_id": _responsible(sandbox, raw, user_id),
         "created_at": now,
         "updated_at": now,
         "custom_fields_values": normalized_values(
@@ -37,35 +44,38 @@ def check_lead(sandbox: AmoSandbox, raw: Mapping[str, Any], request_id: str) -> 
     """Validate before anything is written: a bad element fails the whole request."""
     normalized_values(raw.get("custom_fields_values"), sandbox.fields, request_id)
     check_stage(sandbox, raw, request_id)
-    for contact in (raw.get("_embedded") or {}).get("contacts") or []:
-        if "id" not in contact:
+    check_responsible(sandbox, raw, request_id)
+    for index, contact in enumerate((raw.get("_embedded") or {}).get("contacts") or []):
+        prefix = f"_embedded.contacts.{index}."
+        check_responsible(sandbox, contact, request_id, prefix)
+        if contact.get("id") is None:
             normalized_values(
-                contact.get("custom_fields_values"),
-                sandbox.contact_fields,
-                request_id,
-                "_embedded.contacts.0.",
+                contact.get("custom_fields_values"), sandbox.contact_fields, request_id, prefix
             )
 
 
-def create_lead(sandbox: AmoSandbox, raw: Mapping[str, Any], request_id: str) -> dict[str, Any]:
+def create_lead(
+    sandbox: AmoSandbox, raw: Mapping[str, Any], request_id: str, user_id: int | None = None
+) -> dict[str, Any]:
+    """`user_id`: who acts (the token's user); responsible unless the deal names another."""
     embedded = raw.get("_embedded") or {}
     contact_ids = []
-    for contact in embedded.get("contacts") or []:
-        if "id" in contact:
+    for index, contact in enumerate(embedded.get("contacts") or []):
+        if contact.get("id") is not None:
             contact_ids.append(int(contact["id"]))
         else:
-            contact_ids.append(
-                create_contact(sandbox, contact, request_id, "_embedded.contacts.0.")
-            )
+            prefix = f"_embedded.contacts.{index}."
+            contact_ids.append(create_contact(sandbox, contact, request_id, prefix, user_id))
     pipeline_id = int(raw.get("pipeline_id") or sandbox.main_pipeline())
     now = int(sandbox.now())
     lead_id = sandbox.next_id()
+    responsible = _responsible(sandbox, raw, user_id)
     lead = {
         "id": lead_id,
         "name": raw.get("name") or f"Сделка #{lead_id}",
         "price": int(raw.get("price") or 0),
-        "responsible_user_id": 0,
-        "group_id": 0,
+        "responsible_user_id": responsible,
+        "group_id": sandbox.users.group_id(responsible),
         "status_id": int(raw.get("status_id") or sandbox.first_status(pipeline_id)),
         "pipeline_id": pipeline_id,
         "loss_reason_id": None,
@@ -110,6 +120,7 @@ def check_update(
 ) -> list[dict[str, Any]] | None:
     """Validate a PATCH element before anything is written; its normalized field values."""
     check_stage(sandbox, raw, request_id, current=lead["pipeline_id"])
+    check_responsible(sandbox, raw, request_id)
     if "custom_fields_values" not in raw:
         return None
     return normalized_values(raw["custom_fields_values"], sandbox.fields, request_id)
@@ -121,21 +132,31 @@ def update_lead(
     """Apply one PATCH element; a ValidationFailed leaves the deal exactly as it was."""
     values = check_update(sandbox, lead, raw, request_id)
     before = (lead["status_id"], lead["pipeline_id"])
-    for key in ("name", "price", "loss_reason_id"):
-        if key in raw:
+    # null is "not given" (shapes.py), except where it clears: the loss reason, the fields.
+    for key in ("name", "price", "pipeline_id", "status_id"):
+        if raw.get(key) is not None:
             lead[key] = raw[key]
+    if "loss_reason_id" in raw:
+        lead["loss_reason_id"] = raw["loss_reason_id"]
     if "custom_fields_values" in raw:
         lead["custom_fields_values"] = values
-    if "pipeline_id" in raw:
-        lead["pipeline_id"] = int(raw["pipeline_id"])
-    if "status_id" in raw:
-        lead["status_id"] = int(raw["status_id"])
+    if raw.get("responsible_user_id") is not None:
+        lead["responsible_user_id"] = int(raw["responsible_user_id"])
+        lead["group_id"] = sandbox.users.group_id(lead["responsible_user_id"])
     now = int(sandbox.now())
     lead["updated_at"] = now
     if (lead["status_id"], lead["pipeline_id"]) != before:
         lead["closed_at"] = now if lead["status_id"] in CLOSED else None
         sandbox.record_status_change(lead, before)
     sandbox.webhooks.lead_changed("update", lead, now)
+
+
+def _responsible(sandbox: AmoSandbox, raw: Mapping[str, Any], user_id: int | None) -> int:
+    """The named user, else the acting one: amoCRM's default is the current user."""
+    named = raw.get("responsible_user_id")
+    if named is not None:
+        return int(named)
+    return user_id if user_id is not None else sandbox.users.integration_id
 
 
 def _tag(sandbox: AmoSandbox, tag: Mapping[str, Any]) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from leadbridge.sandbox.amocrm.shapes import request_id
 from leadbridge.sandbox.amocrm.validation import ValidationFailed, error
 
 if TYPE_CHECKING:
@@ -21,9 +22,8 @@ def add_notes(
     targets = [int(entity_id or raw.get("entity_id") or 0) for raw in body]
     for index, (target, raw) in enumerate(zip(targets, body, strict=True)):
         if target not in sandbox.leads:
-            request_id = str(raw.get("request_id", index))
             raise ValidationFailed(
-                [error(request_id, "NotFound", "entity_id", "The deal does not exist.")]
+                [error(request_id(raw, index), "NotFound", "entity_id", "The deal does not exist.")]
             )
     created = []
     for index, (target, raw) in enumerate(zip(targets, body, strict=True)):
@@ -32,7 +32,7 @@ def add_notes(
             {
                 "id": note["id"],
                 "entity_id": target,
-                "request_id": str(raw.get("request_id", index)),
+                "request_id": request_id(raw, index),
                 "_links": {"self": {"href": f"/api/v4/leads/{target}/notes/{note['id']}"}},
             }
         )
@@ -44,8 +44,8 @@ def _note(sandbox: AmoSandbox, entity_id: int, raw: Mapping[str, Any]) -> dict[s
     note = {
         "id": sandbox.next_id(),
         "entity_id": entity_id,
-        "note_type": raw.get("note_type", "common"),
-        "params": raw.get("params", {}),
+        "note_type": raw.get("note_type") or "common",
+        "params": raw.get("params") or {},
         "created_by": 0,
         "created_at": now,
         "updated_at": now,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 
 from leadbridge.sandbox.amocrm.faults import FaultProfile
 from leadbridge.sandbox.amocrm.state import AmoSandbox
@@ -20,14 +21,28 @@ def _sandbox(request: Request) -> AmoSandbox:
 
 async def _json_object(request: Request) -> dict[str, Any]:
     raw = await request.body()
-    data = await request.json() if raw.strip() else {}
+    try:
+        data = await request.json() if raw.strip() else {}
+    except ValueError:
+        raise HTTPException(400, "the body is not JSON") from None
     return data if isinstance(data, dict) else {}
+
+
+def _numbers(body: dict[str, Any], names: set[str], nullable: frozenset[str]) -> None:
+    """Every knob is a number: a string taken now would fail a later API call instead."""
+    for name in names & set(body):
+        value = body[name]
+        if value is None and name in nullable:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise HTTPException(400, f"{name} must be a number")
 
 
 @router.post("/block")
 async def start_block(request: Request) -> dict[str, float]:
     """Body `{"seconds": 2.5}` optional; default the configured duration times the scale."""
     sandbox, body = _sandbox(request), await _json_object(request)
+    _numbers(body, {"seconds"}, frozenset({"seconds"}))
     seconds = body.get("seconds")
     until = sandbox.block.start(sandbox.now(), None if seconds is None else float(seconds))
     return {"blocked_until": until}
@@ -47,6 +62,7 @@ async def faults(request: Request) -> dict[str, Any]:
 @router.post("/faults")
 async def set_faults(request: Request) -> dict[str, Any]:
     """Replaces the whole profile (unknown keys ignored) and restarts its random sequence."""
-    sandbox = _sandbox(request)
-    sandbox.faults.configure(FaultProfile.from_json(await _json_object(request)))
+    sandbox, body = _sandbox(request), await _json_object(request)
+    _numbers(body, {knob.name for knob in fields(FaultProfile)}, frozenset({"complex_504_above"}))
+    sandbox.faults.configure(FaultProfile.from_json(body))
     return sandbox.faults.profile.to_json()

@@ -12,8 +12,10 @@ from leadbridge.sandbox.amocrm import notes, views
 from leadbridge.sandbox.amocrm.event_filters import filter_events
 from leadbridge.sandbox.amocrm.faults import GATEWAY_TIMEOUT
 from leadbridge.sandbox.amocrm.leads import check_lead, check_update, create_lead, update_lead
+from leadbridge.sandbox.amocrm.shapes import given, read_batch, read_object, request_id
 from leadbridge.sandbox.amocrm.state import AmoSandbox
-from leadbridge.sandbox.amocrm.validation import ValidationFailed, error
+from leadbridge.sandbox.amocrm.users import acting_user
+from leadbridge.sandbox.amocrm.write_specs import LEAD, LEAD_IN_BATCH_UPDATE, NOTE, WEBHOOK
 
 router = APIRouter(prefix="/api/v4")
 HAL = "application/hal+json"
@@ -32,11 +34,9 @@ def hal(body: Any, status: int = 200) -> Response:
     return JSONResponse(body, status_code=status, media_type=HAL)
 
 
-def too_many(count: int, limit: int) -> None:
-    if count > limit:
-        raise ValidationFailed(
-            [error("0", "TooManyEntities", "", f"At most {limit} entities per request")]
-        )
+def actor(request: Request) -> int:
+    """The user the request acts as (its token's), amoCRM's default responsible user."""
+    return acting_user(sb(request), request.headers.get("authorization", ""))
 
 
 def paging(request: Request, cap: int = MAX_LIMIT) -> tuple[int, int]:
@@ -45,12 +45,18 @@ def paging(request: Request, cap: int = MAX_LIMIT) -> tuple[int, int]:
     return page, limit
 
 
-def listing(request: Request, items: list[Any], key: str, cap: int = MAX_LIMIT) -> Response:
-    """One page of `items` as HAL, links absolute and keeping the other query parameters."""
+def listing(
+    request: Request, items: list[Any], key: str, cap: int = MAX_LIMIT, *, totals: bool = False
+) -> Response:
+    """One page of `items` as HAL, links absolute and keeping the other query parameters;
+    `totals` adds `_total_items` and `_page_count`, as the users list has them."""
     page, limit = paging(request, cap)
     kept = [(k, v) for k, v in request.query_params.multi_items() if k not in ("page", "limit")]
     path = str(request.url.replace(query=""))
-    return hal(views.page(items, key, path, page, limit, query=kept))
+    body = views.page(items, key, path, page, limit, query=kept)
+    if body is not None and totals:
+        body = {"_total_items": len(items), "_page_count": -(-len(items) // limit), **body}
+    return hal(body)
 
 
 @router.get("/account")
@@ -81,24 +87,23 @@ async def get_lead(lead_id: int, request: Request) -> Response:
 
 @router.post("/leads/complex")
 async def complex_create(request: Request) -> Response:
-    sandbox, body = sb(request), await request.json()
-    too_many(len(body), MAX_COMPLEX)
+    sandbox, body = sb(request), await read_batch(request, LEAD, MAX_COMPLEX)
     if sandbox.faults.complex_times_out(len(body)):
         # Too big to finish in time: nothing is written, the client should shrink the batch.
         return HTMLResponse(GATEWAY_TIMEOUT, status_code=504)
-    for index, raw in enumerate(body):
-        check_lead(sandbox, raw, str(raw.get("request_id", index)))
+    ids = [request_id(raw, index) for index, raw in enumerate(body)]
+    for raw, rid in zip(body, ids, strict=True):
+        check_lead(sandbox, raw, rid)
     sandbox.stats.complex_batches.append(len(body))
-    answer = []
-    for index, raw in enumerate(body):
-        request_id = str(raw.get("request_id", index))
-        lead = create_lead(sandbox, raw, request_id)
+    answer, user = [], actor(request)
+    for raw, rid in zip(body, ids, strict=True):
+        lead = create_lead(sandbox, raw, rid, user)
         answer.append(
             {
                 "id": lead["id"],
                 "contact_id": (lead["_contacts"] or [None])[0],
                 "company_id": None,
-                "request_id": [request_id],
+                "request_id": [rid],
                 "merged": False,
             }
         )
@@ -107,17 +112,17 @@ async def complex_create(request: Request) -> Response:
 
 @router.post("/leads")
 async def add_leads(request: Request) -> Response:
-    sandbox, body = sb(request), await request.json()
-    too_many(len(body), MAX_BATCH)
-    for index, raw in enumerate(body):
-        check_lead(sandbox, raw, str(raw.get("request_id", index)))
-    created = []
-    for index, raw in enumerate(body):
-        lead = create_lead(sandbox, raw, str(raw.get("request_id", index)))
+    sandbox, body = sb(request), await read_batch(request, LEAD, MAX_BATCH)
+    ids = [request_id(raw, index) for index, raw in enumerate(body)]
+    for raw, rid in zip(body, ids, strict=True):
+        check_lead(sandbox, raw, rid)
+    created, user = [], actor(request)
+    for raw, rid in zip(body, ids, strict=True):
+        lead = create_lead(sandbox, raw, rid, user)
         created.append(
             {
                 "id": lead["id"],
-                "request_id": str(raw.get("request_id", index)),
+                "request_id": rid,
                 "_links": {"self": {"href": f"/api/v4/leads/{lead['id']}"}},
             }
         )
@@ -126,11 +131,11 @@ async def add_leads(request: Request) -> Response:
 
 @router.patch("/leads/{lead_id}")
 async def patch_lead(lead_id: int, request: Request) -> Response:
-    sandbox = sb(request)
+    sandbox, body = sb(request), await read_object(request, LEAD)
     lead = sandbox.leads.get(lead_id)
     if lead is None:
         return Response(status_code=204)
-    update_lead(sandbox, lead, await request.json())
+    update_lead(sandbox, lead, body)
     return hal(
         {
             "id": lead_id,
@@ -142,23 +147,22 @@ async def patch_lead(lead_id: int, request: Request) -> Response:
 
 @router.patch("/leads")
 async def patch_leads(request: Request) -> Response:
-    sandbox, body = sb(request), await request.json()
-    too_many(len(body), MAX_BATCH)
-    found = [(sandbox.leads.get(int(raw["id"])), raw) for raw in body]
-    for index, (lead, raw) in enumerate(found):
+    sandbox, body = sb(request), await read_batch(request, LEAD_IN_BATCH_UPDATE, MAX_BATCH)
+    found = [(sandbox.leads.get(raw["id"]), raw, request_id(raw, i)) for i, raw in enumerate(body)]
+    for lead, raw, rid in found:
         if lead is not None:  # every element is checked before any is written
-            check_update(sandbox, lead, raw, str(raw.get("request_id", index)))
+            check_update(sandbox, lead, raw, rid)
     updated = []
-    for lead, raw in found:
+    for lead, raw, rid in found:
         if lead is not None:
-            update_lead(sandbox, lead, raw)
+            update_lead(sandbox, lead, raw, rid)
             updated.append({"id": lead["id"], "updated_at": lead["updated_at"]})
     return hal({"_embedded": {"leads": updated}})
 
 
 @router.post("/leads/notes")
 async def add_notes(request: Request) -> Response:
-    return hal(notes.add_notes(sb(request), await request.json()))
+    return hal(notes.add_notes(sb(request), await read_batch(request, NOTE, MAX_BATCH)))
 
 
 @router.get("/events")
@@ -178,8 +182,8 @@ async def webhooks(request: Request) -> Response:
 
 @router.post("/webhooks")
 async def subscribe(request: Request) -> Response:
-    body = await request.json()
+    body = await read_object(request, WEBHOOK)
     hook = sb(request).webhooks.subscribe(
-        body["destination"], body.get("settings", []), int(body.get("sort", 10))
+        body["destination"], given(body, "settings", []), given(body, "sort", 10)
     )
     return hal(hook, status=201)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request, Response
 from starlette.datastructures import QueryParams
 
 from leadbridge.sandbox.amocrm import views
+from leadbridge.sandbox.amocrm.event_filters import values_of
 from leadbridge.sandbox.amocrm.leads import matches
 from leadbridge.sandbox.amocrm.routes_crm import hal, listing, sb
 
@@ -25,6 +26,9 @@ async def list_leads(request: Request) -> Response:
     wanted_ids = filter_ids(params)
     if wanted_ids:
         leads = [lead for lead in leads if lead["id"] in wanted_ids]
+    responsible = {int(v) for v in values_of(params, "responsible_user_id") if v.isdigit()}
+    if responsible:
+        leads = [lead for lead in leads if lead["responsible_user_id"] in responsible]
     if "query" in params:
         leads = [lead for lead in leads if matches(lead, params["query"])]
     since = params.get("filter[updated_at][from]")

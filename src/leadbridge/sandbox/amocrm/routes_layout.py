@@ -9,8 +9,16 @@ from fastapi import APIRouter, Request, Response
 
 from leadbridge.sandbox.amocrm import views
 from leadbridge.sandbox.amocrm.routes_crm import hal, listing, sb
+from leadbridge.sandbox.amocrm.shapes import given, read_batch, read_object, request_id
 from leadbridge.sandbox.amocrm.state import AmoSandbox
 from leadbridge.sandbox.amocrm.validation import ValidationFailed, error
+from leadbridge.sandbox.amocrm.write_specs import (
+    CUSTOM_FIELD,
+    LOSS_REASON,
+    PIPELINE,
+    STATUS,
+    STATUS_CHANGE,
+)
 
 router = APIRouter(prefix="/api/v4")
 PALETTE = frozenset(
@@ -54,34 +62,29 @@ async def pipelines(request: Request) -> Response:
 
 @router.post("/leads/pipelines")
 async def add_pipelines(request: Request) -> Response:
-    sandbox, body = sb(request), await request.json()
+    sandbox, body = sb(request), await read_batch(request, PIPELINE)
     if len(sandbox.pipelines) + len(body) > 50:
         raise ValidationFailed([error("0", "PipelinesLimit", "", "At most 50 pipelines")])
-    _check_colors(
-        body_statuses := [s for p in body for s in (p.get("_embedded") or {}).get("statuses", [])]
-    )
+    _check_colors([status for raw in body for status in _statuses_of(raw)])
     created = []
     for index, raw in enumerate(body):
         pipeline = sandbox.add_pipeline(
-            raw["name"], is_main=bool(raw.get("is_main")), sort=int(raw.get("sort", 1))
+            raw["name"], is_main=bool(raw.get("is_main")), sort=given(raw, "sort", 1)
         )
-        for status in (raw.get("_embedded") or {}).get("statuses", []):
+        for status in _statuses_of(raw):
             sandbox.add_status(
                 pipeline["id"],
                 status["name"],
-                int(status.get("sort", 100)),
-                status.get("color", "#fffeb2"),
+                given(status, "sort", 100),
+                given(status, "color", "#fffeb2"),
             )
-        created.append(
-            {**views.pipeline_json(pipeline), "request_id": str(raw.get("request_id", index))}
-        )
-    del body_statuses
+        created.append({**views.pipeline_json(pipeline), "request_id": request_id(raw, index)})
     return hal({"_total_items": len(created), "_embedded": {"pipelines": created}})
 
 
 @router.post("/leads/pipelines/{pipeline_id}/statuses")
 async def add_statuses(pipeline_id: int, request: Request) -> Response:
-    sandbox, body = sb(request), await request.json()
+    sandbox, body = sb(request), await read_batch(request, STATUS)
     if pipeline_id not in sandbox.pipelines:
         return Response(status_code=404)
     _check_colors(body)
@@ -91,10 +94,10 @@ async def add_statuses(pipeline_id: int, request: Request) -> Response:
         {
             **views.status_json(
                 sandbox.add_status(
-                    pipeline_id, s["name"], int(s.get("sort", 100)), s.get("color", "#fffeb2")
+                    pipeline_id, s["name"], given(s, "sort", 100), given(s, "color", "#fffeb2")
                 )
             ),
-            "request_id": str(s.get("request_id", i)),
+            "request_id": request_id(s, i),
         }
         for i, s in enumerate(body)
     ]
@@ -106,14 +109,21 @@ async def rename_status(pipeline_id: int, status_id: int, request: Request) -> R
     statuses = sb(request).pipelines.get(pipeline_id, {}).get("statuses", {})
     if status_id not in statuses:
         return Response(status_code=404)
-    body = await request.json()
-    statuses[status_id].update({k: body[k] for k in ("name", "sort", "color") if k in body})
+    body = await read_object(request, STATUS_CHANGE)
+    _check_colors([body])
+    changes = {k: body[k] for k in ("name", "sort", "color") if body.get(k) is not None}
+    statuses[status_id].update(changes)
     return hal(views.status_json(statuses[status_id]))
+
+
+def _statuses_of(pipeline: dict[str, Any]) -> list[dict[str, Any]]:
+    statuses: list[dict[str, Any]] = (pipeline.get("_embedded") or {}).get("statuses") or []
+    return statuses
 
 
 def _check_colors(statuses: list[dict[str, Any]]) -> None:
     for index, status in enumerate(statuses):
-        if "color" in status and status["color"] not in PALETTE:
+        if status.get("color") is not None and status["color"] not in PALETTE:
             raise ValidationFailed(
                 [error(str(index), "NotSupportedChoice", "color", "Unknown color")]
             )
@@ -126,12 +136,12 @@ async def custom_fields(entity: str, request: Request) -> Response:
 
 @router.post("/{entity}/custom_fields")
 async def add_custom_fields(entity: str, request: Request) -> Response:
-    sandbox, body = sb(request), await request.json()
+    sandbox, body = sb(request), await read_batch(request, CUSTOM_FIELD)
     fields, created = _registry(sandbox, entity), []
     for index, raw in enumerate(body):
         field_id = sandbox.next_id()
         enums = [
-            {"id": sandbox.next_id(), "value": e["value"], "sort": e.get("sort", i)}
+            {"id": sandbox.next_id(), "value": e["value"], "sort": given(e, "sort", i)}
             for i, e in enumerate(raw.get("enums") or [])
         ] or None
         fields[field_id] = {
@@ -139,12 +149,12 @@ async def add_custom_fields(entity: str, request: Request) -> Response:
             "name": raw["name"],
             "code": raw.get("code"),
             "type": raw["type"],
-            "sort": raw.get("sort", 500),
+            "sort": given(raw, "sort", 500),
             "is_predefined": False,
             "entity_type": entity,
             "enums": enums,
         }
-        created.append({**fields[field_id], "request_id": str(raw.get("request_id", index))})
+        created.append({**fields[field_id], "request_id": request_id(raw, index)})
     return hal({"_total_items": len(created), "_embedded": {"custom_fields": created}})
 
 
@@ -162,14 +172,14 @@ async def loss_reasons(request: Request) -> Response:
 
 @router.post("/leads/loss_reasons")
 async def add_loss_reasons(request: Request) -> Response:
-    sandbox, body, created = sb(request), await request.json(), []
+    sandbox, body, created = sb(request), await read_batch(request, LOSS_REASON), []
     for raw in body:
         reason_id = sandbox.next_id()
         now = int(sandbox.now())
         sandbox.loss_reasons[reason_id] = {
             "id": reason_id,
             "name": raw["name"],
-            "sort": raw.get("sort", 0),
+            "sort": given(raw, "sort", 0),
             "created_at": now,
             "updated_at": now,
         }

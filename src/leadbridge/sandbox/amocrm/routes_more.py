@@ -8,8 +8,11 @@ from fastapi import APIRouter, Request, Response
 from leadbridge.sandbox.amocrm import views
 from leadbridge.sandbox.amocrm.leads import create_contact
 from leadbridge.sandbox.amocrm.notes import add_notes, notes_of
-from leadbridge.sandbox.amocrm.routes_crm import MAX_BATCH, hal, listing, sb, too_many
+from leadbridge.sandbox.amocrm.routes_crm import MAX_BATCH, actor, hal, listing, sb
+from leadbridge.sandbox.amocrm.shapes import read_batch, read_object, request_id
+from leadbridge.sandbox.amocrm.users import check_responsible
 from leadbridge.sandbox.amocrm.validation import normalized_values
+from leadbridge.sandbox.amocrm.write_specs import CONTACT, NOTE, WEBHOOK_REMOVAL
 
 router = APIRouter(prefix="/api/v4")
 
@@ -23,16 +26,16 @@ async def pipeline(pipeline_id: int, request: Request) -> Response:
 @router.post("/contacts")
 async def add_contacts(request: Request) -> Response:
     """No duplicate control, like amoCRM: the same phone twice makes two contacts."""
-    sandbox, body = sb(request), await request.json()
-    too_many(len(body), MAX_BATCH)
-    request_ids = [str(raw.get("request_id", index)) for index, raw in enumerate(body)]
-    for raw, request_id in zip(body, request_ids, strict=True):
-        normalized_values(raw.get("custom_fields_values"), sandbox.contact_fields, request_id)
-    created = []
-    for raw, request_id in zip(body, request_ids, strict=True):
-        contact_id = create_contact(sandbox, raw, request_id, "")
+    sandbox, body = sb(request), await read_batch(request, CONTACT, MAX_BATCH)
+    request_ids = [request_id(raw, index) for index, raw in enumerate(body)]
+    for raw, rid in zip(body, request_ids, strict=True):
+        normalized_values(raw.get("custom_fields_values"), sandbox.contact_fields, rid)
+        check_responsible(sandbox, raw, rid)
+    created, user = [], actor(request)
+    for raw, rid in zip(body, request_ids, strict=True):
+        contact_id = create_contact(sandbox, raw, rid, "", user)
         link = {"self": {"href": f"/api/v4/contacts/{contact_id}"}}
-        created.append({"id": contact_id, "request_id": request_id, "_links": link})
+        created.append({"id": contact_id, "request_id": rid, "_links": link})
     return hal(
         {"_links": {"self": {"href": "/api/v4/contacts"}}, "_embedded": {"contacts": created}}
     )
@@ -40,7 +43,8 @@ async def add_contacts(request: Request) -> Response:
 
 @router.post("/leads/{lead_id:int}/notes")
 async def add_lead_notes(lead_id: int, request: Request) -> Response:
-    return hal(add_notes(sb(request), await request.json(), entity_id=lead_id))
+    body = await read_batch(request, NOTE, MAX_BATCH)
+    return hal(add_notes(sb(request), body, entity_id=lead_id))
 
 
 @router.get("/leads/{lead_id:int}/notes")
@@ -51,6 +55,6 @@ async def lead_notes(lead_id: int, request: Request) -> Response:
 @router.delete("/webhooks")
 async def unsubscribe(request: Request) -> Response:
     """Body `{"destination": url}`: 204, or 404 when no hook has that destination."""
-    body = await request.json()
-    removed = sb(request).webhooks.hooks.pop(str(body.get("destination")), None)
+    body = await read_object(request, WEBHOOK_REMOVAL)
+    removed = sb(request).webhooks.hooks.pop(body["destination"], None)
     return Response(status_code=404 if removed is None else 204)

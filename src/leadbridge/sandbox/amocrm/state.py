@@ -1,13 +1,8 @@
-"""The simulated account: pipelines, fields, deals, contacts, events; tokens and limits.
+"""The simulated account: users, pipelines, fields, deals, contacts, tasks, events; tokens and
+limits.
 
-Where the reference (amocrm-api-v4.md) says UNCONFIRMED, the simulator chooses:
-- the 7 rps bucket is keyed by grant lineage: every access token of one OAuth grant chain
-  (code exchange and its refreshes) shares it; a long-lived token is its own lineage;
-- `PATCH /api/v4/leads/{id}` answers `{id, updated_at, _links}`;
-- events are made by the system: `created_by` is 0; ids are 26-character strings that sort in
-  creation order, like ULIDs;
-- list links (`_links.self/next/prev/first`) are absolute and keep the request's filters;
-- a status id that is not in the deal's (target) pipeline is a 400 `NotSupportedChoice`.
+Where the reference (amocrm-api-v4.md) says UNCONFIRMED, the simulator makes a choice; every
+choice is listed in docs/amocrm-simulator.md.
 """
 
 from __future__ import annotations
@@ -17,53 +12,22 @@ import json
 import secrets
 import time
 from collections import defaultdict, deque
-from dataclasses import dataclass, field
 from itertools import count
 from typing import Any
 
 from leadbridge.sandbox.amocrm.blocking import AccountBlock, BlockPolicy
-from leadbridge.sandbox.amocrm.faults import FaultProfile, Faults
+from leadbridge.sandbox.amocrm.config import AmoSandboxConfig, Stats, Token
+from leadbridge.sandbox.amocrm.faults import Faults
+from leadbridge.sandbox.amocrm.users import UserDirectory
 from leadbridge.sandbox.amocrm.views import state_dump
 from leadbridge.sandbox.amocrm.webhooks import WebhookDispatcher
+
+__all__ = ["AmoSandbox", "AmoSandboxConfig", "Stats", "Token"]
 
 WON, LOST = 142, 143
 CODE_TTL_S = 20 * 60
 TOKEN_TTL_S = 86400
 DEFAULT_STATUSES = ("Первичный контакт", "Переговоры", "Принимают решение")
-
-
-@dataclass
-class AmoSandboxConfig:
-    subdomain: str = "leadbridge-demo"
-    account_id: int = 31000001
-    client_id: str = "amo-demo-client"
-    client_secret: str = "amo-demo-secret"
-    redirect_uri: str = "https://leadbridge.example/oauth/amocrm"
-    integration_rps: int = 7
-    account_rps: int = 50
-    webhook_timeout_s: float = 2.0
-    seed: int = 0
-    block_after_429s: int = 10  # rate-limit violations within block_window_s that block the API
-    block_window_s: float = 60.0
-    block_duration_s: float = 15 * 60.0
-    faults: FaultProfile = field(default_factory=FaultProfile)
-
-
-@dataclass
-class Token:
-    lineage: str  # every access token of one grant chain shares a rate bucket
-    kind: str  # "integration" or "person"
-    expires_at: float
-
-
-@dataclass
-class Stats:
-    requests_total: int = 0
-    by_kind: dict[str, int] = field(default_factory=lambda: {"integration": 0, "person": 0})
-    rate_limited_total: int = 0
-    complex_batches: list[int] = field(default_factory=list)
-    max_integration_rps_observed: int = 0
-    token_grants: dict[str, int] = field(default_factory=dict)  # grant_type → requests
 
 
 class AmoSandbox:
@@ -84,6 +48,8 @@ class AmoSandbox:
         self.leads: dict[int, dict[str, Any]] = {}
         self.contacts: dict[int, dict[str, Any]] = {}
         self.notes: list[dict[str, Any]] = []
+        self.tasks: dict[int, dict[str, Any]] = {}
+        self.users = UserDirectory(self.config.integration_user, self.config.users)
         self.events: list[dict[str, Any]] = []
         self.tags: dict[str, int] = {}
         self.block = AccountBlock(
@@ -139,8 +105,9 @@ class AmoSandbox:
         self.codes[code] = self.now() + CODE_TTL_S
         return code
 
-    def issue_person_token(self) -> str:
-        return self._access("person:" + secrets.token_hex(4), "person")
+    def issue_person_token(self, user_id: int | None = None) -> str:
+        """A person's web session: the given user's, else the integration's admin."""
+        return self._access("person:" + secrets.token_hex(4), "person", user_id=user_id)
 
     def issue_long_lived_token(self, days: int = 365) -> str:
         """A private integration's token (reference §1.4): no refresh token, used as it is."""
@@ -157,7 +124,9 @@ class AmoSandbox:
             "refresh_token": refresh,
         }
 
-    def _access(self, lineage: str, kind: str, ttl_s: int = TOKEN_TTL_S) -> str:
+    def _access(
+        self, lineage: str, kind: str, ttl_s: int = TOKEN_TTL_S, user_id: int | None = None
+    ) -> str:
         claims = {
             "exp": int(self.now()) + ttl_s,
             "api_domain": "api-b.amocrm.ru",
@@ -166,7 +135,8 @@ class AmoSandbox:
         }
         body = base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=")
         token = f"eyJhbGciOiJub25lIn0.{body}.{secrets.token_hex(8)}"
-        self.tokens[token] = Token(lineage, kind, self.now() + ttl_s)
+        user = user_id if user_id is not None else self.users.integration_id
+        self.tokens[token] = Token(lineage, kind, self.now() + ttl_s, user)
         return token
 
     def admit(self, token: Token) -> bool:

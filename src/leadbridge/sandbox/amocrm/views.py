@@ -41,6 +41,10 @@ def lead_json(lead: dict[str, Any], *, with_contacts: bool = True) -> dict[str, 
     return body
 
 
+def task_json(task: dict[str, Any]) -> dict[str, Any]:
+    return {**task, "_links": {"self": {"href": f"/api/v4/tasks/{task['id']}"}}}
+
+
 def page(
     items: list[Any],
     key: str,
@@ -81,8 +85,11 @@ def state_dump(sandbox: AmoSandbox) -> dict[str, Any]:
             "contacts": list(sandbox.contact_fields.values()),
         },
         "loss_reasons": list(sandbox.loss_reasons.values()),
+        "users": sandbox.users.state_json(),
+        "user_groups": [{"id": gid, "name": name} for gid, name in sandbox.users.groups.items()],
         "leads": [lead_json(lead) for lead in sandbox.leads.values()],
         "contacts": list(sandbox.contacts.values()),
+        "tasks": [task_json(task) for task in sandbox.tasks.values()],
         "notes": list(sandbox.notes),
         "events": list(sandbox.events),
         "webhooks": list(sandbox.webhooks.hooks.values()),

@@ -59,7 +59,7 @@ def _lead_item(lead: Mapping[str, Any], account_id: int, at: int) -> dict[str, A
         "status_id": lead["status_id"],
         "pipeline_id": lead["pipeline_id"],
         "price": lead["price"] or 0,
-        "responsible_user_id": 0,
+        "responsible_user_id": lead.get("responsible_user_id") or 0,
         "last_modified": at,
         "modified_user_id": 0,
         "created_user_id": 0,
