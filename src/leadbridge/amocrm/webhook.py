@@ -4,6 +4,11 @@ The format is amoCRM's v2 one: field names like `last_modified` and `old_status_
 strings. Unknown keys are kept in `raw` and never fail the parse; only a body with no
 `account` and no entity section at all is rejected — and one whose ids, price or time are
 numbers that cannot be (`WebhookValueError`): nothing downstream could store or use them.
+
+Older accounts name their account only inside each item (`leads[status][0][account_id]`, no
+`account[...]` keys), and some send no `last_modified`: both are read as they come — the
+account from the items, the change with `modified_at` None (what the flow then does with a change
+without a time is `sync/stage_changes.py`'s).
 """
 
 from __future__ import annotations
@@ -56,10 +61,13 @@ class LeadStatusChange:
 
 @dataclass(frozen=True, slots=True)
 class AmoWebhook:
-    account_id: int | None
+    account_id: int | None  # `account[id]`, else the one account its items name
     subdomain: str | None
     status_changes: tuple[LeadStatusChange, ...]
     body: Mapping[str, Any]
+    # Every account the body names, `account[id]` and each item's `account_id`: a body is from
+    # one account only if this holds exactly one.
+    account_ids: frozenset[int] = frozenset()
 
 
 def parse_form(body: str) -> dict[str, Any]:
@@ -85,25 +93,49 @@ def parse_webhook(body: str) -> AmoWebhook:
         raise WebhookFormatError("no account and no entity section")
     account = _section(tree, "account")
     leads = _section(tree, "leads")
+    named = _ranged(account, "account", "id")
+    in_items = _item_account_ids(tree)
     return AmoWebhook(
-        account_id=_ranged(account, "account", "id"),
+        account_id=named if named is not None else _only(in_items),
         subdomain=account.get("subdomain"),
         status_changes=tuple(_status_changes(leads.get("status"))),
         body=tree,
+        account_ids=in_items if named is None else in_items | {named},
     )
 
 
+def _item_account_ids(tree: Mapping[str, Any]) -> frozenset[int]:
+    """`<entity>[<action>][i][account_id]` of every item of every entity section."""
+    found: set[int] = set()
+    for entity in ENTITY_SECTIONS:
+        for action, items in _section(tree, entity).items():
+            for index, item in _items(items):
+                number = _ranged(item, f"{entity}[{action}][{index}]", "account_id")
+                if number is not None:
+                    found.add(number)
+    return frozenset(found)
+
+
+def _only(ids: frozenset[int]) -> int | None:
+    return next(iter(ids)) if len(ids) == 1 else None
+
+
+def _items(section: Any) -> list[tuple[int, Mapping[str, Any]]]:
+    """The items of an action's list, with their indexes; anything else there is no item."""
+    listed = section if isinstance(section, list) else []
+    return [(index, item) for index, item in enumerate(listed) if isinstance(item, dict)]
+
+
 def _status_changes(section: Any) -> list[LeadStatusChange]:
-    items = section if isinstance(section, list) else []
     changes: list[LeadStatusChange] = []
-    for index, item in enumerate(items):
-        if not isinstance(item, dict):
-            continue
+    for index, item in _items(section):
         where = f"leads[status][{index}]"
         lead_id, status_id = _ranged(item, where, "id"), _ranged(item, where, "status_id")
         if lead_id is None or status_id is None:
             continue
         time_key = "last_modified" if item.get("last_modified") else "updated_at"
+        # A time of 0 is no time: no stage change happened in 1970.
+        modified_at = _ranged(item, where, time_key, 0, MAX_TIMESTAMP) or None
         changes.append(
             LeadStatusChange(
                 amo_lead_id=lead_id,
@@ -112,7 +144,7 @@ def _status_changes(section: Any) -> list[LeadStatusChange]:
                 old_status_id=_ranged(item, where, "old_status_id"),
                 old_pipeline_id=_ranged(item, where, "old_pipeline_id"),
                 price=_ranged(item, where, "price", 0, MAX_PRICE_RUBLES),
-                modified_at=_ranged(item, where, time_key, 0, MAX_TIMESTAMP),
+                modified_at=modified_at,
                 raw=item,
             )
         )

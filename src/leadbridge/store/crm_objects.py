@@ -1,4 +1,5 @@
-"""Ids of the objects leadbridge provisioned in amoCRM, by kind and our own key."""
+"""Ids of the objects leadbridge provisioned in amoCRM, by kind and our own key; and the id of
+the amoCRM account itself, as `leadbridge setup` read it from `GET /api/v4/account`."""
 
 from __future__ import annotations
 
@@ -9,6 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadbridge.store.tables import CrmContact, CrmObject
 from leadbridge.store.upsert import insert_many_ignoring_conflict
+
+# The account is one row of the same table, not a setting: setup learns it from the token, and
+# the web process, which never calls amoCRM, needs it to refuse other accounts' webhooks.
+ACCOUNT, THE_ACCOUNT = "account", "amocrm"
 
 
 async def ids_of(session: AsyncSession, kind: str) -> dict[str, int]:
@@ -22,6 +27,17 @@ async def remember(session: AsyncSession, kind: str, key: str, amo_id: int) -> N
     await session.execute(delete(CrmObject).where(CrmObject.kind == kind, CrmObject.key == key))
     session.add(CrmObject(kind=kind, key=key, amo_id=amo_id))
     await session.flush()
+
+
+async def account_id(session: AsyncSession) -> int | None:
+    """The amoCRM account the token is of; None before `leadbridge setup` ran."""
+    return await session.scalar(
+        select(CrmObject.amo_id).where(CrmObject.kind == ACCOUNT, CrmObject.key == THE_ACCOUNT)
+    )
+
+
+async def remember_account(session: AsyncSession, amo_account_id: int) -> None:
+    await remember(session, ACCOUNT, THE_ACCOUNT, amo_account_id)
 
 
 async def contact_for_phone(session: AsyncSession, phone_e164: str) -> int | None:

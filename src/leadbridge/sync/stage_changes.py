@@ -141,10 +141,26 @@ class StageChanges:
         """A change from a webhook. If it does not continue the deal's history as we know it —
         a webhook was lost, or two arrived out of order — the deal's history is read from the
         events API, whose order is authoritative, and replayed."""
+        if change.modified_at is None:
+            return await self._untimed(change)
         disposition = await self.apply(change, source="webhook")
         if disposition is Disposition.GAP:
             await self.resync(change.amo_lead_id)
         return disposition
+
+    async def _untimed(self, change: LeadStatusChange) -> Disposition:
+        """A change without `last_modified` has no key of its own: a deal moved A→B, back to A
+        and to B again sends the same body twice, and so does amoCRM redelivering the first.
+        It is taken from the deal's events instead, each with its time — the keys the catch-up
+        gives the same changes — so three moves log three rows, a redelivery none."""
+        if self._stage_of(change) is None:
+            return Disposition.NOT_OURS
+        async with self._db.transaction() as session:
+            if await leads.by_amo_lead_id(session, change.amo_lead_id) is None:
+                return Disposition.UNKNOWN_DEAL
+        # Nothing new: a redelivery, or an event amoCRM lists only later (the catch-up's).
+        applied = await self.resync(change.amo_lead_id)
+        return Disposition.APPLIED if applied else Disposition.DUPLICATE
 
     async def resync(self, amo_lead_id: int) -> int:
         """Replay the deal's status events in order; returns how many were new to us."""
@@ -186,8 +202,8 @@ class StageChanges:
 
         `deals`: the deals as read after this change was listed. A change without a price (an
         event) or closing the deal as lost needs the deal; without `deals` it is read here."""
-        stage_key = self._layout.stage_of(change.status_id)
-        if change.pipeline_id not in (None, self._layout.pipeline_id) or stage_key is None:
+        stage_key = self._stage_of(change)
+        if stage_key is None:
             return Disposition.NOT_OURS
         deal: Deal | None = None
         if self._funnel.stage(stage_key).lost or change.price is None:
@@ -245,11 +261,18 @@ class StageChanges:
         log.info("stage.changed", lead_id=lead.id, stage=stage_key, verdict=plan.verdict.value)
         return Disposition.APPLIED
 
+    def _stage_of(self, change: LeadStatusChange) -> str | None:
+        """The funnel stage the change enters; None for another pipeline or a stage not ours."""
+        if change.pipeline_id not in (None, self._layout.pipeline_id):
+            return None
+        return self._layout.stage_of(change.status_id)
+
     async def _logged(self, change: LeadStatusChange) -> bool:
         async with self._db.transaction() as session:
             return await status_log.has_change(session, change_key(change))
 
 
 def change_key(change: LeadStatusChange) -> str:
-    """The same change seen twice (a retried webhook) gets the same key."""
+    """The same change seen twice (a retried webhook, and its event) gets the same key. Its
+    time tells repeated moves apart: a webhook change without one is logged from its events."""
     return f"{change.amo_lead_id}:{change.old_status_id}>{change.status_id}@{change.modified_at}"

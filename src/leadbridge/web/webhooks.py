@@ -7,26 +7,38 @@ kept raw in quarantine (`sync/quarantine.py`) for a person to see: it is never l
 waits in front of the events behind it. Avito's is then acknowledged (200, `"quarantined"`): the
 fix is a mapping change and a replay (`leadbridge avito quarantine replay`), not a redelivery.
 amoCRM's gets a 4xx naming the reason.
+
+An amoCRM body must name only the account of `amocrm.account_id`, or, unset, the one
+`leadbridge setup` recorded; before either exists, any account's is taken. Its inbox key is
+`sync/amocrm_deliveries.py`'s: a copy of a delivery is stored once.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 
+import structlog
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from leadbridge.amocrm.webhook import WebhookFormatError, WebhookValueError, parse_webhook
+from leadbridge.amocrm.webhook import (
+    AmoWebhook,
+    WebhookFormatError,
+    WebhookValueError,
+    parse_webhook,
+)
 from leadbridge.avito.envelope import EventKind, read_webhook
 from leadbridge.avito.payload import PayloadError
-from leadbridge.store import inbox
+from leadbridge.store import crm_objects, inbox
+from leadbridge.sync.amocrm_deliveries import delivery_key
 from leadbridge.sync.intake import accept_lead, quarantine_avito
 from leadbridge.sync.quarantine import quarantine_raw
 from leadbridge.sync.wakeups import STAGE_CHANGES
 from leadbridge.web.context import WebContext, context_of
 from leadbridge.web.metrics import WEBHOOKS
 
+log = structlog.get_logger(__name__)
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 AVITO_SECRET_HEADER = "X-Avito-Webhook-Secret"
 
@@ -72,14 +84,12 @@ async def amocrm_webhook(token: str, request: Request) -> JSONResponse:
     except (UnicodeDecodeError, WebhookFormatError) as error:
         reason = f"not an amoCRM webhook body: {error}"
         raise await _quarantined(ctx, "amocrm", raw, Unusable(400, reason)) from error
-    expected = ctx.settings.amocrm.account_id
-    if expected is not None and hook.account_id != expected:
-        raise _refused("amocrm", 403, "webhook from another amoCRM account")
     async with ctx.db.transaction() as session:
+        await _check_account(ctx, session, hook)
         stored = await inbox.add_if_new(
             session,
             source="amocrm",
-            event_key=hashlib.sha256(raw).hexdigest(),
+            event_key=await delivery_key(session, raw, hook),
             channel="webhook",
             body=body,
             now=ctx.now(),
@@ -93,6 +103,23 @@ def _check_token(ctx: WebContext, token: str) -> None:
     if not expected or not hmac.compare_digest(token.encode(), expected.encode()):
         WEBHOOKS.labels(source="unknown", result="bad_token").inc()
         raise HTTPException(status_code=404, detail="not found")
+
+
+async def _check_account(ctx: WebContext, session: AsyncSession, hook: AmoWebhook) -> None:
+    """Every account the body names must be ours; a body naming none is refused too once we
+    know ours (older accounts name it only in each item, and the parser reads it there)."""
+    expected = ctx.settings.amocrm.account_id
+    if expected is None:
+        expected = await crm_objects.account_id(session)
+    if expected is not None and hook.account_ids != {expected}:
+        # Ids only: the body also holds deal names and prices, which stay out of the log.
+        log.warning(
+            "amocrm.webhook_refused",
+            reason="another account",
+            accounts=sorted(hook.account_ids),
+            expected=expected,
+        )
+        raise _refused("amocrm", 403, "webhook from another amoCRM account")
 
 
 def _check_avito_secret(ctx: WebContext, request: Request) -> None:
