@@ -100,9 +100,17 @@ class AmoTokens:
             **grant,
         }
         response = await self._http.post("/oauth2/access_token", json=body)
+        if response.status_code == 400 and grant["grant_type"] == "authorization_code":
+            raise AmoAuthError(
+                f"amoCRM refused the authorization code (400{_hint(response)}): a code works "
+                "once and for 20 minutes; get a new code from the integration's settings in "
+                "amoCRM (Keys and scopes) and set amocrm.auth_code, or run `leadbridge auth "
+                "amocrm --code NEW` (amocrm.redirect_uri must be the integration's exactly)"
+            )
         if response.status_code in (400, 401, 403):
             raise AmoAuthError(
-                f"amoCRM refused the {grant['grant_type']} grant ({response.status_code})"
+                f"amoCRM refused the {grant['grant_type']} grant "
+                f"({response.status_code}{_hint(response)})"
             )
         response.raise_for_status()
         answer: dict[str, Any] = response.json()
@@ -119,6 +127,17 @@ class AmoTokens:
                 now=datetime.now(UTC),
             )
         self._cached = (access, expires_at)
+
+
+def _hint(response: httpx.Response) -> str:
+    """amoCRM's own words on a refused grant, e.g. ": Authorization code has expired or is
+    invalid"; empty when the answer carries none."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    hint = body.get("hint") or body.get("detail") if isinstance(body, dict) else None
+    return f": {' '.join(str(hint).split())}" if hint else ""
 
 
 def _expiry(answer: dict[str, Any]) -> datetime:

@@ -25,7 +25,7 @@ def setup(
     """
     from leadbridge.sync.setup import run_setup
 
-    settings = load_settings()
+    settings = load_settings(partners=("amocrm",))
     configure_logs(settings.log_level)
     changes = run_async(run_setup(settings, dry_run=dry_run))
     verb = "would" if dry_run else "did"
@@ -76,7 +76,7 @@ def auth_amocrm(
     """Exchange an amoCRM authorization code for tokens and store them in the database."""
     from leadbridge.sync.setup import exchange_amocrm_code
 
-    settings = load_settings()
+    settings = load_settings(partners=("amocrm",))
     configure_logs(settings.log_level)
     run_async(exchange_amocrm_code(settings, code))
     print("amoCRM authorised: tokens stored")

@@ -17,11 +17,13 @@ sandbox_app = typer.Typer(
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply all database migrations (SQLite or PostgreSQL, by LEADBRIDGE_DATABASE_URL)."""
-    from leadbridge.store.migrate import current_revision, upgrade
+    from leadbridge.store.migrate import DatabaseUnavailable, current_revision, upgrade
 
     settings = load_settings()
     try:
         upgrade(settings.database_url)
+    except DatabaseUnavailable as error:
+        fail(str(error))
     except Exception as error:
         fail(f"migration failed: {error}")
     print(f"database at revision {current_revision(settings.database_url)}")

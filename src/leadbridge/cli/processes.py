@@ -84,7 +84,7 @@ def run() -> None:
     """
     from leadbridge.processes import Roles, run_until_cancelled
 
-    settings = load_settings()
+    settings = load_settings(partners=("amocrm", "avito"))
     configure_logs(settings.log_level)
     run_async(run_until_cancelled(settings, Roles.ALL))
 
@@ -111,6 +111,6 @@ def worker() -> None:
     """
     from leadbridge.processes import Roles, run_until_cancelled
 
-    settings = load_settings()
+    settings = load_settings(partners=("amocrm", "avito"))
     configure_logs(settings.log_level)
     run_async(run_until_cancelled(settings, Roles.FLOWS))

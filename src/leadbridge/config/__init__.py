@@ -14,8 +14,9 @@ from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -23,15 +24,30 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from leadbridge.config.routing import RoutingSettings
+from leadbridge.config.security import SecuritySettings as SecuritySettings
 from leadbridge.domain.commission import CommissionRule, RuleBook, RuleError
 from leadbridge.domain.funnel import Funnel
 
-DEFAULT_FUNNEL = Path(__file__).parent / "funnel.toml"
-DEFAULT_AVITO_MAPPING = Path(__file__).parent / "avito_mapping.toml"
+DEFAULT_FUNNEL = Path(__file__).parent.parent / "funnel.toml"
+DEFAULT_AVITO_MAPPING = Path(__file__).parent.parent / "avito_mapping.toml"
 
 
 class ConfigurationError(ValueError):
     """Settings that cannot work together; the message names the setting to fix."""
+
+
+def http_url(value: str) -> str:
+    """A partner's base URL: empty (unset), or absolute over https:// or http://."""
+    if not value:
+        return value
+    parsed = urlsplit(value)
+    if parsed.scheme.lower() not in ("https", "http"):
+        host = value.split("://", 1)[-1].lstrip("/")
+        raise ValueError(f"{value!r} lacks https:// or http://, e.g. 'https://{host}'")
+    if not parsed.netloc:
+        raise ValueError(f"{value!r} names no host")
+    return value
 
 
 # Settings of earlier releases → their key in the mapping file's [endpoints] table.
@@ -47,6 +63,8 @@ MOVED_PATHS = {
 
 class AvitoSettings(BaseModel):
     """Avito's partner API. Every path and limit is a setting: the real spec is private."""
+
+    model_config = ConfigDict(extra="forbid")
 
     base_url: str = "https://api.avito.ru"
     client_id: str = ""
@@ -80,9 +98,13 @@ class AvitoSettings(BaseModel):
                     )
         return data
 
+    _base_url = field_validator("base_url")(http_url)
+
 
 class AmoCrmSettings(BaseModel):
     """amoCRM API v4 of one account (amocrm.ru, amocrm.com or kommo.com)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     base_url: str = ""
     client_id: str = ""
@@ -110,8 +132,12 @@ class AmoCrmSettings(BaseModel):
         7200.0, gt=0, description="ceiling of the probe pause, which doubles while blocked"
     )
 
+    _base_url = field_validator("base_url")(http_url)
+
 
 class RelaySettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     backoff_base_s: float = Field(1.0, gt=0)
     backoff_max_s: float = Field(300.0, gt=0)
     idle_poll_s: float = Field(1.0, gt=0, description="wake-up when no event arrived")
@@ -123,6 +149,8 @@ class RelaySettings(BaseModel):
 class InboxSettings(BaseModel):
     """Received events that fail to process: tried again with backoff, then set aside."""
 
+    model_config = ConfigDict(extra="forbid")
+
     max_tries: int = Field(
         5, ge=1, description="an event failing this many times is quarantined for a person"
     )
@@ -131,6 +159,8 @@ class InboxSettings(BaseModel):
 
 
 class WebSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     host: str = "127.0.0.1"
     port: int = 8080
     public_url: str = Field("", description="how Avito and amoCRM reach this server")
@@ -176,6 +206,8 @@ class CommissionRuleSettings(BaseModel):
 class SettlementSettings(BaseModel):
     """The weekly settlement with Avito: commission rules, each from its own date."""
 
+    model_config = ConfigDict(extra="forbid")
+
     rules: list[CommissionRuleSettings] = Field(default_factory=lambda: [CommissionRuleSettings()])
 
     def rule_book(self) -> RuleBook:
@@ -187,6 +219,8 @@ class SettlementSettings(BaseModel):
 
 class ReconcileSettings(BaseModel):
     """Comparing amoCRM, our records and Avito (`leadbridge reconcile`, and inside the bridge)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     interval_s: float = Field(3600.0, gt=0, description="how often the bridge reconciles")
     fix: bool = Field(True, description="whether the bridge's runs queue repairs")
@@ -200,34 +234,10 @@ class ReconcileSettings(BaseModel):
     )
 
 
-class SecuritySettings(BaseModel):
-    """Dashboard sessions and logins, and the keys that encrypt OAuth tokens at rest."""
-
-    session_secret: SecretStr = Field(
-        SecretStr(""),
-        description="signs session cookies; generated and kept in the database if unset",
-    )
-    session_max_age_s: int = Field(
-        12 * 3600, gt=0, description="a session ends this long after login"
-    )
-    session_idle_s: int = Field(3600, gt=0, description="a session ends after this long unused")
-    login_attempts_per_minute: int = Field(5, ge=1, description="per address, then refused")
-    login_user_attempts_per_minute: int = Field(
-        20, ge=1, description="per user name from all addresses, then slowed down, never locked"
-    )
-    token_keys: SecretStr = Field(
-        SecretStr(""),
-        description="Fernet keys, comma-separated: the first encrypts, all decrypt (rotation)",
-    )
-    key_file: Path | None = Field(
-        None,
-        description="the generated key when token_keys is unset; default next to the SQLite "
-        "file, else under $XDG_CONFIG_HOME/leadbridge",
-    )
-
-
 class ProcessSettings(BaseModel):
     """How `leadbridge worker` and `run` stop: in-flight sends may finish within this bound."""
+
+    model_config = ConfigDict(extra="forbid")
 
     shutdown_grace_s: float = Field(10.0, ge=0, description="wait for in-flight steps on stop")
 
@@ -249,6 +259,7 @@ class Settings(BaseSettings):
     reconcile: ReconcileSettings = ReconcileSettings()
     security: SecuritySettings = SecuritySettings()
     process: ProcessSettings = ProcessSettings()
+    routing: RoutingSettings | None = None
 
     @classmethod
     def settings_customise_sources(
