@@ -24,6 +24,8 @@ from typing import Any, NoReturn
 from leadbridge.amocrm import answers
 from leadbridge.amocrm.answers import Json
 from leadbridge.amocrm.api import DEALS_PER_REQUEST, AmoApi
+from leadbridge.amocrm.tasks import Task, TaskCreated
+from leadbridge.amocrm.users import User
 from leadbridge.sandbox.amocrm.webhooks import encode_webhook_form
 
 EVENTS_PER_PAGE = 100  # the events API's largest page (`limit=100`)
@@ -309,6 +311,15 @@ class InMemoryAmoApi(AmoApi):
 
     async def leads_matching(self, query: str) -> list[answers.Deal]:
         self._not_faked("leads_matching")
+
+    async def users(self) -> list[User]:
+        self._not_faked("users")
+
+    async def create_tasks(self, tasks: Sequence[Json]) -> list[TaskCreated]:
+        self._not_faked("create_tasks")
+
+    async def deal_tasks(self, deal_ids: Iterable[int]) -> list[Task]:
+        self._not_faked("deal_tasks")
 
     # --- bookkeeping -----------------------------------------------------------------------
     def _called(self, method: str, *args: Any) -> None:

@@ -29,12 +29,16 @@ from leadbridge.amocrm.answers import (
 )
 from leadbridge.amocrm.client import RETRYABLE_STATUSES, AmoApiError, AmoClient
 from leadbridge.amocrm.events import in_amocrm_order
+from leadbridge.amocrm.tasks import Task, TaskCreated, task, task_created
+from leadbridge.amocrm.users import User, user
 
 log = structlog.get_logger(__name__)
 GATEWAY_TIMEOUT = 504
 # A 504 on a batch is answered by smaller batches, not by sending the same one again.
 RETRYABLE_EXCEPT_TIMEOUT = RETRYABLE_STATUSES - {GATEWAY_TIMEOUT}
 DEALS_PER_REQUEST = 250
+# A task batch that failed with 5xx may have been written: only a 429 is surely not.
+TASK_RETRY_STATUSES = frozenset({429})
 
 
 class AmoApi:
@@ -189,6 +193,34 @@ class AmoApi:
         params = {"filter[pipeline_id]": pipeline_id, "with": "loss_reason", "limit": 250}
         async for page in self._page_lists("/api/v4/leads", "leads", params):
             yield answers.parsed(page, answers.deal, "deal")
+
+    # --- users and tasks ---------------------------------------------------------------------
+    async def users(self) -> list[User]:
+        """Every user of the account (administrators only may list them)."""
+        items = [item async for item in self._pages("/api/v4/users", "users", {"limit": 250})]
+        return answers.parsed(items, user, "user")
+
+    async def create_tasks(self, tasks: Sequence[Json]) -> list[TaskCreated]:
+        """One request (the caller sends at most 50); rows keyed by our request_id."""
+        answer = await self.client.request(
+            "POST", "/api/v4/tasks", json=list(tasks), retry_statuses=TASK_RETRY_STATUSES
+        )
+        return answers.parsed(answers.embedded(answer, "tasks"), task_created, "created task")
+
+    async def deal_tasks(self, deal_ids: Iterable[int]) -> list[Task]:
+        """The tasks of these deals, open or done (204 when they have none)."""
+        params: list[tuple[str, str | int]] = [("filter[entity_type]", "leads")]
+        params += [("filter[entity_id][]", deal) for deal in sorted(set(deal_ids))]
+        params.append(("limit", 250))
+        found: list[Task] = []
+        page = 1
+        while True:  # pages by hand: `_pages` takes no repeated keys
+            paged = [*params, ("page", page)]
+            answer = await self.client.request("GET", "/api/v4/tasks", params=paged)
+            found += answers.parsed(answers.embedded(answer, "tasks"), task, "task")
+            if not answer or "next" not in answer.get("_links", {}):
+                return found
+            page += 1
 
     # --- stage changes -----------------------------------------------------------------------
     async def lead_status_events(self, lead_id: int) -> list[StatusEvent]:

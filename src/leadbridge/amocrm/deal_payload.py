@@ -3,8 +3,8 @@
 The element holds the deal's name, price (whole rubles: amoCRM keeps no kopecks), pipeline and
 first status, our `request_id` (the lead's id, by which the answer's rows are matched), the
 device card as custom fields in the shape of each field type (reference §6), tags, and the
-seller's contact: an existing one by id, else a new one with the phone. No responsible user is
-sent: who takes a deal is for amoCRM's own settings and the managers to decide.
+seller's contact: an existing one by id, else a new one with the phone, and the responsible
+user routing chose (`sync/routing.py`); without one amoCRM gives the deal to the token's user.
 """
 
 from __future__ import annotations
@@ -33,9 +33,12 @@ class DealPlacement:
     enum_ids: Mapping[str, int]  # "field_key:value" → amoCRM enum id
 
 
-def complex_item(lead: Lead, placement: DealPlacement, contact_id: int | None) -> Json:
-    """`contact_id`: the seller's contact amoCRM already has, or None to create one."""
-    return {
+def complex_item(
+    lead: Lead, placement: DealPlacement, contact_id: int | None, responsible: int | None = None
+) -> Json:
+    """`contact_id`: the seller's contact amoCRM already has, or None to create one;
+    `responsible`: the amoCRM user who takes the deal, or None for the token's user."""
+    item: Json = {
         "name": deal_name(lead),
         "price": lead.buyout_price_kopecks // 100,
         "pipeline_id": placement.pipeline_id,
@@ -44,6 +47,9 @@ def complex_item(lead: Lead, placement: DealPlacement, contact_id: int | None) -
         "custom_fields_values": custom_fields_values(lead, placement.field_ids, placement.enum_ids),
         "_embedded": {"tags": _tags(lead), "contacts": [_contact(lead, contact_id)]},
     }
+    if responsible is not None:
+        item["responsible_user_id"] = responsible
+    return item
 
 
 def deal_name(lead: Lead) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -181,3 +181,26 @@ async def mark_deal_attempted(
         .where(Lead.id.in_(lead_ids))
         .values(deal_attempts=Lead.deal_attempts + 1, updated_at=now)
     )
+
+
+async def open_deals(
+    session: AsyncSession, user_ids: Collection[int], closed: Collection[str]
+) -> dict[int, int]:
+    """Per user, the leads routed to them whose last Avito status is not a closing one (a
+    lead still waiting for its deal counts: it is the user's already)."""
+    rows = await session.execute(
+        select(Lead.responsible_user_id, func.count())
+        .where(
+            Lead.responsible_user_id.in_(list(user_ids)),
+            Lead.avito_status.is_(None) | Lead.avito_status.not_in(list(closed)),
+        )
+        .group_by(Lead.responsible_user_id)
+    )
+    return {int(user): count for user, count in rows.all() if user is not None}
+
+
+async def set_responsible(session: AsyncSession, owners: Mapping[int, int]) -> None:
+    """lead id → the amoCRM user routing gave it to; one executemany by primary key."""
+    if owners:
+        rows = [{"id": lead_id, "responsible_user_id": user} for lead_id, user in owners.items()]
+        await session.execute(update(Lead), rows)

@@ -20,15 +20,18 @@ from leadbridge.config import ConfigurationError, Settings
 from leadbridge.store import heartbeats
 from leadbridge.store.database import Database
 from leadbridge.store.migrate import upgrade
+from leadbridge.sync.amocrm_account import remember_account, token_account
 from leadbridge.sync.avito_limiters import shared_limiters
 from leadbridge.sync.crm_layout import CrmLayout
 from leadbridge.sync.deal_batcher import DealBatcher
+from leadbridge.sync.deal_tasks import DealTasks
 from leadbridge.sync.election import Election, SoleLeader, election_for
 from leadbridge.sync.events_catchup import EventsCatchUp
 from leadbridge.sync.intake import pull_feed_once
 from leadbridge.sync.provisioning import provision
 from leadbridge.sync.reconciler import Reconciler
 from leadbridge.sync.relay import Relay
+from leadbridge.sync.routing import Router, check_users, routing_of
 from leadbridge.sync.stage_changes import StageChanges
 from leadbridge.sync.supervisor import Supervisor
 from leadbridge.sync.wakeups import DEALS, OUTBOX, STAGE_CHANGES, LocalWakeups, Wakeups, wakeups_for
@@ -71,7 +74,12 @@ class Bridge:
         # find the token and the pipeline the first made.
         async with self.election.exclusive("provision"):
             await self.amo.bootstrap()
+            # The account whose webhooks are ours, recorded as `setup` does: from then on a
+            # webhook of another account is refused even with `amocrm.account_id` unset.
+            account = await token_account(self.settings, self.amo)
+            await remember_account(self.db, account, dry_run=False)
             self.layout = await provision(self.db, self.amo, self.settings.funnel, amo_hook)
+        await check_users(routing_of(self.settings), self.amo)
         avito_hook = self._webhook_url("avito")
         if avito_hook:
             secret = self.settings.avito.webhook_secret.get_secret_value()
@@ -84,6 +92,10 @@ class Bridge:
     def start(self) -> None:
         assert self.layout is not None, "prepare() first"
         funnel, settings = self.settings.funnel, self.settings
+        router = Router(routing_of(settings), funnel.statuses.terminal)
+        tasks = DealTasks(
+            db=self.db, api=self.amo, router=router, attempt_settle_s=settings.amocrm.timeout_s
+        )
         batcher = DealBatcher(
             db=self.db,
             api=self.amo,
@@ -92,6 +104,8 @@ class Bridge:
             wakeups=self.wakeups,
             batch_size=settings.amocrm.complex_batch_size,
             attempt_settle_s=settings.amocrm.timeout_s,
+            router=router,
+            tasks=tasks,
         )
         changes = StageChanges(
             db=self.db,

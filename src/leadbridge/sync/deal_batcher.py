@@ -8,6 +8,11 @@ a deal amoCRM creates after the look would be created a second time.
 
 One process creates deals at a time (the bridge elects it): two would pick the same waiting
 leads, and amoCRM's one limit gains nothing from a second.
+
+With a router, each lead's responsible user is chosen in the transaction that marks it attempted
+(`sync/routing.py`) and kept for its retries; with tasks, each recorded deal gets its first-call
+task planned in the same transaction as its id, and sent once no lead waits for a deal
+(`sync/deal_tasks.py`).
 """
 
 from __future__ import annotations
@@ -16,8 +21,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from leadbridge.amocrm.answers import Json
 from leadbridge.amocrm.api import AmoApi
 from leadbridge.amocrm.deal_card import card_note, note_text
 from leadbridge.amocrm.deal_fields import AVITO_LEAD_ID
@@ -28,6 +33,8 @@ from leadbridge.store import crm_objects, leads, outbox
 from leadbridge.store.database import Database
 from leadbridge.store.tables import Lead
 from leadbridge.sync.crm_layout import CrmLayout
+from leadbridge.sync.deal_tasks import DealTasks
+from leadbridge.sync.routing import Arrival, Router
 from leadbridge.sync.wakeups import OUTBOX, Wakeups
 
 log = structlog.get_logger(__name__)
@@ -45,8 +52,11 @@ class DealBatcher:
         wakeups: Wakeups,
         batch_size: int = 50,
         attempt_settle_s: float = 10.0,
+        router: Router | None = None,
+        tasks: DealTasks | None = None,
     ) -> None:
         self._db, self._api, self._funnel, self._layout = db, api, funnel, layout
+        self._router, self._tasks = router, tasks
         self._wakeups = wakeups
         self._batch_size = batch_size
         self._attempt_settle = timedelta(seconds=attempt_settle_s)
@@ -57,7 +67,8 @@ class DealBatcher:
         async with self._db.transaction() as session:
             batch = list(await leads.awaiting_deal(session, self._batch_size))
         if not batch:
-            return await self._add_notes()
+            tasks = await self._tasks.run_once() if self._tasks else 0
+            return tasks + await self._add_notes()
         settled_before = _now() - self._attempt_settle
         attempted = [lead for lead in batch if lead.deal_attempts > 0]
         looked_up = [lead for lead in attempted if lead.updated_at <= settled_before]
@@ -70,9 +81,15 @@ class DealBatcher:
         return len(recovered) + created
 
     async def _create(self, batch: Sequence[Lead]) -> int:
-        payloads, chosen = await self._payloads(batch)
+        chosen, contacts = await self._choose(batch)
         async with self._db.transaction() as session:
+            await self._route(session, chosen)
             await leads.mark_deal_attempted(session, [lead.id for lead in chosen], _now())
+        placement = self._placement()
+        payloads = [
+            complex_item(lead, placement, contacts.get(lead.id), lead.responsible_user_id)
+            for lead in chosen
+        ]
         answer = await self._api.create_complex(payloads)
         by_request = {request_id: row for row in answer for request_id in row.request_ids}
         created = [
@@ -119,23 +136,34 @@ class DealBatcher:
         text = note_text(lead)
         return any(note.text == text for note in await self._api.lead_notes(lead.amo_lead_id))
 
-    async def _payloads(self, batch: Sequence[Lead]) -> tuple[list[Json], list[Lead]]:
-        """One element per lead; a phone seen twice in the batch waits for the next batch, so
-        that its contact is created once and then reused."""
+    async def _choose(self, batch: Sequence[Lead]) -> tuple[list[Lead], dict[int, int]]:
+        """The leads to send, and lead id → the seller's known contact. A phone seen twice in
+        the batch waits for the next batch, so that its contact is created once and reused."""
         phones = [lead.seller_phone for lead in batch if lead.seller_phone]
         async with self._db.transaction() as session:
             known = await crm_objects.contacts_for_phones(session, phones)
-        placement = self._placement()
-        payloads, chosen, seen = [], [], set()
+        chosen, contacts, seen = [], {}, set()
         for lead in batch:
             phone = lead.seller_phone
             if phone and phone in seen:
                 continue
-            payloads.append(complex_item(lead, placement, known.get(phone) if phone else None))
             chosen.append(lead)
             if phone:
                 seen.add(phone)
-        return payloads, chosen
+                if phone in known:
+                    contacts[lead.id] = known[phone]
+        return chosen, contacts
+
+    async def _route(self, session: AsyncSession, chosen: Sequence[Lead]) -> None:
+        """Give each lead without a responsible user one, in the caller's transaction."""
+        if self._router is None:
+            return
+        unrouted = [lead for lead in chosen if lead.responsible_user_id is None]
+        owners = await self._router.assign(
+            session, [Arrival(lead.id, lead.city) for lead in unrouted]
+        )
+        for lead in unrouted:  # the detached rows follow what was just written
+            lead.responsible_user_id = owners.get(lead.id)
 
     def _placement(self) -> DealPlacement:
         """New deals go to the first stage of our pipeline."""
@@ -189,6 +217,10 @@ class DealBatcher:
                 now=now,
             )
             await crm_objects.remember_contacts(session, contacts)
+            if self._tasks:
+                await self._tasks.plan(
+                    session, [(lead, lead.responsible_user_id) for lead, _, _ in created]
+                )
             await outbox.enqueue_first(
                 session,
                 [

@@ -152,3 +152,8 @@ def test_the_card_note_goes_on_the_deal_with_the_card_text() -> None:
         "Цена продавца: 45000 ₽",
         "Объявление: https://avito.example/42",
     ]
+
+
+def test_the_routed_user_is_the_deals_responsible_and_none_leaves_it_to_amocrm() -> None:
+    assert complex_item(lead(), PLACEMENT, None, 5000002)["responsible_user_id"] == 5000002
+    assert "responsible_user_id" not in complex_item(lead(), PLACEMENT, contact_id=None)

@@ -19,6 +19,7 @@ from leadbridge.store.tables.leads import Lead
 from leadbridge.store.tables.limits import RateLimitToken
 from leadbridge.store.tables.partners import CrmContact, CrmObject, OAuthToken
 from leadbridge.store.tables.reconciliation import ReconciliationItem, ReconciliationRun
+from leadbridge.store.tables.routing import LeadTask, RoutingTurn
 from leadbridge.store.tables.settlement import (
     SettlementAvitoLine,
     SettlementException,
@@ -38,6 +39,7 @@ __all__ = [
     "DashboardUser",
     "InboxEvent",
     "Lead",
+    "LeadTask",
     "LoginBudget",
     "LoopHeartbeat",
     "OAuthToken",
@@ -46,6 +48,7 @@ __all__ = [
     "RateLimitToken",
     "ReconciliationItem",
     "ReconciliationRun",
+    "RoutingTurn",
     "SendAttempt",
     "SettlementAvitoLine",
     "SettlementException",

@@ -37,5 +37,7 @@ class Lead(Base):
     note_attempted_at: Mapped[datetime | None]
     stage_key: Mapped[str | None] = mapped_column(String(64), index=True)
     avito_status: Mapped[str | None] = mapped_column(String(64))
+    # Who the routing made responsible (None: no [routing], the token's user owns the deal).
+    responsible_user_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
