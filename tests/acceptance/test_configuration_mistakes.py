@@ -118,18 +118,25 @@ def test_other_programs_variables_with_the_prefix_are_left_alone(
     assert done.stdout.startswith("database at revision ")
 
 
-@pytest.mark.parametrize("partner", ["amocrm", "avito"])
-def test_a_base_url_without_its_scheme_is_refused_at_start(
-    env: dict[str, str], tmp_path: Path, partner: str
+@pytest.mark.parametrize(
+    ("key", "host"),
+    [
+        ("amocrm.base_url", "example.amocrm.ru"),
+        ("avito.base_url", "api.avito.ru"),
+        ("web.public_url", "bridge.example.com"),
+    ],
+)
+def test_a_url_without_its_scheme_is_refused_at_start(
+    env: dict[str, str], tmp_path: Path, key: str, host: str
 ) -> None:
-    host = "example.amocrm.ru" if partner == "amocrm" else "api.avito.ru"
+    table, name = key.split(".")
     config = tmp_path / "leadbridge.toml"
-    config.write_text(f'[{partner}]\nbase_url = "{host}"\n', encoding="utf-8")
+    config.write_text(f'[{table}]\n{name} = "{host}"\n', encoding="utf-8")
 
     done = _leadbridge("--config", str(config), "run", env=env, cwd=tmp_path)
 
     line = _refused(done)
-    assert line.startswith(f"leadbridge: error: bad setting {partner}.base_url: '{host}' ")
+    assert line.startswith(f"leadbridge: error: bad setting {key}: '{host}' ")
     assert f"https://{host}" in line
     assert not (tmp_path / "bridge.db").exists()  # refused before the database is touched
 

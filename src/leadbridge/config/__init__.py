@@ -38,7 +38,8 @@ class ConfigurationError(ValueError):
 
 
 def http_url(value: str) -> str:
-    """A partner's base URL: empty (unset), or absolute over https:// or http://."""
+    """A URL a partner is reached at or reaches us at: empty (unset), or absolute over https://
+    or http://."""
     if not value:
         return value
     parsed = urlsplit(value)
@@ -164,6 +165,8 @@ class WebSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 8080
     public_url: str = Field("", description="how Avito and amoCRM reach this server")
+    # Without a scheme, the webhook URLs we register with both partners would be refused there.
+    _public_url = field_validator("public_url")(http_url)
     webhook_token: SecretStr = Field(
         SecretStr(""), description="secret path segment of both webhook endpoints"
     )
