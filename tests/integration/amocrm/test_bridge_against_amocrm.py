@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import anyio
 import pytest
+from tests.integration.amocrm.amocrm_rig import Rig, amocrm_rig
 
-from leadbridge.amocrm.api import AmoApi
 from leadbridge.amocrm.connect import connect
 from leadbridge.amocrm.deal_fields import DEAL_FIELDS
 from leadbridge.amocrm.tokens import AmoAuthError
 from leadbridge.config import DEFAULT_FUNNEL, AmoCrmSettings, load_funnel
-from leadbridge.sandbox.amocrm import AmoSandbox, create_amocrm_app
 from leadbridge.sandbox.avito import LeadFactory
 from leadbridge.store import tokens as token_store
 from leadbridge.store.database import Database
@@ -24,45 +21,13 @@ from leadbridge.sync.deal_batcher import DealBatcher
 from leadbridge.sync.intake import accept_lead
 from leadbridge.sync.provisioning import ensure_webhook, plan_and_apply, provision
 from leadbridge.sync.wakeups import LocalWakeups
-from leadbridge.web.server import serve
 
 pytestmark = pytest.mark.anyio
 FUNNEL = load_funnel(DEFAULT_FUNNEL)
 
 
-@dataclass
-class Rig:
-    sandbox: AmoSandbox
-    db: Database
-    api: AmoApi
-    url: str
-
-
-@contextlib.asynccontextmanager
-async def rig(database_url: str) -> AsyncIterator[Rig]:
-    upgrade(database_url)
-    app = create_amocrm_app()
-    sandbox: AmoSandbox = app.state.sandbox
-    async with serve(app) as url:
-        settings = AmoCrmSettings(
-            base_url=url,
-            client_id=sandbox.config.client_id,
-            client_secret=sandbox.config.client_secret,  # type: ignore[arg-type]
-            redirect_uri=sandbox.config.redirect_uri,
-            auth_code=sandbox.issue_auth_code(),  # type: ignore[arg-type]
-        )
-        db = Database(database_url)
-        api = connect(settings, db)
-        try:
-            yield Rig(sandbox, db, api, url)
-        finally:
-            await api.aclose()
-            await db.dispose()
-            await sandbox.aclose()
-
-
 async def test_setup_is_idempotent_and_keeps_a_renamed_stage(database_url: str) -> None:
-    async with rig(database_url) as r:
+    async with amocrm_rig(database_url) as r:
         await r.api.bootstrap()
         layout = await provision(r.db, r.api, FUNNEL, webhook_url="http://127.0.0.1:9/hook")
         pipeline = r.sandbox.pipelines[layout.pipeline_id]
@@ -78,7 +43,7 @@ async def test_setup_is_idempotent_and_keeps_a_renamed_stage(database_url: str) 
 
 
 async def test_dry_run_lists_everything_and_creates_nothing(database_url: str) -> None:
-    async with rig(database_url) as r:
+    async with amocrm_rig(database_url) as r:
         await r.api.bootstrap()
         changes = await plan_and_apply(r.db, r.api, FUNNEL, "http://127.0.0.1:9/hook", dry_run=True)
 
@@ -88,7 +53,7 @@ async def test_dry_run_lists_everything_and_creates_nothing(database_url: str) -
 
 
 async def test_every_device_card_field_reaches_the_deal(database_url: str) -> None:
-    async with rig(database_url) as r:
+    async with amocrm_rig(database_url) as r:
         await r.api.bootstrap()
         layout = await provision(r.db, r.api, FUNNEL, webhook_url=None)
         raw = LeadFactory(seed=11).make()
@@ -133,7 +98,7 @@ async def test_every_device_card_field_reaches_the_deal(database_url: str) -> No
 
 
 async def test_a_second_request_of_the_same_seller_reuses_the_contact(database_url: str) -> None:
-    async with rig(database_url) as r:
+    async with amocrm_rig(database_url) as r:
         await r.api.bootstrap()
         layout = await provision(r.db, r.api, FUNNEL, webhook_url=None)
         factory = LeadFactory(seed=5)
@@ -170,7 +135,7 @@ async def settling_batcher(r: Rig) -> DealBatcher:
 async def test_a_crash_after_amocrm_created_the_deals_does_not_duplicate_them(
     database_url: str,
 ) -> None:
-    async with rig(database_url) as r:
+    async with amocrm_rig(database_url) as r:
         batcher = await settling_batcher(r)
         await accept_lead(r.db, LeadFactory(seed=2).make(), channel="feed", wakeups=LocalWakeups())
 
@@ -195,7 +160,7 @@ async def test_a_crash_after_amocrm_created_the_deals_does_not_duplicate_them(
 async def test_a_crash_after_the_notes_were_sent_does_not_add_them_twice(
     database_url: str,
 ) -> None:
-    async with rig(database_url) as r:
+    async with amocrm_rig(database_url) as r:
         batcher = await settling_batcher(r)
         factory = LeadFactory(seed=4)
         for _ in range(3):
@@ -223,7 +188,7 @@ async def test_a_crash_after_the_notes_were_sent_does_not_add_them_twice(
 
 
 async def test_tokens_rotate_and_a_revoked_refresh_token_is_reported(database_url: str) -> None:
-    async with rig(database_url) as r:
+    async with amocrm_rig(database_url) as r:
         tokens = r.api.client.tokens
         await tokens.bootstrap()
         first = await tokens.access_token()
@@ -268,7 +233,7 @@ async def test_no_token_and_no_code_is_a_clear_error(database_url: str) -> None:
 
 
 async def test_the_integration_never_exceeds_seven_requests_a_second(database_url: str) -> None:
-    async with rig(database_url) as r:
+    async with amocrm_rig(database_url) as r:
         await r.api.bootstrap()
         for _ in range(30):
             await r.api.pipelines()
@@ -277,7 +242,7 @@ async def test_the_integration_never_exceeds_seven_requests_a_second(database_ur
 
 
 async def test_a_webhook_amocrm_switched_off_is_switched_back_on(database_url: str) -> None:
-    async with rig(database_url) as r:
+    async with amocrm_rig(database_url) as r:
         await r.api.bootstrap()
         url = "http://127.0.0.1:9/webhooks/amocrm/token"
         assert await ensure_webhook(r.api, url) is True

@@ -3,33 +3,25 @@ databases: who takes each deal, the one task each deal gets, and setup's check o
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import anyio
 import pytest
-from pydantic import SecretStr
+from tests.integration.amocrm.amocrm_rig import Rig, amocrm_rig
 from tests.integration.sandbox.amocrm_rig import inactive_user, team
 
-from leadbridge.amocrm.api import AmoApi
-from leadbridge.amocrm.connect import connect
 from leadbridge.config import (
     DEFAULT_FUNNEL,
-    AmoCrmSettings,
     ConfigurationError,
     Settings,
     load_funnel,
 )
 from leadbridge.config.routing import RoutingSettings
-from leadbridge.sandbox.amocrm import AmoSandbox, create_amocrm_app
+from leadbridge.sandbox.amocrm import AmoSandbox
 from leadbridge.sandbox.avito import LeadFactory
 from leadbridge.store import leads
-from leadbridge.store.database import Database
-from leadbridge.store.migrate import upgrade
 from leadbridge.sync.deal_batcher import DealBatcher
 from leadbridge.sync.deal_tasks import DealTasks
 from leadbridge.sync.intake import accept_lead
@@ -37,40 +29,10 @@ from leadbridge.sync.provisioning import provision
 from leadbridge.sync.routing import Router, routing_of
 from leadbridge.sync.setup import run_setup
 from leadbridge.sync.wakeups import LocalWakeups
-from leadbridge.web.server import serve
 
 pytestmark = pytest.mark.anyio
 FUNNEL = load_funnel(DEFAULT_FUNNEL)
 MOSCOW = ZoneInfo("Europe/Moscow")
-
-
-@dataclass
-class Rig:
-    sandbox: AmoSandbox
-    db: Database
-    api: AmoApi
-    settings: AmoCrmSettings
-
-
-@contextlib.asynccontextmanager
-async def rig(database_url: str) -> AsyncIterator[Rig]:
-    upgrade(database_url)
-    app = create_amocrm_app()
-    sandbox: AmoSandbox = app.state.sandbox
-    async with serve(app) as url:
-        settings = AmoCrmSettings(
-            base_url=url,
-            long_lived_token=SecretStr(sandbox.issue_long_lived_token()),
-        )
-        db = Database(database_url)
-        api = connect(settings, db)
-        try:
-            await api.bootstrap()
-            yield Rig(sandbox, db, api, settings)
-        finally:
-            await api.aclose()
-            await db.dispose()
-            await sandbox.aclose()
 
 
 def city_routing(sandbox: AmoSandbox, **moscow_schedule: Any) -> RoutingSettings:
@@ -120,7 +82,7 @@ def deal_of(r: Rig, avito_id: str) -> dict[str, Any]:
 async def test_each_city_goes_to_its_team_in_turn_and_an_unknown_city_to_the_fallback(
     database_url: str,
 ) -> None:
-    async with rig(database_url) as r:
+    async with amocrm_rig(database_url, long_lived=True) as r:
         routing = city_routing(r.sandbox)
         deals = await batcher(r, routing)
         factory = LeadFactory(seed=3)
@@ -141,7 +103,7 @@ async def test_each_city_goes_to_its_team_in_turn_and_an_unknown_city_to_the_fal
 async def test_each_deal_gets_one_call_task_due_in_its_teams_working_hours(
     database_url: str,
 ) -> None:
-    async with rig(database_url) as r:
+    async with amocrm_rig(database_url, long_lived=True) as r:
         routing = city_routing(r.sandbox, hours="09:00-20:00", sla_minutes=15)
         deals = await batcher(r, routing)
         evening = datetime(2026, 5, 4, 19, 55, tzinfo=MOSCOW)
@@ -168,7 +130,7 @@ async def test_each_deal_gets_one_call_task_due_in_its_teams_working_hours(
 async def test_without_routing_the_owner_gets_the_task_after_fifteen_minutes(
     database_url: str,
 ) -> None:
-    async with rig(database_url) as r:
+    async with amocrm_rig(database_url, long_lived=True) as r:
         deals = await batcher(r, None)
         arrival = datetime(2026, 5, 4, 23, 58, tzinfo=UTC)
         await arrive(r, LeadFactory(seed=8), "Москва", arrival)
@@ -186,7 +148,7 @@ async def test_without_routing_the_owner_gets_the_task_after_fifteen_minutes(
 async def test_a_crash_after_amocrm_created_the_tasks_does_not_add_them_twice(
     database_url: str,
 ) -> None:
-    async with rig(database_url) as r:
+    async with amocrm_rig(database_url, long_lived=True) as r:
         deals = await batcher(r, city_routing(r.sandbox))
         factory = LeadFactory(seed=6)
         for city in ("Москва", "Казань", "Тверь"):
@@ -214,7 +176,7 @@ async def test_setup_refuses_a_routing_to_a_user_amocrm_cannot_assign(
     database_url: str, who: str, why: str
 ) -> None:
     """A ConfigurationError: the command line ends it in one line with exit code 2."""
-    async with rig(database_url) as r:
+    async with amocrm_rig(database_url, long_lived=True) as r:
         bad = 4_999_999 if who == "missing" else inactive_user(r.sandbox)
         teams = [
             {"name": "Москва", "cities": ["Москва"], "users": [*team(r.sandbox, "Москва"), bad]}
