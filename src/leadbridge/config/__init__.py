@@ -24,6 +24,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from leadbridge.config.alerts import AlertSettings
 from leadbridge.config.routing import RoutingSettings
 from leadbridge.config.security import SecuritySettings as SecuritySettings
 from leadbridge.domain.commission import CommissionRule, RuleBook, RuleError
@@ -263,6 +264,7 @@ class Settings(BaseSettings):
     security: SecuritySettings = SecuritySettings()
     process: ProcessSettings = ProcessSettings()
     routing: RoutingSettings | None = None
+    alerts: AlertSettings = AlertSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -1,0 +1,1 @@
+"""`leadbridge doctor`: checks, in order, that a set-up can go live, each with a one-line fix."""
