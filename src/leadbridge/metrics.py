@@ -66,6 +66,16 @@ AVITO_CONTRACT_DRIFT = Counter(
 # Every kind is shown from the start, at 0: an alert on its increase then sees the first one.
 for _kind in DriftKind:
     AVITO_CONTRACT_DRIFT.labels(kind=_kind)
+ALERTS_OPEN = Gauge(
+    "leadbridge_alert_incidents_open",
+    "1 while the alert rule has an open incident (set from the database when scraped)",
+    ["rule"],
+)
+ALERT_CHANNEL_FAILING = Gauge(
+    "leadbridge_alert_channel_failing",
+    "1 while the latest delivery through the alert channel failed (set when scraped)",
+    ["channel"],
+)
 AVITO_QUARANTINED = Gauge(
     "leadbridge_avito_quarantined",
     "Avito events in quarantine not yet replayed (set from the database when scraped)",
@@ -127,3 +137,19 @@ def instrument(http: httpx.AsyncClient, api: str) -> httpx.AsyncClient:
     count.counts_for = api  # type: ignore[attr-defined]
     http.event_hooks["response"] = [*http.event_hooks["response"], count]
     return http
+
+
+def answers_of(api: str) -> tuple[int, int]:
+    """Answers this process has received from `api` since it started: all of them, and those
+    that were 5xx or 429 (what the alert on a failing partner watches)."""
+    total = errors = 0
+    for metric in API_REQUESTS.collect():
+        for sample in metric.samples:
+            if not sample.name.endswith("_total") or sample.labels.get("api") != api:
+                continue
+            count = int(sample.value)
+            total += count
+            status = sample.labels.get("status", "")
+            if status == "429" or status.startswith("5"):
+                errors += count
+    return total, errors

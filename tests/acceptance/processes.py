@@ -61,6 +61,12 @@ def sandbox_serve(
             str(avito_port or free_port()),
             "--amocrm-port",
             str(amocrm_port or free_port()),
+            # The alert channels' simulators too: their default ports would collide between
+            # tests running side by side.
+            "--telegram-port",
+            str(free_port()),
+            "--smtp-port",
+            str(free_port()),
             *extra,
         ],
         env=env,

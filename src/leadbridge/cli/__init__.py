@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from leadbridge.cli import avito, crm, database, outbox, processes, security
+from leadbridge.cli import alerts, avito, crm, database, outbox, processes, security
 from leadbridge.cli.common import fail
 from leadbridge.cli.settlement import settle
 
@@ -44,6 +44,7 @@ for command in (
 app.add_typer(security.users_app, name="users")
 app.add_typer(security.keys_app, name="keys")
 app.add_typer(avito.avito_app, name="avito")
+app.add_typer(alerts.alerts_app, name="alerts")
 
 
 @app.callback()

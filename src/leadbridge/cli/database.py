@@ -10,7 +10,8 @@ from leadbridge.cli.common import configure_logs, fail, load_settings, run_async
 
 db_app = typer.Typer(help="The database: migrations.", no_args_is_help=True)
 sandbox_app = typer.Typer(
-    help="The simulators of Avito and amoCRM, for rehearsal.", no_args_is_help=True
+    help="The simulators of Avito, amoCRM and the alert channels, for rehearsal.",
+    no_args_is_help=True,
 )
 
 
@@ -31,8 +32,13 @@ def db_upgrade() -> None:
 
 @sandbox_app.command("serve")
 def sandbox_serve(
+    *,  # typer passes every option by name; keyword-only keeps that the only way to call it
     avito_port: Annotated[int, typer.Option(help="Port of the Avito simulator.")] = 8701,
     amocrm_port: Annotated[int, typer.Option(help="Port of the amoCRM simulator.")] = 8702,
+    telegram_port: Annotated[
+        int, typer.Option(help="Port of the Telegram Bot API simulator (and /sandbox/mail).")
+    ] = 8703,
+    smtp_port: Annotated[int, typer.Option(help="Port of the SMTP sink (STARTTLS).")] = 8704,
     seed: Annotated[int, typer.Option(help="Seed of generated data.")] = 1,
     chaos_midway_s: Annotated[
         float | None,
@@ -44,15 +50,21 @@ def sandbox_serve(
         ),
     ] = None,
 ) -> None:
-    """Run only the two simulators, for rehearsing an integration.
+    """Run only the simulators, for rehearsing an integration.
 
-    Both listen on 127.0.0.1; their base URLs and credentials are printed as one JSON line.
+    Avito, amoCRM, Telegram's Bot API and an SMTP server, all on 127.0.0.1; their base URLs and
+    credentials (the SMTP certificate's file among them) are printed as one JSON line.
     """
     from leadbridge.sandbox.rehearsal import serve_simulators
 
     configure_logs("WARNING")
     run_async(
         serve_simulators(
-            avito_port=avito_port, amocrm_port=amocrm_port, seed=seed, chaos_midway_s=chaos_midway_s
+            avito_port=avito_port,
+            amocrm_port=amocrm_port,
+            seed=seed,
+            chaos_midway_s=chaos_midway_s,
+            telegram_port=telegram_port,
+            smtp_port=smtp_port,
         )
     )

@@ -7,9 +7,12 @@ recipients`, `[alerts.webhook] url`); each takes the severities listed in its `s
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from leadbridge.domain.alert_message import Severity
+from leadbridge.domain.alerts import QuietHours
 from leadbridge.domain.working_hours import WorkingHours
 
 ALL_SEVERITIES: list[Severity] = ["critical", "warning"]
@@ -54,6 +57,9 @@ class EmailSettings(BaseModel):
     recipients: list[str] = Field(default_factory=list, description="empty: off")
     severities: list[Severity] = Field(default_factory=lambda: list(ALL_SEVERITIES))
     timeout_s: float = Field(10.0, gt=0)
+    ca_file: Path | None = Field(
+        None, description="PEM certificates to trust for STARTTLS instead of the system's"
+    )
 
     @property
     def enabled(self) -> bool:
@@ -109,6 +115,9 @@ class AlertSettings(BaseModel):
 
     enabled: bool = Field(True, description="evaluate the rules (one elected process does)")
     interval_s: float = Field(30.0, gt=0, description="how often the rules are evaluated")
+    amocrm_check_s: float = Field(
+        60.0, gt=0, description="how often amoCRM is asked about our webhook (one request)"
+    )
     remind_every_minutes: float = Field(
         180, gt=0, description="a reminder while an incident stays open"
     )
@@ -130,3 +139,9 @@ class AlertSettings(BaseModel):
     def _hours(cls, value: str) -> str:
         WorkingHours.parse("Europe/Moscow", value, None)  # a bad range fails here, named
         return value
+
+    @model_validator(mode="after")
+    def _zone_and_quiet_hours(self) -> AlertSettings:
+        WorkingHours.parse(self.time_zone, self.working_hours, None)  # an unknown zone fails
+        QuietHours.parse(self.time_zone, self.quiet_hours)
+        return self

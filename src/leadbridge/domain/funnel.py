@@ -8,6 +8,8 @@ from typing import Any
 
 WON_STATUS_ID = 142
 LOST_STATUS_ID = 143
+# The stage that means the manager reached the seller: the end of "speed of first contact".
+DEFAULT_FIRST_CONTACT_STAGE = "contacted"
 
 
 class FunnelError(ValueError):
@@ -53,6 +55,7 @@ class Funnel:
     statuses: AvitoStatuses
     commission_status: str
     loss_reasons: tuple[LossReason, ...] = ()
+    first_contact_stage: str = DEFAULT_FIRST_CONTACT_STAGE
     _implied: Mapping[str, str | None] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -66,6 +69,7 @@ class Funnel:
             statuses=statuses,
             commission_status=raw["commission_status"],
             loss_reasons=reasons,
+            first_contact_stage=raw.get("first_contact_stage", DEFAULT_FIRST_CONTACT_STAGE),
             _implied=_implied_statuses(stages),
         )
         funnel.validate()
@@ -88,6 +92,12 @@ class Funnel:
             raise FunnelError(f"unknown commission status {self.commission_status!r}")
         if not any(stage.lost for stage in self.stages):
             raise FunnelError("one stage must be marked lost")
+        contact = next((s for s in self.stages if s.key == self.first_contact_stage), None)
+        if contact is None or contact.lost:
+            raise FunnelError(
+                f"first_contact_stage {self.first_contact_stage!r} must name a stage that is "
+                "not the lost one"
+            )
 
     def stage(self, key: str) -> Stage:
         for stage in self.stages:

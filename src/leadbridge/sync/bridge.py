@@ -13,6 +13,8 @@ from functools import partial
 import structlog
 from sqlalchemy.exc import SQLAlchemyError
 
+from leadbridge.alerts.assembly import alert_engine
+from leadbridge.alerts.engine import AlertEngine
 from leadbridge.amocrm.api import AmoApi
 from leadbridge.amocrm.connect import connect
 from leadbridge.avito.client import AvitoClient
@@ -50,6 +52,7 @@ class Bridge:
     election: Election = field(default_factory=SoleLeader)
     layout: CrmLayout | None = None
     supervisor: Supervisor = field(default_factory=lambda: Supervisor(role="run"))
+    alerts: AlertEngine | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, role: str = "run") -> Bridge:
@@ -146,6 +149,11 @@ class Bridge:
         # Not at start, while the flows catch up: after each interval.
         reconcile_s = settings.reconcile.interval_s
         self._spawn_every("reconcile", reconcile_s, reconciler.run_once, "reconcile", reconcile_s)
+        if settings.alerts.enabled:
+            # The alert rules (alerts/engine.py): one elected process evaluates them.
+            self.alerts = alert_engine(settings, self.db, self.amo, self._webhook_url("amocrm"))
+            alerts_s = settings.alerts.interval_s
+            self._spawn_every("alerts", alerts_s, self.alerts.run_once, "alerts")
         self.supervisor.spawn("heartbeats", HEARTBEAT_S, self._heartbeats)
 
     def spawn_drain(
@@ -179,6 +187,8 @@ class Bridge:
         (default: the `process.shutdown_grace_s` setting), the rest is cut off."""
         await self.halt(self.settings.process.shutdown_grace_s if grace_s is None else grace_s)
         await self.election.aclose()
+        if self.alerts is not None:
+            await self.alerts.aclose()
         await self.wakeups.aclose()
         await self.avito.aclose()
         await self.amo.aclose()

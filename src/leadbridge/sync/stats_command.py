@@ -1,6 +1,8 @@
-"""`leadbridge stats`: conversion statistics as readable tables or JSON.
+"""`leadbridge stats`: conversion statistics and speed of first contact, as readable tables or
+JSON.
 
-`load_statistics` is what the dashboard calls: a typed `Statistics`, aggregated in the database.
+`load_statistics` and `load_first_contact` are what the dashboard calls: typed results, read in
+the database.
 """
 
 from __future__ import annotations
@@ -9,15 +11,22 @@ import asyncio
 import dataclasses
 import json
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from leadbridge.config import Settings
+from leadbridge.domain import first_contact as speed
 from leadbridge.domain.funnel import Funnel
+from leadbridge.domain.periods import Week
+from leadbridge.domain.routing import Routing
 from leadbridge.domain.statistics import GroupConversion, Statistics
-from leadbridge.store import statistics
+from leadbridge.domain.working_hours import due_after
+from leadbridge.store import first_contact, statistics
 from leadbridge.store.database import Database
+from leadbridge.store.first_contact import ContactRow
 from leadbridge.store.migrate import upgrade
+from leadbridge.sync.routing import Router, routing_of
 
 
 async def load_statistics(db: Database, funnel: Funnel, week: str | None = None) -> Statistics:
@@ -25,17 +34,60 @@ async def load_statistics(db: Database, funnel: Funnel, week: str | None = None)
         return await statistics.gather(session, funnel, week)
 
 
+async def load_first_contact(
+    db: Database, settings: Settings, start: datetime | None, end: datetime | None
+) -> list[speed.Contact]:
+    """The deals whose requests were created in [start, end) (None: unbounded)."""
+    async with db.transaction() as session:
+        rows = await first_contact.contacts(session, settings.funnel, start, end)
+    return contacts_of(rows, routing_of(settings))
+
+
+def contacts_of(rows: Sequence[ContactRow], routing: Routing | None) -> list[speed.Contact]:
+    """Each deal's team is the one covering its city now. Its deadline is its first-call
+    task's due time; a deal older than those tasks gets the time the task would have had
+    (`sync/deal_tasks.py`: the team's SLA in its working hours, 15 minutes around the clock
+    without `[routing]`)."""
+    router = Router(routing, ())
+    contacts = []
+    for row in rows:
+        team = routing.team_for(row.city) if routing else None
+        due = row.task_due_at
+        if due is None:
+            schedule = router.schedule_for(row.city)
+            due = due_after(row.created_at, schedule.sla, schedule.hours)
+        contacts.append(
+            speed.Contact(
+                team.name if team else None,
+                row.manager,
+                row.created_at,
+                due,
+                row.contacted_at,
+                row.closed_at,
+            )
+        )
+    return contacts
+
+
 async def stats_report(settings: Settings, *, week: str | None, as_json: bool) -> str:
     await asyncio.to_thread(upgrade, settings.database_url)
     db = Database(settings.database_url)
     try:
         result = await load_statistics(db, settings.funnel, week)
+        # The same week name, as a Moscow week: the one settlement and the dashboard use.
+        moscow = Week.parse(week) if week else None
+        start, end = (moscow.starts_at, moscow.ends_at) if moscow else (None, None)
+        weeks = speed.per_week(await load_first_contact(db, settings, start, end), _now())
     finally:
         await db.dispose()
-    return to_json(result) if as_json else to_tables(result)
+    return to_json(result, weeks) if as_json else to_tables(result, weeks)
 
 
-def to_json(result: Statistics) -> str:
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def to_json(result: Statistics, first_contact_weeks: Sequence[speed.WeekSpeed] = ()) -> str:
     def plain(value: Any) -> Any:
         return str(value) if isinstance(value, Decimal) else value
 
@@ -47,6 +99,7 @@ def to_json(result: Statistics) -> str:
         "paid_to_asked": result.prices.paid_to_asked,
         "mean_difference_kopecks": result.prices.mean_difference_kopecks,
     }
+    body["first_contact"] = [_speed_json(row) for row in first_contact_weeks]
     return json.dumps(body, ensure_ascii=False, default=plain, indent=2)
 
 
@@ -54,7 +107,24 @@ def _group_json(group: GroupConversion) -> dict[str, Any]:
     return dataclasses.asdict(group) | {"rate": group.rate}
 
 
-def to_tables(result: Statistics) -> str:
+def _speed_json(row: speed.WeekSpeed) -> dict[str, Any]:
+    s = row.speed
+
+    def seconds(wait: timedelta | None) -> float | None:
+        return None if wait is None else wait.total_seconds()
+
+    return {
+        "week": row.week.name,
+        "deals": s.deals,
+        "contacted": s.contacted,
+        "waiting": s.waiting,
+        "breaches": s.breaches,
+        "p50_s": seconds(s.p50),
+        "p90_s": seconds(s.p90),
+    }
+
+
+def to_tables(result: Statistics, first_contact_weeks: Sequence[speed.WeekSpeed] = ()) -> str:
     scope = f"requests created in {result.week}" if result.week else "all requests"
     prices = result.prices
     sections = [
@@ -92,8 +162,39 @@ def to_tables(result: Statistics) -> str:
             ("reason", "leads", "%"),
             [(r.reason, r.leads, r.share) for r in result.loss_reasons],
         ),
+        _table(
+            "First contact (Moscow weeks of the request; breaches of the SLA)",
+            ("week", "deals", "contacted", "p50", "p90", "breaches", "waiting"),
+            [
+                (
+                    w.week.name,
+                    w.speed.deals,
+                    w.speed.contacted,
+                    _duration(w.speed.p50),
+                    _duration(w.speed.p90),
+                    w.speed.breaches,
+                    w.speed.waiting,
+                )
+                for w in first_contact_weeks
+            ],
+        ),
     ]
     return "\n\n".join(sections)
+
+
+def _duration(wait: timedelta | None) -> str:
+    """`1h20m`, `4m`, `35s`, `2d3h`: one word, so the columns split on spaces."""
+    if wait is None:
+        return "-"
+    whole = int(wait.total_seconds())
+    days, rest = divmod(whole, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}d{hours}h" if hours else f"{days}d"
+    if hours:
+        return f"{hours}h{minutes}m" if minutes else f"{hours}h"
+    return f"{minutes}m" if minutes else f"{secs}s"
 
 
 def _groups(title: str, groups: Sequence[GroupConversion]) -> str:

@@ -11,10 +11,20 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.exc import SQLAlchemyError
 
 from leadbridge.domain import loop_health
+from leadbridge.domain.alert_rules import RULES
 from leadbridge.domain.loop_health import LoopRecord
 from leadbridge.domain.outbox_state import OutboxState
 from leadbridge.security.crypto import SecretKeyError
-from leadbridge.store import contract_drift, health, heartbeats, inbox, leads, outbox, tokens
+from leadbridge.store import (
+    alerts,
+    contract_drift,
+    health,
+    heartbeats,
+    inbox,
+    leads,
+    outbox,
+    tokens,
+)
 from leadbridge.web import metrics
 from leadbridge.web.context import WebContext, context_of
 
@@ -87,6 +97,14 @@ async def prometheus(request: Request) -> Response:
         oldest = await outbox.oldest_pending_since(session)
         waiting = await health.oldest_unprocessed_by_source(session)
         loops = await heartbeats.all_records(session)
+        await metrics.FIRST_CONTACT.refresh(session, ctx.settings)
+        incidents = await alerts.open_incidents(session)
+        channels = await alerts.channel_health(session)
+    for rule in RULES:
+        metrics.ALERTS_OPEN.labels(rule=rule).set(int(rule in incidents))
+    for channel in channels:
+        failing = channel.failing_since is not None
+        metrics.ALERT_CHANNEL_FAILING.labels(channel=channel.channel).set(int(failing))
     now = ctx.now()
     _loop_metrics(loop_health.live(loops, now), now)
     metrics.OLDEST_PENDING.set((now - oldest).total_seconds() if oldest else 0)

@@ -4,6 +4,7 @@ One module per table family, every table re-exported here: importing this packag
 them all on `Base.metadata`, the metadata Alembic's env (`migrations/env.py`) is given.
 """
 
+from leadbridge.store.tables.alerts import AlertIncident, AlertMessage
 from leadbridge.store.tables.base import NAMING, Base
 from leadbridge.store.tables.dashboard import AppSecret, DashboardUser, LoginBudget, WebSession
 from leadbridge.store.tables.drift import ContractDrift
@@ -30,6 +31,8 @@ from leadbridge.store.tables.supervision import LoopHeartbeat
 
 __all__ = [
     "NAMING",
+    "AlertIncident",
+    "AlertMessage",
     "AppSecret",
     "Base",
     "ContractDrift",

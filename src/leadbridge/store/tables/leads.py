@@ -27,7 +27,7 @@ class Lead(Base):
     item_url: Mapped[str | None] = mapped_column(Text)
     buyout_price_kopecks: Mapped[int] = mapped_column(BigInteger)
     seller_price_kopecks: Mapped[int | None] = mapped_column(BigInteger)
-    avito_created_at: Mapped[datetime]
+    avito_created_at: Mapped[datetime] = mapped_column(index=True)
     raw_payload: Mapped[dict[str, Any]]
     deal_state: Mapped[str] = mapped_column(String(16), default="pending", index=True)
     deal_attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -4,6 +4,7 @@ need no login, are served by the app itself)."""
 from fastapi import APIRouter
 
 from leadbridge.web.pages import (
+    alerts,
     avito_changes,
     charts,
     funnel,
@@ -26,6 +27,7 @@ PAGES = (
     avito_changes,
     settlements,
     charts,
+    alerts,
 )
 for page in PAGES:
     router.include_router(page.router)
