@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from leadbridge.cli import alerts, avito, crm, database, outbox, processes, security
+from leadbridge.cli import alerts, avito, crm, database, doctor, outbox, processes, security
 from leadbridge.cli.common import fail
 from leadbridge.cli.settlement import settle
 
@@ -39,6 +39,7 @@ for command in (
     crm.setup,
     crm.reconcile,
     crm.stats,
+    doctor.doctor,
 ):
     app.command()(command)
 app.add_typer(security.users_app, name="users")
