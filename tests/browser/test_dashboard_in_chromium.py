@@ -68,8 +68,11 @@ async def test_replay_of_a_parked_status_is_audited_and_queued_again(
     await page.goto(dashboard.url + "/outbox")
     row = page.locator(f"#item-{item_id}")
     await expect(row.locator(".state")).to_have_text("остановлено, нужен человек")
-    await row.locator("input[name=note]").fill("Авито починило переход")
-    await row.get_by_role("button", name="Отправить заново").click()
+    await row.locator("summary", has_text="Отправить заново").click()  # opens; sends nothing
+    replay = row.locator("[data-action=replay]")
+    note = replay.get_by_label("Комментарий для журнала (обязательно)")
+    await note.fill("Авито починило переход")
+    await row.get_by_role("button", name="Подтвердить: отправить заново").click()
     await expect(row.locator(".state")).to_have_text("в очереди")  # htmx swapped the new row
     await page.reload()
     await expect(page.locator("#audit tr").nth(1)).to_contain_text("olga")

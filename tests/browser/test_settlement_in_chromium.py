@@ -34,13 +34,15 @@ async def test_finance_downloads_the_weeks_xlsx(dashboard: ServedDashboard, tmp_
         await expect(page.locator("header nav")).to_contain_text("Взаиморасчёты")
         await page.click(f"text={week.name}")
         await expect(page.locator("#line-count")).to_have_text("3")
-        shown = await page.locator("#lines tr td:first-child").all_inner_texts()
+        # A line's key (Avito's line id, as in the XLSX) is the title of its Russian name.
+        first_cells = page.locator("#lines tr td:first-child")
+        shown = await first_cells.evaluate_all("cells => cells.map(cell => cell.title)")
         async with page.expect_download() as download_info:
             await page.click("#xlsx")
         download = await download_info.value
         assert download.suggested_filename == f"settlement-{week.name}.xlsx"
         saved = tmp_path / download.suggested_filename
         await download.save_as(saved)
-    rows = list(load_workbook(saved)["Lines"].iter_rows(min_row=2, values_only=True))
+    rows = list(load_workbook(saved)["Строки"].iter_rows(min_row=2, values_only=True))
     assert [row[0] for row in rows[:-1]] == shown
     assert rows[-1][0] == "Итого"

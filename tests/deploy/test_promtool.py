@@ -170,6 +170,20 @@ CASES: dict[str, tuple[dict[str, str], list[dict[str, Any]]]] = {
             ),
         ],
     ),
+    "an alert channel failing for 15 minutes, another failing once and delivering again": (
+        {
+            f'leadbridge_alert_channel_failing{{{WEB}, channel="telegram"}}': "0 1x30",
+            f'leadbridge_alert_channel_failing{{{WEB}, channel="email"}}': "0 1 0x30",
+        },
+        [
+            alert("LeadbridgeAlertChannelFailing", "10m"),
+            alert(
+                "LeadbridgeAlertChannelFailing",
+                "20m",
+                {"severity": "warning", "channel": "telegram", "job": "leadbridge"},
+            ),
+        ],
+    ),
     "a loop restarted once": (
         {f'leadbridge_loop_restarts_total{{{WEB}, loop="deals"}}': "0 0 0 1x10"},
         [alert("LeadbridgeLoopRestarting", "5m", {"severity": "warning", "loop": "deals"})],

@@ -306,6 +306,9 @@ class InMemoryAmoApi(AmoApi):
     async def add_notes(self, notes: Sequence[Json]) -> None:
         self._not_faked("add_notes")
 
+    async def update_deals(self, deals: Sequence[Json]) -> None:
+        self._not_faked("update_deals")
+
     async def lead_notes(self, lead_id: int) -> list[answers.Note]:
         self._not_faked("lead_notes")
 

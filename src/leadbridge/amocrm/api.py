@@ -78,6 +78,11 @@ class AmoApi:
         """None while amoCRM answers; else the earliest time of the next probe."""
         return self.client.blocked_until
 
+    @property
+    def account_url(self) -> str:
+        """The account's address (the API's own), that links to its deals start with."""
+        return str(self.client.http.base_url).rstrip("/")
+
     def usage(self) -> tuple[int, int]:
         """Requests in the limiter's current window, and the most it admits (for the dashboard)."""
         return self.client.limiter.usage()
@@ -151,6 +156,11 @@ class AmoApi:
             first = await self.create_complex(leads[:middle])
             return first + await self.create_complex(leads[middle:])
         return answers.parsed(answer, answers.deal_created, "created deal")
+
+    async def update_deals(self, deals: Sequence[Json]) -> None:
+        """`PATCH /api/v4/leads`: each element names its deal by `id` (at most 250 of them).
+        Writing the same values again changes nothing, so a retry is safe."""
+        await self.client.request("PATCH", "/api/v4/leads", json=list(deals))
 
     async def add_notes(self, notes: Sequence[Json]) -> None:
         await self.client.request("POST", "/api/v4/leads/notes", json=list(notes))

@@ -2,7 +2,8 @@
 
 The element holds the deal's name, price (whole rubles: amoCRM keeps no kopecks), pipeline and
 first status, our `request_id` (the lead's id, by which the answer's rows are matched), the
-device card as custom fields in the shape of each field type (reference §6), tags, and the
+device card as custom fields in the shape of each field type (reference §6), tags (by name,
+reference §7; «повтор» marks a repeat seller's deal: `domain/repeat_seller.py`), and the
 seller's contact: an existing one by id, else a new one with the phone, and the responsible
 user routing chose (`sync/routing.py`); without one amoCRM gives the deal to the token's user.
 """
@@ -19,6 +20,7 @@ from leadbridge.amocrm.deal_fields import AVITO_LEAD_ID, DEAL_FIELDS
 from leadbridge.store.tables import Lead
 
 CATEGORY_NAMES = {"phone": "Телефон", "tablet": "Планшет"}
+REPEAT_TAG = "повтор"  # managers filter their deals by it in amoCRM
 UNNAMED_SELLER = "Продавец Авито"
 
 
@@ -113,6 +115,8 @@ def _tags(lead: Lead) -> list[Json]:
     tags: list[Json] = [{"name": "avito"}, {"name": str(lead.device.get("model"))}]
     if lead.city:
         tags.append({"name": lead.city})
+    if lead.repeat_amo_lead_id is not None:
+        tags.append({"name": REPEAT_TAG})
     return tags
 
 

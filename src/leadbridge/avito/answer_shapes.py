@@ -24,6 +24,11 @@ class AnswerShape:
     row_status: str = "currentStatus"
     # Why, beside a verdict that refuses.
     row_message: str = "message"
+    # A refusal's code, beside its verdict; `withdrawn_code` there means the seller cancelled
+    # the request on Avito: nothing more will be applied to it, so the status is given up
+    # (skipped), not parked for a person.
+    row_error_code: str = "errorCode"
+    withdrawn_code: str = "lead_withdrawn"
     # Status read-back: the lead's status, null before its first.
     status_path: tuple[str, ...] = ("status",)
     # An error answer (any method): its code, the HTTP status repeated in today's contract.

@@ -139,7 +139,15 @@ def _verdict(
     message = row.get(shape.row_message)
     detail = f"{verdict}: {message}" if message else verdict
     outcome = ITEM_OUTCOMES.get(verdict, Outcome.PERMANENT)
+    if outcome not in (Outcome.OK, Outcome.ALREADY_APPLIED) and _withdrawn(row, shape):
+        outcome = Outcome.WITHDRAWN
     return ApplyResult(key, outcome, detail, current, drifts=tuple(drifts), answer=row)
+
+
+def _withdrawn(row: Mapping[str, Any], shape: AnswerShape) -> bool:
+    """A refusal whose code says the seller withdrew the request (whatever the verdict: a
+    state machine's `forbidden` today, maybe a verdict of its own tomorrow)."""
+    return row.get(shape.row_error_code) == shape.withdrawn_code
 
 
 def _where(response: httpx.Response) -> str:

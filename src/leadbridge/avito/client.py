@@ -19,7 +19,7 @@ import httpx
 from leadbridge.avito.answer_bodies import error_code_drifts
 from leadbridge.avito.answer_bodies import read_status as read_status_answer
 from leadbridge.avito.apply_answers import classify_answer, same_for_all, token_outcome
-from leadbridge.avito.envelope import value_at
+from leadbridge.avito.envelope import ChangeBody, change_kind, value_at
 from leadbridge.avito.mapping import LeadMapping
 from leadbridge.avito.mapping_in_force import active_mapping
 from leadbridge.avito.results import (
@@ -120,7 +120,7 @@ class AvitoClient:
         rows = answer.get(shape.rows) if isinstance(answer, dict) else None
         for row in rows if isinstance(rows, list) else []:
             try:
-                leads.append((int(row[shape.row_id]), dict(row[shape.row_lead])))
+                leads.append((int(row[shape.row_id]), self._feed_item(row)))
             except (KeyError, TypeError, ValueError) as error:
                 # One bad row must not fail the page on every pull: it is set aside.
                 unreadable.append((row, f"feed row: {type(error).__name__}: {error}"))
@@ -130,6 +130,15 @@ class AvitoClient:
         except (TypeError, ValueError):
             last = last_id
         return FeedPage(leads=leads, last_id=last, unreadable=unreadable)
+
+    def _feed_item(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        """A row's new request; or the whole row, as a ChangeBody, when it is a seller's change
+        (its id and time lie beside the request). A type we do not know is read as a request:
+        rows had no type before changes existed."""
+        kind = change_kind(row.get(self._wire.feed.row_type), self._mapping)
+        if kind is not None:
+            return ChangeBody(row, kind, in_feed=True)
+        return dict(row[self._wire.feed.row_lead])
 
     async def register_webhook(self, url: str, secret: str) -> None:
         shape = self._wire.webhook

@@ -20,6 +20,9 @@ class Outcome(StrEnum):
     OK = "ok"
     ALREADY_APPLIED = "already_applied"  # sent before (the answer was lost): counts as sent
     FORBIDDEN = "forbidden"  # Avito's state machine refused the transition
+    # Refused because the seller cancelled the request on Avito: nothing will ever be applied to
+    # it, so the status is given up (skipped), not parked for a person.
+    WITHDRAWN = "withdrawn"
     RETRYABLE = "retryable"  # timeout, 5xx, 429: try again later, same order
     PERMANENT = "permanent"  # the request itself is wrong: a person must look
 

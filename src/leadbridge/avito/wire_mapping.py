@@ -86,11 +86,20 @@ class StatusItems:
 @dataclass(frozen=True, slots=True)
 class WebhookShape:
     """Where an envelope says what happened, the value that means a new request, and where the
-    request is; and the fields of our subscription (its URL and secret)."""
+    request is; and the fields of our subscription (its URL and secret).
+
+    A seller's change of a request (`lead_updated`, `lead_withdrawn`: the same type names in
+    feed rows) carries the request as it stands after the change at `lead_path`, the change's
+    own id — the same by webhook and feed, so that one change is applied once — at
+    `change_id_path`, and when it happened at `changed_at_path`."""
 
     type_path: tuple[str, ...] = ("payload", "type")
     lead_created: str = "lead.created"
     lead_path: tuple[str, ...] = ("payload", "lead")
+    lead_updated: str = "lead.updated"
+    lead_withdrawn: str = "lead.withdrawn"
+    change_id_path: tuple[str, ...] = ("payload", "changeId")
+    changed_at_path: tuple[str, ...] = ("payload", "changedAt")
     subscription_url: str = "url"
     subscription_secret: str = "secret"
 
@@ -98,11 +107,18 @@ class WebhookShape:
 @dataclass(frozen=True, slots=True)
 class FeedShape:
     """The lead feed's answer: the list of rows, each row's id and lead, and the next cursor;
-    and its request: where the last position seen and the page size go."""
+    and its request: where the last position seen and the page size go.
+
+    A row with a `row_type` other than the webhook's `lead_created` is a seller's change of a
+    request (a row without one is a new request, as before changes existed); it carries its
+    change's id and time in `row_change_id` and `row_changed_at`."""
 
     rows: str = "result"
     row_id: str = "id"
     row_lead: str = "lead"
+    row_type: str = "type"
+    row_change_id: str = "changeId"
+    row_changed_at: str = "changedAt"
     cursor_path: tuple[str, ...] = ("pagination", "lastId")
     request_cursor: str = "lastId"
     request_limit: str = "limit"
@@ -124,8 +140,8 @@ def parse_wire(raw: Mapping[str, Any]) -> WireMapping:
         endpoints=_texts("endpoints", raw.get("endpoints"), Endpoints(), _endpoint),
         statuses=StatusNames(to_avito=_names("statuses", raw.get("statuses"), unique=True)),
         status_items=_status_items(raw.get("status_items")),
-        webhook=_texts("webhook", raw.get("webhook"), WebhookShape(), _text),
-        feed=_texts("feed", raw.get("feed"), FeedShape(), _text),
+        webhook=_webhook(raw.get("webhook")),
+        feed=_feed(raw.get("feed")),
         answers=_answers(raw.get("answers")),
     )
 
@@ -209,9 +225,23 @@ def _status_items(value: Any) -> StatusItems:
     return replace(items, reason_codes=codes)
 
 
+def _webhook(value: Any) -> WebhookShape:
+    webhook = _texts("webhook", value, WebhookShape(), _text)
+    # One type name for two kinds of event would apply a new request as a change, or back.
+    _distinct("webhook", webhook, ("lead_created", "lead_updated", "lead_withdrawn"))
+    return webhook
+
+
+def _feed(value: Any) -> FeedShape:
+    feed = _texts("feed", value, FeedShape(), _text)
+    _distinct("feed", feed, ("row_id", "row_lead", "row_type", "row_change_id", "row_changed_at"))
+    return feed
+
+
 def _answers(value: Any) -> AnswerShape:
     answers = _texts("answers", value, AnswerShape(), _text)
-    _distinct("answers", answers, ("row_key", "row_result", "row_status", "row_message"))
+    row_fields = ("row_key", "row_result", "row_status", "row_message", "row_error_code")
+    _distinct("answers", answers, row_fields)
     return answers
 
 

@@ -13,7 +13,17 @@ from typing import Annotated
 
 import typer
 
-from leadbridge.cli import alerts, avito, crm, database, doctor, outbox, processes, security
+from leadbridge.cli import (
+    alerts,
+    avito,
+    crm,
+    database,
+    doctor,
+    outbox,
+    privacy,
+    processes,
+    security,
+)
 from leadbridge.cli.common import fail
 from leadbridge.cli.settlement import settle
 
@@ -46,6 +56,7 @@ app.add_typer(security.users_app, name="users")
 app.add_typer(security.keys_app, name="keys")
 app.add_typer(avito.avito_app, name="avito")
 app.add_typer(alerts.alerts_app, name="alerts")
+app.add_typer(privacy.privacy_app, name="privacy")
 
 
 @app.callback()

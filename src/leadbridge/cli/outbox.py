@@ -72,5 +72,6 @@ def outbox_skip(item_id: int, note: Annotated[str | None, NOTE] = None) -> None:
 
 @outbox_app.command("replay")
 def outbox_replay(item_id: int, note: Annotated[str | None, NOTE] = None) -> None:
-    """Send a parked or sent item again under a new idempotency key, as its lead's head."""
+    """Send a parked item, or its lead's last sent one, again under a new idempotency key, as its
+    lead's head. An earlier sent status is refused: Avito takes statuses only forward."""
     _outbox_action("replay", item_id, note)

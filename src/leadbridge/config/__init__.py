@@ -25,10 +25,12 @@ from pydantic_settings import (
 )
 
 from leadbridge.config.alerts import AlertSettings
+from leadbridge.config.privacy import PrivacySettings
 from leadbridge.config.routing import RoutingSettings
 from leadbridge.config.security import SecuritySettings as SecuritySettings
 from leadbridge.domain.commission import CommissionRule, RuleBook, RuleError
 from leadbridge.domain.funnel import Funnel
+from leadbridge.domain.seller_changes import OnWithdrawal
 
 DEFAULT_FUNNEL = Path(__file__).parent.parent / "funnel.toml"
 DEFAULT_AVITO_MAPPING = Path(__file__).parent.parent / "avito_mapping.toml"
@@ -85,6 +87,12 @@ class AvitoSettings(BaseModel):
         description="where each lead field, endpoint and status name lives in Avito's API "
         "(avito/mapping.py)",
     )
+    on_withdrawal: OnWithdrawal = Field(
+        OnWithdrawal.CLOSE_LOST,
+        description="when a seller cancels a request on Avito: close_lost (the deal is closed "
+        "as lost, reason «Продавец отменил на Авито») or keep_open_with_task (it stays open, "
+        "with an urgent task for its manager)",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -127,6 +135,12 @@ class AmoCrmSettings(BaseModel):
         "its place after each",
     )
     timeout_s: float = Field(10.0, gt=0)
+    repeat_window_days: int = Field(
+        30,
+        ge=0,
+        description="a request whose phone or IMEI matches a deal of this many days before it is "
+        "tagged «повтор» and its note links that deal; 0 turns it off",
+    )
     block_probe_after_s: float = Field(
         300.0, gt=0, description="after amoCRM's 403 block, wait this long before one probe"
     )
@@ -265,6 +279,7 @@ class Settings(BaseSettings):
     process: ProcessSettings = ProcessSettings()
     routing: RoutingSettings | None = None
     alerts: AlertSettings = AlertSettings()
+    privacy: PrivacySettings = PrivacySettings()
 
     @classmethod
     def settings_customise_sources(

@@ -30,6 +30,9 @@ class Stage:
 class LossReason:
     name: str
     avito_status: str
+    # The reason leadbridge closes a deal with when its seller cancelled the request on Avito
+    # (`avito.on_withdrawal`); managers are not meant to pick it themselves.
+    seller_withdrew: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +91,8 @@ class Funnel:
         for reason in self.loss_reasons:
             if reason.avito_status not in known:
                 raise FunnelError(f"loss reason {reason.name!r}: unknown {reason.avito_status!r}")
+        if sum(reason.seller_withdrew for reason in self.loss_reasons) > 1:
+            raise FunnelError("only one loss reason may be the seller's withdrawal")
         if self.commission_status not in known:
             raise FunnelError(f"unknown commission status {self.commission_status!r}")
         if not any(stage.lost for stage in self.stages):
@@ -117,6 +122,17 @@ class Funnel:
     def implied_status(self, stage_key: str) -> str | None:
         """The chain status a deal in this stage has reached; None for the lost stage."""
         return self._implied[stage_key]
+
+    @property
+    def withdrawal_reason(self) -> str | None:
+        """The loss reason of a deal whose seller cancelled on Avito; None if the funnel has none
+        (a withdrawal then closes the deal without a reason)."""
+        return next((r.name for r in self.loss_reasons if r.seller_withdrew), None)
+
+    @property
+    def manager_loss_reasons(self) -> tuple[LossReason, ...]:
+        """The loss reasons a manager picks from: all but the withdrawal's."""
+        return tuple(reason for reason in self.loss_reasons if not reason.seller_withdrew)
 
     def loss_status(self, reason_name: str | None) -> str:
         for reason in self.loss_reasons:

@@ -77,3 +77,15 @@ def injected(avito: AvitoSandbox, amocrm: AmoSandbox) -> dict[str, object]:
         "avito_webhooks": dataclasses.asdict(avito.webhooks.counters),
         "amocrm": dict(amocrm.faults.injected),
     }
+
+
+def calm(avito: AvitoSandbox) -> None:
+    """After the run: Avito answers the settlement request as on an ordinary day. Finance settles
+    a week later, not during the bad day; a 503 on that one request would fail the demo's check
+    without saying anything about the bridge."""
+    avito.set_faults(
+        error_rate=0.0,
+        burst_429_probability=0.0,
+        apply_lost_answer_rate=0.0,
+        expire_tokens_at_request=None,
+    )

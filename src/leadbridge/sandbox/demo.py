@@ -11,12 +11,14 @@ import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from leadbridge.config import AmoCrmSettings, AvitoSettings, Settings, WebSettings
+from leadbridge.config.alerts import AlertSettings
 from leadbridge.processes import running
 from leadbridge.sandbox import chaos
 from leadbridge.sandbox.amocrm import AmoSandbox, AmoSandboxConfig, create_amocrm_app
@@ -28,10 +30,17 @@ from leadbridge.sandbox.api_break import (
     lost_requests,
 )
 from leadbridge.sandbox.avito import AvitoSandbox, AvitoSandboxConfig, create_avito_app
+from leadbridge.sandbox.demo_alerts import (
+    Provocations,
+    alert_settings,
+    alerts_summary,
+    settle_incidents,
+)
 from leadbridge.sandbox.demo_database import fresh_demo_database
 from leadbridge.sandbox.demo_progress import Progress, snapshot
 from leadbridge.sandbox.invariants import check_invariants, summarize
 from leadbridge.sandbox.managers import ManagerCrew
+from leadbridge.sandbox.telegram.alert_sandbox import AlertSinks, alert_sandbox
 from leadbridge.settlement.demo_check import with_settlement
 from leadbridge.store import contract_drift
 from leadbridge.sync.avito_replay import replay
@@ -77,7 +86,10 @@ async def simulators(seed: int) -> AsyncIterator[Simulators]:
             await amocrm.aclose()
 
 
-def bridge_settings(options: DemoOptions, sims: Simulators, database_url: str) -> Settings:
+def bridge_settings(
+    options: DemoOptions, sims: Simulators, database_url: str, sinks: AlertSinks | None = None
+) -> Settings:
+    """The demo's bridge against `sims`; alerts go to `sinks` (none: no channel)."""
     amo = sims.amocrm.config
     return Settings(
         database_url=database_url,
@@ -97,12 +109,15 @@ def bridge_settings(options: DemoOptions, sims: Simulators, database_url: str) -
             auth_code=sims.amocrm.issue_auth_code(),
             events_poll_interval_s=2.0,
             account_id=amo.account_id,
+            # Under --chaos amoCRM blocks the account for seconds, not for support's hours.
+            block_probe_after_s=1.0 if options.chaos else 300.0,
         ),
         web=WebSettings(
             port=options.port,
             public_url=f"http://127.0.0.1:{options.port}",
             webhook_token=secrets.token_urlsafe(24),
         ),
+        alerts=alert_settings(sinks, compressed=options.chaos) if sinks else AlertSettings(),
     )
 
 
@@ -112,8 +127,13 @@ def _say(line: str) -> None:
 
 async def run_demo(options: DemoOptions, out: Callable[[str], None] = _say) -> dict[str, Any]:
     """Run the demo; in check mode, return the invariant results once every lead is closed."""
-    async with simulators(options.seed) as sims, fresh_demo_database(options.database_url) as url:
-        settings = bridge_settings(options, sims, url)
+    async with (
+        simulators(options.seed) as sims,
+        alert_sandbox() as sinks,
+        fresh_demo_database(options.database_url) as url,
+    ):
+        settings = bridge_settings(options, sims, url, sinks)
+        provoked = Provocations() if options.chaos else None
         async with running(settings, name="demo") as process:
             bridge = process.bridge
             assert bridge is not None
@@ -121,10 +141,11 @@ async def run_demo(options: DemoOptions, out: Callable[[str], None] = _say) -> d
             if options.chaos:
                 chaos.turn_on(sims.avito, sims.amocrm, options.seed)
             out(f"Дашборд: {process.url}/   Авито: {sims.avito_url}   amoCRM: {sims.amocrm_url}")
+            out(f"Оповещения в Telegram-симуляторе: {sinks.telegram_url}/sandbox/messages")
             interrupted = False
             operator = Adaptation()
             try:
-                await _drive(options, sims, bridge, operator)
+                await _drive(options, sims, bridge, operator, provoked)
             except asyncio.CancelledError:
                 # Ctrl+C ends an open-ended demo: stop the flows, then still show the summary.
                 task = asyncio.current_task()
@@ -133,6 +154,9 @@ async def run_demo(options: DemoOptions, out: Callable[[str], None] = _say) -> d
                 task.uncancel()
                 interrupted = True
             final = await snapshot(process.db, sims.avito, sims.amocrm)
+            if provoked is not None and not interrupted:
+                await settle_incidents(process.db, provoked)
+            alerts = await alerts_summary(process.db, sinks, provoked)
         avito_state, amocrm_state = sims.avito.state_json(), sims.amocrm.state_json()
         result = check_invariants(
             avito_state=avito_state,
@@ -144,7 +168,12 @@ async def run_demo(options: DemoOptions, out: Callable[[str], None] = _say) -> d
             lost = lost_requests(avito_state, amocrm_state, settings.funnel)
             result |= operator.to_json(lost)
             result["ok"] = result["ok"] and lost == 0
+        if options.chaos:
+            chaos.calm(sims.avito)
         result = await with_settlement(result, settings)
+        result["alerts"] = alerts
+        if provoked is not None:
+            result["ok"] = result["ok"] and alerts["ok"]
         out("Итог: " + final.line(options.leads))
         if interrupted:
             out("Остановлено на ходу: статусы в пути не проверялись (полная проверка: --check).")
@@ -156,7 +185,11 @@ async def run_demo(options: DemoOptions, out: Callable[[str], None] = _say) -> d
 
 
 async def _drive(
-    options: DemoOptions, sims: Simulators, bridge: Bridge, operator: Adaptation
+    options: DemoOptions,
+    sims: Simulators,
+    bridge: Bridge,
+    operator: Adaptation,
+    provoked: Provocations | None,
 ) -> None:
     crew = ManagerCrew(
         amocrm_url=sims.amocrm_url,
@@ -166,8 +199,9 @@ async def _drive(
         time_scale=options.time_scale,
     )
     managers = asyncio.create_task(crew.run(stop_when_all_closed=options.leads))
-    traffic = asyncio.create_task(_traffic(sims, options))
-    background = [managers, traffic]
+    background: list[asyncio.Task[Any]] = []
+    traffic = asyncio.create_task(_traffic(sims, options, bridge, provoked, background))
+    background += [managers, traffic]
     progress = Progress(total=options.leads, stream=sys.stderr)
     deadline = time.monotonic() + options.timeout_s
     database_lost = False
@@ -237,14 +271,31 @@ async def _adapt_once_arrived(bridge: Bridge, operator: Adaptation, progress: Pr
         )
 
 
-async def _traffic(sims: Simulators, options: DemoOptions) -> None:
+async def _traffic(
+    sims: Simulators,
+    options: DemoOptions,
+    bridge: Bridge,
+    provoked: Provocations | None,
+    background: list[asyncio.Task[Any]],
+) -> None:
     count = 0
-    halfway = (options.leads or 100) // 2
+    planned = options.leads or 100
+    halfway = planned // 2
     while options.leads is None or count < options.leads:
         sims.avito.add_lead()
         count += 1
+        if provoked is not None:
+            # The causes the alerts must catch, one after another (sandbox/demo_alerts.py).
+            if count == planned // 5:
+                await provoked.block_amocrm(sims.amocrm)
+            if count == 2 * planned // 5:
+                background.append(asyncio.create_task(provoked.park_a_status(bridge.db)))
+            if count == 3 * planned // 5:
+                await provoked.fall_silent()
         if options.chaos and count == halfway:
             chaos.midway(sims.avito, sims.amocrm)
+        if provoked is not None and count == options.leads:
+            provoked.traffic_ended_at = datetime.now(UTC)
         if options.api_break and count == halfway:
             break_api(sims.avito)
         await asyncio.sleep(1 / options.leads_per_second)

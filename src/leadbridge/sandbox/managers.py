@@ -198,13 +198,18 @@ def _body(layout: Layout, move: Move) -> dict[str, Any]:
 async def _request(
     client: httpx.AsyncClient, method: str, path: str, **kwargs: Any
 ) -> httpx.Response:
-    """Retry what a person would retry: throttling, server errors, a dropped connection."""
+    """Retry what a person would retry: throttling, amoCRM's block page (403, the demo's
+    `--chaos` blocks the account for a few seconds), server errors, a dropped connection."""
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
             response = await client.request(method, path, **kwargs)
         except httpx.TransportError:
             response = None
-        if response is not None and response.status_code != 429 and response.status_code < 500:
+        if (
+            response is not None
+            and response.status_code not in (403, 429)
+            and response.status_code < 500
+        ):
             response.raise_for_status()
             return response
         await asyncio.sleep(min(1.0, RETRY_PAUSE_S * attempt) * random.uniform(0.5, 1.5))

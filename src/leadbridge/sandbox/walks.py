@@ -105,7 +105,9 @@ def _bought_out_index(funnel: Funnel, path: Sequence[str]) -> int:
 
 
 def _loss_reason(funnel: Funnel, stage_key: str, rng: random.Random) -> str | None:
-    names = [r.name for r in funnel.loss_reasons if r.avito_status != funnel.statuses.returned]
+    # A manager never picks the withdrawal's reason: leadbridge gives it when Avito says so.
+    reasons = funnel.manager_loss_reasons
+    names = [r.name for r in reasons if r.avito_status != funnel.statuses.returned]
     fitting = [name for name in REASONS_BY_STAGE.get(stage_key, SELLER_REASONS) if name in names]
     choices = fitting or names
     return rng.choice(choices) if choices else None

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadbridge.domain.lead import BuyoutRequest
+from leadbridge.domain.repeat_seller import EarlierDeal, Repeat, normalised_imei
 from leadbridge.store.tables import Lead
 from leadbridge.store.upsert import insert_ignoring_conflict, insert_new_rows
 
@@ -45,6 +46,7 @@ def _row(request: BuyoutRequest, raw: dict[str, Any], now: datetime) -> dict[str
         "model": request.device.model,
         "seller_name": request.seller.name,
         "seller_phone": request.seller.phone,
+        "imei": normalised_imei(request.device.imei),
         "city": request.city,
         "item_url": request.item_url,
         "buyout_price_kopecks": request.buyout_price_kopecks,
@@ -203,4 +205,42 @@ async def set_responsible(session: AsyncSession, owners: Mapping[int, int]) -> N
     """lead id → the amoCRM user routing gave it to; one executemany by primary key."""
     if owners:
         rows = [{"id": lead_id, "responsible_user_id": user} for lead_id, user in owners.items()]
+        await session.execute(update(Lead), rows)
+
+
+async def earlier_deals(
+    session: AsyncSession, phones: Collection[str], imeis: Collection[str], since: datetime
+) -> list[EarlierDeal]:
+    """The leads with a deal, created on Avito since `since`, that share a phone or an IMEI
+    with the given ones: a whole batch's candidates in one query (by the two indexes)."""
+    if not phones and not imeis:
+        return []
+    rows = await session.execute(
+        select(
+            Lead.id, Lead.amo_lead_id, Lead.seller_phone, Lead.imei, Lead.avito_created_at
+        ).where(
+            Lead.amo_lead_id.is_not(None),
+            Lead.avito_created_at >= since,
+            or_(Lead.seller_phone.in_(list(phones)), Lead.imei.in_(list(imeis))),
+        )
+    )
+    return [
+        EarlierDeal(lead_id, amo_lead_id, phone, imei, requested_at)
+        for lead_id, amo_lead_id, phone, imei, requested_at in rows.all()
+        if amo_lead_id is not None  # always, by the query: for the type
+    ]
+
+
+async def set_repeats(session: AsyncSession, repeats: Mapping[int, Repeat]) -> None:
+    """Lead id → the deal it repeats; one executemany by primary key."""
+    rows = [
+        {
+            "id": lead_id,
+            "repeat_amo_lead_id": repeat.amo_lead_id,
+            "repeat_requested_at": repeat.requested_at,
+            "repeat_match": repeat.match.value,
+        }
+        for lead_id, repeat in repeats.items()
+    ]
+    if rows:
         await session.execute(update(Lead), rows)

@@ -39,3 +39,14 @@ async def recent_actions(
         .limit(limit)
     )
     return [(action, target) for action, target in (await session.execute(statement)).all()]
+
+
+async def waiting(session: AsyncSession, limit: int) -> Sequence[OutboxItem]:
+    """Statuses waiting for their turn, oldest first (the demo parks one of them on purpose)."""
+    statement = (
+        select(OutboxItem)
+        .where(OutboxItem.state == OutboxState.PENDING)
+        .order_by(OutboxItem.id)
+        .limit(limit)
+    )
+    return (await session.scalars(statement)).all()

@@ -3,7 +3,9 @@ force — after an operator followed a change of Avito's API in the mapping file
 
 Two kinds of things were held back. Requests (webhook bodies and feed items) kept raw in
 quarantine are interpreted again: one that now reads becomes a lead through the same intake as
-ever, so a request that also came the other way, or was replayed before, is not doubled.
+ever, so a request that also came the other way, or was replayed before, is not doubled; a
+seller's change so kept goes to the inbox like a new one, and a change its own flow set aside
+(`sync/avito_changes.py`) is handed back to that flow.
 Statuses Avito refused for their form (an unknown status name, a missing code, a moved endpoint)
 are given back to the relay: unparked, or sent now instead of after their backoff. Every step
 is audited (who, when) and a crash midway loses nothing: replaying again finishes the job.
@@ -12,9 +14,10 @@ is audited (who, when) and a crash midway loses nothing: replaying again finishe
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,11 +26,11 @@ from leadbridge.avito.envelope import EventKind, json_object, read_feed_item, re
 from leadbridge.avito.payload import PayloadError
 from leadbridge.avito.results import CONTRACT_REFUSALS
 from leadbridge.domain.outbox_state import OutboxState
-from leadbridge.store import inbox, operator_actions
+from leadbridge.store import inbox, operator_actions, seller_changes
 from leadbridge.store.database import Database
 from leadbridge.store.tables import InboxEvent
 from leadbridge.sync.intake import Arrival, Intake, Outcome, accept_leads
-from leadbridge.sync.wakeups import OUTBOX, Wakeups
+from leadbridge.sync.wakeups import AVITO_CHANGES, OUTBOX, Wakeups
 
 log = structlog.get_logger(__name__)
 NOTE = "replay after a change of Avito's mapping"
@@ -94,7 +97,11 @@ async def _replay_batch(
     arrivals: list[Arrival] = []
     done: list[int] = []  # events read and holding no request: nothing to store
     unreadable: list[tuple[int, PayloadError]] = []
+    # Changes quarantined by the flow that applies them (they are in the inbox already).
+    requeued = [e.id for e in events if e.event_key.startswith(seller_changes.KEY_PREFIX)]
     for event in events:
+        if event.id in requeued:
+            continue
         try:
             lead = _lead_of(event)
         except PayloadError as error:
@@ -105,15 +112,18 @@ async def _replay_batch(
         else:
             arrivals.append(Arrival(lead, event.channel, held_event=event.id))
     now = datetime.now(UTC)
-    if done or unreadable:
+    if done or unreadable or requeued:
         async with db.transaction() as session:
-            await _mark(session, done, unreadable, actor=actor, now=now)
+            await seller_changes.requeue(session, requeued)
+            await _mark(session, [*done, *requeued], unreadable, actor=actor, now=now)
+        if requeued:
+            wakeups.notify(AVITO_CHANGES)
 
     async def mark(session: AsyncSession, outcomes: Sequence[tuple[Arrival, Outcome]]) -> None:
         await _mark(session, _gone_on(outcomes), _refused(outcomes), actor=actor, now=now)
 
     outcomes = await accept_leads(db, arrivals, wakeups=wakeups, alongside=mark)
-    tally.replayed += len(done) + len(_gone_on(outcomes))
+    tally.replayed += len(done) + len(requeued) + len(_gone_on(outcomes))
     tally.still += len(unreadable) + len(_refused(outcomes))
     tally.created += sum(outcome is Intake.NEW for _, outcome in outcomes)
 
@@ -147,15 +157,16 @@ def _gone_on(outcomes: Sequence[tuple[Arrival, Outcome]]) -> list[int]:
     ]
 
 
-def _lead_of(event: InboxEvent) -> dict[str, object] | None:
-    """The request in a kept event; None for an event that carries none (a ping, or an event
-    type we do not act on): replaying it is done once it is read."""
+def _lead_of(event: InboxEvent) -> Mapping[str, Any] | None:
+    """The request (or a seller's change: a ChangeBody, kept as it is) in a kept event; None for
+    an event that carries none (a ping, or an event type we do not act on): replaying it is
+    done once it is read."""
     if event.channel == "feed":
-        return dict(read_feed_item(json_object(event.body)))
+        return read_feed_item(json_object(event.body))
     found = read_webhook(event.body)
     if found.kind is not EventKind.LEAD or found.lead is None:
         return None
-    return dict(found.lead)
+    return found.lead
 
 
 async def resend_refused_statuses(db: Database, *, actor: str) -> int:

@@ -23,20 +23,31 @@ from leadbridge.store import heartbeats
 from leadbridge.store.database import Database
 from leadbridge.store.migrate import upgrade
 from leadbridge.sync.amocrm_account import remember_account, token_account
+from leadbridge.sync.avito_changes import AvitoChanges
 from leadbridge.sync.avito_limiters import shared_limiters
+from leadbridge.sync.change_effects import ChangeEffects
 from leadbridge.sync.crm_layout import CrmLayout
 from leadbridge.sync.deal_batcher import DealBatcher
 from leadbridge.sync.deal_tasks import DealTasks
 from leadbridge.sync.election import Election, SoleLeader, election_for
 from leadbridge.sync.events_catchup import EventsCatchUp
 from leadbridge.sync.intake import pull_feed_once
+from leadbridge.sync.privacy import Purge
 from leadbridge.sync.provisioning import provision
 from leadbridge.sync.reconciler import Reconciler
 from leadbridge.sync.relay import Relay
 from leadbridge.sync.routing import Router, check_users, routing_of
 from leadbridge.sync.stage_changes import StageChanges
 from leadbridge.sync.supervisor import Supervisor
-from leadbridge.sync.wakeups import DEALS, OUTBOX, STAGE_CHANGES, LocalWakeups, Wakeups, wakeups_for
+from leadbridge.sync.wakeups import (
+    AVITO_CHANGES,
+    DEALS,
+    OUTBOX,
+    STAGE_CHANGES,
+    LocalWakeups,
+    Wakeups,
+    wakeups_for,
+)
 
 log = structlog.get_logger(__name__)
 HEARTBEAT_S = 5.0  # how often a process writes what its loops last did
@@ -109,6 +120,7 @@ class Bridge:
             attempt_settle_s=settings.amocrm.timeout_s,
             router=router,
             tasks=tasks,
+            repeat_window_days=settings.amocrm.repeat_window_days,
         )
         changes = StageChanges(
             db=self.db,
@@ -139,9 +151,28 @@ class Bridge:
             db=self.db, api=self.amo, avito=self.avito, funnel=funnel, layout=self.layout,
             changes=changes, settings=settings.reconcile, wakeups=self.wakeups,
         )  # fmt: skip
+        # A seller's edits and withdrawals on Avito (sync/avito_changes.py): elected, since the
+        # notes and tasks it adds in amoCRM carry no idempotency key.
+        seller_changes = AvitoChanges(
+            db=self.db,
+            funnel=funnel,
+            effects=ChangeEffects(
+                db=self.db,
+                api=self.amo,
+                funnel=funnel,
+                layout=self.layout,
+                attempt_settle_s=settings.amocrm.timeout_s,
+            ),
+            wakeups=self.wakeups,
+            on_withdrawal=settings.avito.on_withdrawal,
+            settings=settings.inbox,
+        )
         feed = partial(pull_feed_once, self.db, self.avito, self.wakeups)
         self.spawn_drain("deals", batcher.run_once, DEALS, idle, job="amocrm_deals")
         self.spawn_drain("stage_changes", changes.run_once, STAGE_CHANGES, idle)
+        self.spawn_drain(
+            "avito_changes", seller_changes.run_once, AVITO_CHANGES, idle, job="avito_changes"
+        )
         self.supervisor.spawn("relay", idle, partial(self._relay_loop, idle))
         self._spawn_every("feed", settings.avito.feed_poll_interval_s, feed, "avito_feed")
         events_s = settings.amocrm.events_poll_interval_s
@@ -154,6 +185,10 @@ class Bridge:
             self.alerts = alert_engine(settings, self.db, self.amo, self._webhook_url("amocrm"))
             alerts_s = settings.alerts.interval_s
             self._spawn_every("alerts", alerts_s, self.alerts.run_once, "alerts")
+        # Retention (sync/privacy.py): daily, first a few minutes after start (not while the
+        # flows catch up), so that restarts more often than daily do not keep postponing it.
+        purge, purge_s = Purge.for_settings(self.db, settings), settings.privacy.purge_interval_s
+        self._spawn_every("privacy", purge_s, purge.run_once, "privacy", min(purge_s, 600.0))
         self.supervisor.spawn("heartbeats", HEARTBEAT_S, self._heartbeats)
 
     def spawn_drain(

@@ -12,7 +12,8 @@ leads, and amoCRM's one limit gains nothing from a second.
 With a router, each lead's responsible user is chosen in the transaction that marks it attempted
 (`sync/routing.py`) and kept for its retries; with tasks, each recorded deal gets its first-call
 task planned in the same transaction as its id, and sent once no lead waits for a deal
-(`sync/deal_tasks.py`).
+(`sync/deal_tasks.py`). With a repeat window, the leads repeating a recent deal are found in
+that same transaction (`sync/repeat_sellers.py`): their deal is tagged, their note links it.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from leadbridge.store.database import Database
 from leadbridge.store.tables import Lead
 from leadbridge.sync.crm_layout import CrmLayout
 from leadbridge.sync.deal_tasks import DealTasks
+from leadbridge.sync.repeat_sellers import mark_repeats
 from leadbridge.sync.routing import Arrival, Router
 from leadbridge.sync.wakeups import OUTBOX, Wakeups
 
@@ -54,9 +56,13 @@ class DealBatcher:
         attempt_settle_s: float = 10.0,
         router: Router | None = None,
         tasks: DealTasks | None = None,
+        repeat_window_days: int = 0,
     ) -> None:
+        """`repeat_window_days`: how far back a request's phone or IMEI finds an earlier deal
+        to link (0: repeat sellers are not looked for)."""
         self._db, self._api, self._funnel, self._layout = db, api, funnel, layout
         self._router, self._tasks = router, tasks
+        self._repeat_window = timedelta(days=repeat_window_days)
         self._wakeups = wakeups
         self._batch_size = batch_size
         self._attempt_settle = timedelta(seconds=attempt_settle_s)
@@ -84,6 +90,7 @@ class DealBatcher:
         chosen, contacts = await self._choose(batch)
         async with self._db.transaction() as session:
             await self._route(session, chosen)
+            await mark_repeats(session, chosen, self._repeat_window)
             await leads.mark_deal_attempted(session, [lead.id for lead in chosen], _now())
         placement = self._placement()
         payloads = [
@@ -125,7 +132,8 @@ class DealBatcher:
         if missing:
             async with self._db.transaction() as session:
                 await leads.mark_notes_attempted(session, [lead.id for lead in missing], _now())
-            await self._api.add_notes([card_note(lead) for lead in missing])
+            account = self._api.account_url
+            await self._api.add_notes([card_note(lead, account) for lead in missing])
         async with self._db.transaction() as session:
             await leads.mark_notes_added(session, [lead.id for lead in batch], _now())
         return len(batch)
@@ -133,23 +141,30 @@ class DealBatcher:
     async def _has_card_note(self, lead: Lead) -> bool:
         if lead.note_attempted_at is None or lead.amo_lead_id is None:
             return False
-        text = note_text(lead)
+        text = note_text(lead, self._api.account_url)
         return any(note.text == text for note in await self._api.lead_notes(lead.amo_lead_id))
 
     async def _choose(self, batch: Sequence[Lead]) -> tuple[list[Lead], dict[int, int]]:
         """The leads to send, and lead id → the seller's known contact. A phone seen twice in
-        the batch waits for the next batch, so that its contact is created once and reused."""
+        the batch waits for the next batch, so that its contact is created once and reused; with
+        repeat sellers looked for, so does an IMEI seen twice: the second links the first's deal."""
         phones = [lead.seller_phone for lead in batch if lead.seller_phone]
         async with self._db.transaction() as session:
             known = await crm_objects.contacts_for_phones(session, phones)
-        chosen, contacts, seen = [], {}, set()
+        chosen: list[Lead] = []
+        contacts: dict[int, int] = {}
+        phones_seen: set[str] = set()
+        imeis_seen: set[str] = set()
         for lead in batch:
             phone = lead.seller_phone
-            if phone and phone in seen:
+            imei = lead.imei if self._repeat_window else None
+            if (phone and phone in phones_seen) or (imei and imei in imeis_seen):
                 continue
             chosen.append(lead)
+            if imei:
+                imeis_seen.add(imei)
             if phone:
-                seen.add(phone)
+                phones_seen.add(phone)
                 if phone in known:
                     contacts[lead.id] = known[phone]
         return chosen, contacts

@@ -4,6 +4,11 @@ The raw event and the lead are written in one transaction. Push (webhook) and pu
 key the inbox by the Avito lead id, so a request that arrives both ways is stored once. A payload
 that cannot be interpreted is kept raw in quarantine by the channel that brought it; the feed
 moves past it instead of stopping there.
+
+A seller's change of a request (`avito/changes.py`) comes in the same ways, handed over as a
+`ChangeBody` where a request would be: it is read (a change that cannot be is refused like a
+request, and quarantined by its channel), kept raw in the inbox keyed by its change id — the
+same by both channels — and applied by its own flow (`sync/avito_changes.py`).
 """
 
 from __future__ import annotations
@@ -19,15 +24,17 @@ import structlog
 from sqlalchemy.exc import DataError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from leadbridge.avito.changes import AvitoChange, read_change
 from leadbridge.avito.client import AvitoClient
+from leadbridge.avito.envelope import ChangeBody
 from leadbridge.avito.payload import PayloadError, parse_lead
 from leadbridge.domain.contract_drift import DriftKind, drift_named
 from leadbridge.domain.lead import BuyoutRequest
-from leadbridge.store import cursors, inbox, leads
+from leadbridge.store import cursors, inbox, leads, seller_changes
 from leadbridge.store.database import Database
 from leadbridge.store.drift_notes import Drift, note_drift, note_drifts
 from leadbridge.sync.quarantine import quarantine_raw
-from leadbridge.sync.wakeups import DEALS, Wakeups
+from leadbridge.sync.wakeups import AVITO_CHANGES, DEALS, Wakeups
 
 log = structlog.get_logger(__name__)
 FEED_CURSOR = "avito_lead_feed"
@@ -49,6 +56,7 @@ class Arrival:
 
 
 Outcome = Intake | PayloadError  # stored, known already, or refused (nothing written for it)
+Read = BuyoutRequest | AvitoChange | PayloadError
 # Writes that belong with the outcomes, in their transaction (a replay marks its events).
 Alongside = Callable[[AsyncSession, Sequence[tuple[Arrival, Outcome]]], Awaitable[None]]
 
@@ -100,45 +108,52 @@ async def accept_leads(
     return outcomes
 
 
-def _parsed(arrival: Arrival) -> BuyoutRequest | PayloadError:
+def _parsed(arrival: Arrival) -> Read:
     try:
+        if isinstance(arrival.raw, ChangeBody):
+            return read_change(arrival.raw)
         return parse_lead(arrival.raw)
     except PayloadError as error:
         return error
 
 
 async def _stored(
-    session: AsyncSession,
-    parsed: Sequence[tuple[Arrival, BuyoutRequest | PayloadError]],
-    now: datetime,
+    session: AsyncSession, parsed: Sequence[tuple[Arrival, Read]], now: datetime
 ) -> list[tuple[Arrival, Outcome]]:
     """Push (webhook) and pull (feed) key the inbox alike, `lead:<Avito id>`: a request that
-    arrives both ways, or twice in one batch, is stored once, by its first arrival."""
+    arrives both ways, or twice in one batch, is stored once, by its first arrival. A change
+    is keyed `change:<its id>` the same way, and waits in the inbox for its flow."""
     first: dict[str, tuple[Arrival, BuyoutRequest]] = {}
-    for arrival, request in parsed:
-        if isinstance(request, BuyoutRequest):
-            first.setdefault(request.avito_lead_id, (arrival, request))
+    changes: dict[str, Arrival] = {}
+    for arrival, read in parsed:
+        if isinstance(read, BuyoutRequest):
+            first.setdefault(f"lead:{read.avito_lead_id}", (arrival, read))
+        elif isinstance(read, AvitoChange):
+            changes.setdefault(read.inbox_key, arrival)
     events = [
-        (f"lead:{lead_id}", arrival.channel, json.dumps(arrival.raw, ensure_ascii=False))
-        for lead_id, (arrival, _) in first.items()
+        (key, arrival.channel, json.dumps(arrival.raw, ensure_ascii=False))
+        for key, (arrival, _) in first.items()
     ]
     new_keys = await inbox.add_processed(session, events, now)
-    new = {lead_id: first[lead_id] for lead_id in first if f"lead:{lead_id}" in new_keys}
+    new = {key: first[key] for key in first if key in new_keys}
     await leads.add_new(
         session, [(request, dict(arrival.raw)) for arrival, request in new.values()], now
     )
-    return [(arrival, _outcome(arrival, request, new)) for arrival, request in parsed]
+    waiting = [
+        (key, arrival.channel, json.dumps(arrival.raw, ensure_ascii=False))
+        for key, arrival in changes.items()
+    ]
+    new_keys |= await seller_changes.add_events(session, waiting, now)
+    arrivals = {key: arrival for key, (arrival, _) in new.items()}
+    arrivals |= {key: arrival for key, arrival in changes.items() if key in new_keys}
+    return [(arrival, _outcome(arrival, read, arrivals)) for arrival, read in parsed]
 
 
-def _outcome(
-    arrival: Arrival,
-    request: BuyoutRequest | PayloadError,
-    new: Mapping[str, tuple[Arrival, BuyoutRequest]],
-) -> Outcome:
-    if isinstance(request, PayloadError):
-        return request
-    stored = new.get(request.avito_lead_id)
-    return Intake.NEW if stored is not None and stored[0] is arrival else Intake.DUPLICATE
+def _outcome(arrival: Arrival, read: Read, stored: Mapping[str, Arrival]) -> Outcome:
+    if isinstance(read, PayloadError):
+        return read
+    key = read.inbox_key if isinstance(read, AvitoChange) else f"lead:{read.avito_lead_id}"
+    return Intake.NEW if stored.get(key) is arrival else Intake.DUPLICATE
 
 
 def _unstorable(error: DataError) -> PayloadError:
@@ -150,19 +165,33 @@ def _unstorable(error: DataError) -> PayloadError:
 async def _announce(
     db: Database,
     wakeups: Wakeups,
-    parsed: Sequence[tuple[Arrival, BuyoutRequest | PayloadError]],
+    parsed: Sequence[tuple[Arrival, Read]],
     outcomes: Sequence[tuple[Arrival, Outcome]],
 ) -> None:
     """What follows a stored request: a log line, the deal flow woken, and the fields Avito
-    added shown to a person (kept with the lead meanwhile)."""
+    added shown to a person (kept with the lead meanwhile). A stored change wakes its flow."""
     drifts: list[Drift] = []
-    for (arrival, request), (_, outcome) in zip(parsed, outcomes, strict=True):
-        if outcome is Intake.NEW and isinstance(request, BuyoutRequest):
-            log.info("lead.accepted", avito_lead_id=request.avito_lead_id, channel=arrival.channel)
-            drifts.extend(_unknown_fields(request.unknown_fields))
-            drifts.extend(_unknown_values(request.unknown_values))
-    if any(outcome is Intake.NEW for _, outcome in outcomes):
+    requests = changes = 0
+    for (arrival, read), (_, outcome) in zip(parsed, outcomes, strict=True):
+        if outcome is not Intake.NEW:
+            continue
+        if isinstance(read, BuyoutRequest):
+            requests += 1
+            log.info("lead.accepted", avito_lead_id=read.avito_lead_id, channel=arrival.channel)
+            drifts.extend(_unknown_fields(read.unknown_fields))
+            drifts.extend(_unknown_values(read.unknown_values))
+        elif isinstance(read, AvitoChange):
+            changes += 1
+            log.info(
+                "lead.change_received",
+                avito_lead_id=read.request.avito_lead_id,
+                kind=read.kind.value,
+                channel=arrival.channel,
+            )
+    if requests:
         wakeups.notify(DEALS)
+    if changes:
+        wakeups.notify(AVITO_CHANGES)
     if drifts:
         await note_drifts(db, drifts)
 

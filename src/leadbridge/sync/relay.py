@@ -2,7 +2,9 @@
 
 A batch holds at most one status per lead, so statuses of one lead leave strictly in order while
 up to 100 leads share one request. A retryable answer keeps the item at its lead's head (later
-statuses of that lead wait; other leads go on); a refusal parks it for a person.
+statuses of that lead wait; other leads go on); a refusal parks it for a person — except one
+because the seller withdrew the request on Avito: nothing will ever be applied to that lead, so
+the item and the lead's statuses queued after it are given up (skipped, audited as `avito`).
 
 Claims are leases (see `store/outbox.py`). When a send may have arrived without its verdict — a
 lost answer, or a lease that ran out mid-send — the item is read back from Avito first: if Avito
@@ -42,7 +44,8 @@ from leadbridge.domain.contract_drift import DriftKind
 from leadbridge.domain.outbox_state import OutboxState
 from leadbridge.domain.read_back import already_reached, unknown_status
 from leadbridge.domain.retry import Backoff
-from leadbridge.store import outbox
+from leadbridge.domain.seller_changes import SKIP_REASON
+from leadbridge.store import operator_actions, outbox
 from leadbridge.store.database import Database
 from leadbridge.store.drift_notes import note_drifts
 from leadbridge.store.tables import OutboxItem
@@ -203,7 +206,12 @@ class Relay:
         sent: bool,
     ) -> None:
         claim = item.attempts
-        if result.outcome is Outcome.RETRYABLE:
+        if result.outcome is Outcome.WITHDRAWN:
+            skipped = await operator_actions.skip_withdrawn(
+                session, item.lead_id, note=SKIP_REASON, now=now, refused=(item.id, claim)
+            )
+            log.info("outbox.withdrawn", lead_id=item.lead_id, status=item.status, skipped=skipped)
+        elif result.outcome is Outcome.RETRYABLE:
             # The wait grows with the sends only: a read-back that failed is no try of the
             # status itself, and counting it made an unlucky status wait twice as long.
             sends = item.sends + 1 if sent else item.sends

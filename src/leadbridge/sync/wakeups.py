@@ -20,7 +20,8 @@ from leadbridge.store.database import Database
 
 log = structlog.get_logger(__name__)
 DEALS, STAGE_CHANGES, OUTBOX = "deals", "stage_changes", "outbox"
-TOPICS = (DEALS, STAGE_CHANGES, OUTBOX)
+AVITO_CHANGES = "avito_changes"  # a seller's change of a request is waiting in the inbox
+TOPICS = (DEALS, STAGE_CHANGES, OUTBOX, AVITO_CHANGES)
 RECONNECT_PAUSE_S = 1.0
 
 

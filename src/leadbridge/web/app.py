@@ -14,7 +14,7 @@ from leadbridge.web.correlation import CorrelationIds
 from leadbridge.web.failures import ServerErrors
 from leadbridge.web.headers import SecurityHeaders
 from leadbridge.web.limits import BodyLimit
-from leadbridge.web.pages import first_contact, static
+from leadbridge.web.pages import static
 
 # Every page of the dashboard needs a logged-in user; a router may narrow it to roles.
 LOGGED_IN = [Depends(guard.require_login)]
@@ -27,7 +27,6 @@ def create_app(context: WebContext) -> FastAPI:
     app.include_router(login.router)
     app.include_router(static.router)  # htmx and the style sheets, the login page's too
     app.include_router(dashboard.router, dependencies=LOGGED_IN)
-    app.include_router(first_contact.router, dependencies=LOGGED_IN)
     app.include_router(health.router)
     app.add_exception_handler(OperationalError, _database_unavailable)
     app.add_exception_handler(DataError, _value_refused_by_database)

@@ -55,7 +55,8 @@ async def test_the_week_shows_an_unreadable_line_with_its_reason(database_url: s
     assert checked.status_code == 200
     assert "Сверка с Авито выполнена" in checked.text
     unreadable = [row for row in cells(checked.text, "diff") if row[0] == LABEL]
-    assert unreadable == [[LABEL, "x-1:commission", "—", "—", "—", IN_RUBLES]]
+    # The page reads the line's key as "<lead> · <kind>"; the XLSX keeps the key itself.
+    assert unreadable == [[LABEL, "x-1 · комиссия", "—", "—", "—", IN_RUBLES]]
     # The download carries the stored check, the unreadable line included, without asking again.
     book = load_workbook(io.BytesIO(xlsx.content))
     exceptions = list(book["Exceptions"].iter_rows(min_row=2, values_only=True))

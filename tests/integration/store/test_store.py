@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from leadbridge.domain.lead import BuyoutRequest, DeviceCard, Seller
 from leadbridge.domain.outbox_state import OutboxState
 from leadbridge.domain.status_path import PlannedStatus
-from leadbridge.store import inbox, leads, outbox
+from leadbridge.store import inbox, leads, migrate, outbox
 from leadbridge.store.database import Database
 from leadbridge.store.migrate import current_revision, head_revision
 
@@ -47,7 +48,11 @@ def _request(avito_id: str) -> BuyoutRequest:
 
 
 async def test_migrations_reach_head(db: Database) -> None:
-    assert current_revision(db.url) == head_revision() == "0016"
+    """Every revision applied, up to the newest file: a revision left off the chain (two
+    heads, a wrong `down_revision`) would stop short of it."""
+    versions = Path(migrate.__file__).parent / "migrations" / "versions"
+    newest = max(path.name.split("_", 1)[0] for path in versions.glob("0*.py"))
+    assert current_revision(db.url) == head_revision() == newest
 
 
 async def test_a_lead_is_stored_once_and_times_keep_their_zone(db: Database) -> None:

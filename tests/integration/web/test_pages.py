@@ -14,7 +14,7 @@ from tests.dashboard_login import add_user, login
 
 from leadbridge.config import AmoCrmSettings, Settings, WebSettings
 from leadbridge.domain.outbox_state import OutboxState
-from leadbridge.store import operator_actions
+from leadbridge.store import operator_actions, timeline
 from leadbridge.store.database import Database
 from leadbridge.store.migrate import upgrade
 from leadbridge.store.tables import OutboxItem
@@ -135,26 +135,32 @@ async def test_a_leads_timeline_merges_intake_stage_changes_and_send_attempts(si
     assert kinds == ["Авито → заявка", "→ Авито: отправка", "→ Авито: отправка"]
     attempts = [row for row in _cells(page, "timeline") if row and row[1] == "→ Авито: отправка"]
     assert [(row[2], row[3]) for row in attempts] == [
-        ("accepted", "принято"),
-        ("contacted", "отказ Авито"),
+        ("Принят в работу", "принято"),
+        ("Связались с продавцом", "отказ Авито"),
     ]
-    assert "not allowed" in attempts[1][4]
+    assert "переход запрещён" in attempts[1][4]
+    assert "not allowed" in attempts[1][4]  # Avito's own words, folded away under the summary
 
 
 async def test_replay_from_the_outbox_page_is_audited_and_queues_the_item(site: Site) -> None:
     item_id = site.seeded.parked_item
     async with site.logged_in("olga") as (http, csrf):
         listed = (await http.get("/outbox")).text
-        without_csrf = await http.post(f"/outbox/{item_id}/replay")
-        replayed = await http.post(f"/outbox/{item_id}/replay", headers={"X-CSRF-Token": csrf})
-        again = await http.post(f"/outbox/{item_id}/replay", headers={"X-CSRF-Token": csrf})
+        note = {"note": "Авито починило переход"}
+        without_csrf = await http.post(f"/outbox/{item_id}/replay", data=note)
+        replayed = await http.post(
+            f"/outbox/{item_id}/replay", data=note, headers={"X-CSRF-Token": csrf}
+        )
+        again = await http.post(
+            f"/outbox/{item_id}/replay", data=note, headers={"X-CSRF-Token": csrf}
+        )
         after = (await http.get("/outbox")).text
     assert f'hx-post="/outbox/{item_id}/replay"' in listed
     assert without_csrf.status_code == 403
     assert replayed.status_code == 200
     assert "в очереди" in replayed.text
     assert again.status_code == 409
-    assert "cannot replay" in again.text
+    assert "Это действие уже не подходит" in again.text
     audit = _cells(after, "audit")
     assert audit[1][1:3] == ["olga", "Отправить заново"]
     async with site.db.transaction() as session:
@@ -165,34 +171,40 @@ async def test_replay_from_the_outbox_page_is_audited_and_queues_the_item(site: 
     assert (action.actor, action.action, action.state_before) == ("olga", "replay", "parked")
 
 
-async def test_a_sent_status_can_be_replayed_from_its_leads_page(site: Site) -> None:
+async def test_the_last_sent_status_can_be_replayed_from_its_leads_page(site: Site) -> None:
     seeded = site.seeded
+    async with site.db.transaction() as session:
+        items = await timeline.outbox_items(session, seeded.lead_ids[2])
+    last_sent = operator_actions.last_sent_id(items)
+    assert last_sent is not None
+    assert last_sent != seeded.sent_item  # the lead's first status: behind Avito's current one
     async with site.logged_in("olga") as (http, csrf):
         card = (await http.get(f"/leads/{seeded.lead_ids[2]}")).text
         answer = await http.post(
-            f"/outbox/{seeded.sent_item}/replay", headers={"X-CSRF-Token": csrf}
+            f"/outbox/{last_sent}/replay", data={"note": "проверка"}, headers={"X-CSRF-Token": csrf}
         )
         after = (await http.get(f"/leads/{seeded.lead_ids[2]}")).text
-    assert f'hx-post="/outbox/{seeded.sent_item}/replay"' in card
+    assert f'hx-post="/outbox/{last_sent}/replay"' in card
+    assert f'hx-post="/outbox/{seeded.sent_item}/replay"' not in card
     assert answer.status_code == 200
     states = {row[0]: row[3] for row in _cells(after, "outbox") if row}
-    assert states[str(seeded.sent_item)] == "в очереди"
+    assert states[str(last_sent)] == "в очереди"
     operator_rows = [row for row in _cells(after, "timeline") if row and row[1] == "Оператор"]
-    assert [(row[2], row[4]) for row in operator_rows] == [("Отправить заново", "olga")]
+    assert [(row[2], row[4]) for row in operator_rows] == [("Отправить заново", "olga: проверка")]
 
 
 async def test_the_funnel_page_lists_stages_chain_and_loss_reasons(site: Site) -> None:
     async with site.logged_in("fedor") as (http, _):
         page = (await http.get("/funnel")).text
-    stages = {row[1]: row for row in _cells(page, "stages") if row}
-    assert stages["won"][2] == "142"
-    assert stages["lost"][2] == "143"
-    assert stages["taken"][3] == "accepted"
-    assert "listed" in stages
-    assert "bought_out (как у предыдущего)" in stages["listed"][3]
-    assert "accepted → contacted → price_agreed" in page
+    stages = {row[0]: row for row in _cells(page, "stages") if row}
+    assert stages["Успешно реализовано"][1] == "142"
+    assert stages["Закрыто и не реализовано"][1] == "143"
+    assert stages["Взята в работу"][2] == "Принят в работу"
+    assert "Выкуплен (как у предыдущего)" in stages["В магазине, реклама"][2]
+    assert 'title="ключ в файле воронки: listed"' in page  # the key, for whoever edits the file
+    assert "Принят в работу → Связались с продавцом → Цена согласована" in page
     reasons = {row[0]: row[2] for row in _cells(page, "reasons") if row}
-    assert reasons["Возврат продавцу после выкупа"] == "returned"
+    assert reasons["Возврат продавцу после выкупа"] == "Возврат продавцу"
 
 
 async def test_htmx_is_served_from_the_package(site: Site) -> None:

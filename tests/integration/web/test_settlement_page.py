@@ -17,6 +17,7 @@ from leadbridge.domain.periods import Week
 from leadbridge.sandbox.avito import AvitoSandboxConfig, create_avito_app
 from leadbridge.settlement import dashboard as settlement
 from leadbridge.store import settlement as store
+from leadbridge.web.pages.settlements import line_text
 from leadbridge.web.server import serve
 
 pytestmark = pytest.mark.anyio
@@ -62,7 +63,7 @@ async def test_finance_and_admin_see_the_weeks_others_do_not(site: Site) -> None
     assert 'href="/settlements"' in listed.text  # in finance's navigation
     lines = cells(week.text, "lines")
     assert len(lines) == len(await _week_lines(site, THIS_WEEK)) == 3  # three buyouts
-    assert {row[1] for row in lines} == {"commission"}
+    assert {row[1] for row in lines} == {"комиссия"}
     assert as_operator.status_code == 403
     assert away.status_code == 303
     assert away.headers["location"].startswith("/login")
@@ -78,7 +79,7 @@ async def test_the_xlsx_and_csv_hold_the_weeks_lines(site: Site) -> None:
     assert xlsx.headers["content-type"].startswith("application/vnd.openxmlformats")
     assert f'filename="settlement-{THIS_WEEK.name}.xlsx"' in xlsx.headers["content-disposition"]
     book = load_workbook(io.BytesIO(xlsx.content))
-    rows = list(book["Lines"].iter_rows(min_row=2, values_only=True))
+    rows = list(book["Строки"].iter_rows(min_row=2, values_only=True))
     assert rows[-1][0] == "Итого"
     assert [(row[0], Decimal(str(row[6]))) for row in rows[:-1]] == await _week_lines(
         site, THIS_WEEK
@@ -107,7 +108,8 @@ async def test_check_against_avito_keeps_the_diff(site: Site) -> None:
     assert "Сверка с Авито выполнена" in checked.text
     # The simulator never saw these leads' money: every line of ours is ours only.
     diff = cells(checked.text, "diff")
-    assert sorted(row[1] for row in diff) == sorted(key for key, _ in ours)
+    # The line's key is Avito's line id, read as "<lead> · <kind>" (the key is its title).
+    assert sorted(row[1] for row in diff) == sorted(line_text(key) for key, _ in ours)
     assert {row[0] for row in diff} == {"Только у нас"}
     async with site.db.transaction() as session:
         period = await store.period(session, THIS_WEEK)
@@ -115,11 +117,11 @@ async def test_check_against_avito_keeps_the_diff(site: Site) -> None:
     assert (period.matched, period.frozen_at) == (0, None)
     # The download carries the stored check without asking Avito again.
     book = load_workbook(io.BytesIO(xlsx.content))
-    exceptions = list(book["Exceptions"].iter_rows(min_row=2, values_only=True))
+    exceptions = list(book["Расхождения"].iter_rows(min_row=2, values_only=True))
     assert sorted((row[0], row[1]) for row in exceptions) == sorted(
-        ("only_ours", key) for key, _ in ours
+        ("Только у нас", key) for key, _ in ours
     )
-    summary = {row[0]: row[1] for row in book["Summary"].iter_rows(values_only=True)}
+    summary = {row[0]: row[1] for row in book["Сводка"].iter_rows(values_only=True)}
     assert (summary["Совпало с Авито"], summary["Расхождений"]) == (0, len(ours))
 
 

@@ -11,6 +11,7 @@ from leadbridge.amocrm.deal_payload import DealPlacement, complex_item
 from leadbridge.store.tables import Lead
 
 REQUESTED = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+ACCOUNT = "https://shop.amocrm.ru"
 FIELD_IDS = {field.key: 1000 + index for index, field in enumerate(DEAL_FIELDS)}
 ENUM_IDS = {"category:Телефон": 51, "kit:Коробка": 61, "kit:Чехол": 62}
 PLACEMENT = DealPlacement(pipeline_id=7, status_id=70, field_ids=FIELD_IDS, enum_ids=ENUM_IDS)
@@ -134,10 +135,11 @@ def test_a_seller_without_name_or_phone_is_still_a_contact() -> None:
 
 
 def test_the_card_note_goes_on_the_deal_with_the_card_text() -> None:
-    note = card_note(lead())
+    note = card_note(lead(), ACCOUNT)
 
-    assert note == {"entity_id": 9001, "note_type": "common", "params": {"text": note_text(lead())}}
-    assert note_text(lead()).splitlines() == [
+    text = note_text(lead(), ACCOUNT)
+    assert note == {"entity_id": 9001, "note_type": "common", "params": {"text": text}}
+    assert text.splitlines() == [
         "Заявка Авито av-42 (трейд-ин)",
         "Устройство: iPhone 13, 128 ГБ, синий",
         "Состояние: хорошее, не ремонтировался",
@@ -157,3 +159,39 @@ def test_the_card_note_goes_on_the_deal_with_the_card_text() -> None:
 def test_the_routed_user_is_the_deals_responsible_and_none_leaves_it_to_amocrm() -> None:
     assert complex_item(lead(), PLACEMENT, None, 5000002)["responsible_user_id"] == 5000002
     assert "responsible_user_id" not in complex_item(lead(), PLACEMENT, contact_id=None)
+
+
+REPEAT = {
+    "repeat_amo_lead_id": 123,
+    # 21:30 UTC on 30 November is already 1 December in Moscow, the card's zone.
+    "repeat_requested_at": datetime(2026, 11, 30, 21, 30, tzinfo=UTC),
+    "repeat_match": "phone",
+}
+
+
+def test_a_repeat_sellers_deal_is_tagged_and_its_note_links_the_earlier_deal() -> None:
+    repeat = lead(**REPEAT)
+
+    tags = complex_item(repeat, PLACEMENT, contact_id=None)["_embedded"]["tags"]
+    lines = note_text(repeat, ACCOUNT + "/").splitlines()
+
+    assert tags == [
+        {"name": "avito"},
+        {"name": "iPhone 13"},
+        {"name": "Казань"},
+        {"name": "повтор"},
+    ]
+    assert lines[:2] == [
+        "Заявка Авито av-42 (трейд-ин)",
+        "Повторное обращение: сделка №123 от 01.12.2026 (тот же телефон)"
+        " — https://shop.amocrm.ru/leads/detail/123",
+    ]
+    assert lines[2:] == note_text(lead(), ACCOUNT).splitlines()[1:]  # the card as before
+
+
+def test_the_note_says_what_matched() -> None:
+    by_imei = note_text(lead(**{**REPEAT, "repeat_match": "imei"}), ACCOUNT).splitlines()[1]
+    by_both = note_text(lead(**{**REPEAT, "repeat_match": "both"}), ACCOUNT).splitlines()[1]
+
+    assert "(тот же IMEI)" in by_imei
+    assert "(тот же телефон и IMEI)" in by_both

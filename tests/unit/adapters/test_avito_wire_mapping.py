@@ -75,7 +75,7 @@ def test_an_unknown_top_level_table_names_the_known_ones(tmp_path: Path) -> None
 def test_a_webhook_is_read_where_the_mapping_says() -> None:
     lead = {"id": "b-1"}
     assert read_webhook(b"{}").kind is EventKind.PING
-    assert read_webhook(b'{"payload": {"type": "lead.updated"}}').kind is EventKind.IGNORED
+    assert read_webhook(b'{"payload": {"type": "lead.archived"}}').kind is EventKind.IGNORED
     event = read_webhook(b'{"payload": {"type": "lead.created", "lead": {"id": "b-1"}}}')
     assert (event.kind, event.lead) == (EventKind.LEAD, lead)
 

@@ -24,6 +24,8 @@ def test_left_out_the_answers_are_read_as_today_s_contract_says() -> None:
         "row_result": "result",
         "row_status": "currentStatus",
         "row_message": "message",
+        "row_error_code": "errorCode",
+        "withdrawn_code": "lead_withdrawn",
         "status_path": ("status",),
         "error_code_path": ("error", "code"),
     }

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from leadbridge.sandbox.avito.deps import sandbox_of
 from leadbridge.sandbox.avito.errors import ApiError
+from leadbridge.sandbox.avito.seller_changes import ChangeRefused
 from leadbridge.sandbox.avito.state import DuplicateLeadError
 
 router = APIRouter(prefix="/sandbox", tags=["sandbox"])
@@ -67,6 +68,28 @@ async def add_lead(request: Request, lead: Annotated[dict[str, Any] | None, Body
         return sandbox_of(request).add_lead(lead)
     except DuplicateLeadError as error:
         raise ApiError(409, f"lead {error} already exists") from error
+
+
+@router.post("/leads/{lead_id}/update")
+async def update_lead(
+    lead_id: str, request: Request, edit: Annotated[dict[str, Any] | None, Body()] = None
+) -> Any:
+    """The seller edits the request: the fields given replace the lead's (the nested objects
+    `device`, `seller`, … merge); `{}` or no body lowers the buyout price by 5 %. Answers the
+    change's feed row; 404 for an unknown lead, 409 for one the seller can no longer change."""
+    try:
+        return sandbox_of(request).update_lead(lead_id, edit or None)
+    except ChangeRefused as error:
+        raise ApiError(404 if error.missing else 409, str(error)) from error
+
+
+@router.post("/leads/{lead_id}/withdraw")
+async def withdraw_lead(lead_id: str, request: Request) -> Any:
+    """The seller cancels the request on Avito; answers the change's feed row."""
+    try:
+        return sandbox_of(request).withdraw_lead(lead_id)
+    except ChangeRefused as error:
+        raise ApiError(404 if error.missing else 409, str(error)) from error
 
 
 @router.get("/state")

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from leadbridge.sandbox.avito.clock import parse_rfc3339, rfc3339, utc_now
+from leadbridge.sandbox.avito.seller_changes import WITHDRAWN_CODE, WITHDRAWN_MESSAGE
 from leadbridge.sandbox.avito.state import (
     ForbiddenAttempt,
     HistoryEntry,
@@ -199,7 +200,7 @@ def _apply_one(book: LeadBook, rules: ApplyRules, raw: Mapping[str, Any]) -> dic
         _check_requirements(item, rules)
     except InvalidItemError as error:
         return _invalid(book, raw, error, record, current)
-    if not rules.statuses.allows(current, item.status):
+    if record.withdrawn or not rules.statuses.allows(current, item.status):
         return _forbid(book, rules.statuses, record, item, raw, current=current)
     _record(book, rules, record, item)
     if rules.after_success is not None:
@@ -218,6 +219,11 @@ def _forbid(
 ) -> dict[str, Any]:
     book.forbidden_total += 1
     record.forbidden.append(ForbiddenAttempt(item.status, current, rfc3339(utc_now())))
+    if record.withdrawn:
+        # The seller cancelled on Avito: the state machine refuses everything, and says why.
+        book.withdrawn_refused_total += 1
+        answer = _answer(raw, "forbidden", current, WITHDRAWN_MESSAGE, record)
+        return {**answer, "errorCode": WITHDRAWN_CODE}
     allowed = ", ".join(statuses.allowed_after(current)) or "none"
     message = f"transition {current} -> {item.status} is forbidden; allowed: {allowed}"
     return _answer(raw, "forbidden", current, message, record)

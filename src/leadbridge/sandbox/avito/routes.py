@@ -18,6 +18,7 @@ from leadbridge.sandbox.avito.deps import inject_faults, limited, require_token,
 from leadbridge.sandbox.avito.errors import ApiError
 from leadbridge.sandbox.avito.evolution import EvolutionSwitches
 from leadbridge.sandbox.avito.settlement import PeriodError
+from leadbridge.sandbox.avito.state import ChangeRecord, LeadRecord
 from leadbridge.sandbox.avito.switched_routes import gone_while, present_while
 
 FEED_PATH = "/partner/buyout/v1/leads/get"
@@ -80,10 +81,14 @@ async def issue_token(request: Request) -> dict[str, Any]:
 async def get_leads(body: FeedRequest, request: Request) -> dict[str, Any]:
     records = sandbox_of(request).book.page(body.last_id, body.limit)
     last_id = records[-1].position if records else body.last_id
-    return {
-        "result": [{"id": record.position, "lead": record.payload} for record in records],
-        "pagination": {"lastId": last_id},
-    }
+    return {"result": [feed_row(record) for record in records], "pagination": {"lastId": last_id}}
+
+
+def feed_row(record: LeadRecord | ChangeRecord) -> dict[str, Any]:
+    """A new lead's row as it always was; a seller's change says its type beside the lead."""
+    if isinstance(record, ChangeRecord):
+        return record.feed_row()
+    return {"id": record.position, "lead": record.payload}
 
 
 @router.put(WEBHOOK_PATH, dependencies=guarded("webhook"))

@@ -29,6 +29,7 @@ from leadbridge.sandbox.avito.faults import FaultInjector
 from leadbridge.sandbox.avito.leads import LeadFactory
 from leadbridge.sandbox.avito.limits import RateLimiter
 from leadbridge.sandbox.avito.reasons import Reason, codes_by_status, reasons_named
+from leadbridge.sandbox.avito.seller_changes import SellerDesk
 from leadbridge.sandbox.avito.settlement import Week, settlement_json, settlement_lines
 from leadbridge.sandbox.avito.state import DuplicateLeadError, LeadBook, LeadRecord
 from leadbridge.sandbox.avito.tokens import TokenStore
@@ -60,6 +61,7 @@ class AvitoSandbox:
             seed=self.config.seed,
         )
         self.gone_total = 0  # requests to a method while a breaking switch has removed it
+        self.sellers = SellerDesk(self.book, self.webhooks)
 
     @property
     def retry_delay_scale(self) -> float:
@@ -135,10 +137,20 @@ class AvitoSandbox:
     def _free_integer_id(self) -> int:
         # The base plus the lead's feed position, or the next one free: a lead given such an id
         # as text ("900002") holds it as well, since leads are looked up by their id as text.
-        candidate = INTEGER_ID_BASE + len(self.book.feed) + 1
+        candidate = INTEGER_ID_BASE + self.book.next_position
         while str(candidate) in self.book.by_id:
             candidate += 1
         return candidate
+
+    def update_lead(self, lead_id: str, edit: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The seller edits the request (none: asks 5 % less); the change's feed row.
+        `ChangeRefused` for an unknown lead or one the seller can no longer change."""
+        return self.sellers.update(lead_id, edit, self.statuses)
+
+    def withdraw_lead(self, lead_id: str) -> dict[str, Any]:
+        """The seller cancels the request: Avito sets the cancellation and applies nothing more
+        (a status item is answered `forbidden` with `errorCode: lead_withdrawn`)."""
+        return self.sellers.withdraw(lead_id, self.statuses)
 
     def lead(self, lead_id: str) -> LeadRecord | None:
         """The lead whose id is `lead_id`, or whose integer id `lead_id` is the decimal of."""
@@ -195,6 +207,8 @@ class AvitoSandbox:
                 "invalid_renamed_status_total": book.invalid_renamed_status_total,
                 "invalid_reason_code_total": book.invalid_reason_code_total,
                 "gone_total": self.gone_total,
+                "withdrawn_total": book.withdrawn_total,
+                "withdrawn_refused_total": book.withdrawn_refused_total,
                 "faults": self.faults.to_json(),
             },
         }

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
+import heapq
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -61,6 +64,8 @@ class LeadRecord:
     payload: dict[str, Any]
     history: list[HistoryEntry] = field(default_factory=list)
     forbidden: list[ForbiddenAttempt] = field(default_factory=list)
+    withdrawn: bool = False  # the seller cancelled it: Avito applies nothing to it any more
+    edits: int = 0  # how many times the seller changed it
 
     @property
     def lead_id(self) -> str:
@@ -98,14 +103,40 @@ class LeadRecord:
             "status": self.status_as(aliases),
             "history": [entry.to_json() for entry in self.history],
             "forbidden": [attempt.to_json() for attempt in self.forbidden],
+            "withdrawn": self.withdrawn,
+            "edits": self.edits,
+        }
+
+
+@dataclass(frozen=True)
+class ChangeRecord:
+    """A seller's change of a lead, in the feed after the lead: the lead as it stood after it."""
+
+    position: int
+    event_type: str  # lead.updated, lead.withdrawn
+    change_id: str
+    changed_at: str
+    lead: dict[str, Any]
+
+    def feed_row(self) -> dict[str, Any]:
+        return {
+            "id": self.position,
+            "type": self.event_type,
+            "changeId": self.change_id,
+            "changedAt": self.changed_at,
+            "lead": self.lead,
         }
 
 
 @dataclass
 class LeadBook:
-    """The feed in arrival order; positions start at 1 and strictly increase."""
+    """The feed in arrival order; positions start at 1 and strictly increase. `feed` holds the
+    leads, `changes` the sellers' changes of them: the feed's rows are both, by position."""
 
     feed: list[LeadRecord] = field(default_factory=list)
+    changes: list[ChangeRecord] = field(default_factory=list)
+    withdrawn_total: int = 0
+    withdrawn_refused_total: int = 0  # status items refused because the seller withdrew
     by_id: dict[str, LeadRecord] = field(default_factory=dict)
     applied_keys: dict[str, str] = field(default_factory=dict)
     forbidden_total: int = 0
@@ -119,7 +150,7 @@ class LeadBook:
         lead_id = str(payload["id"])
         if lead_id in self.by_id:
             raise DuplicateLeadError(lead_id)
-        record = LeadRecord(position=len(self.feed) + 1, payload=payload)
+        record = LeadRecord(position=self.next_position, payload=payload)
         self.feed.append(record)
         self.by_id[lead_id] = record
         self.integer_id_leads += is_integer_id(payload["id"])
@@ -132,9 +163,29 @@ class LeadBook:
         elif cause == "reason_code":
             self.invalid_reason_code_total += 1
 
-    def page(self, last_id: int | None, limit: int) -> list[LeadRecord]:
+    @property
+    def next_position(self) -> int:
+        return len(self.feed) + len(self.changes) + 1
+
+    def add_change(
+        self, event_type: str, change_id: str, changed_at: str, lead: dict[str, Any]
+    ) -> ChangeRecord:
+        change = ChangeRecord(self.next_position, event_type, change_id, changed_at, lead)
+        self.changes.append(change)
+        return change
+
+    def page(self, last_id: int | None, limit: int) -> list[LeadRecord | ChangeRecord]:
         start = max(last_id or 0, 0)
-        return self.feed[start : start + limit]
+        if not self.changes:  # positions are the leads' places in the feed
+            return list(self.feed[start : start + limit])
+        leads: list[LeadRecord | ChangeRecord] = list(
+            self.feed[bisect.bisect_right(self.feed, start, key=_position) :][:limit]
+        )
+        changes: list[LeadRecord | ChangeRecord] = list(
+            self.changes[bisect.bisect_right(self.changes, start, key=_position) :][:limit]
+        )
+        merged = heapq.merge(leads, changes, key=_position)
+        return list(itertools.islice(merged, limit))
 
     def get(self, lead_id: str) -> LeadRecord | None:
         return self.by_id.get(lead_id)
@@ -143,7 +194,12 @@ class LeadBook:
         return {
             "leads": [record.to_json(aliases) for record in self.feed],
             "feed_size": len(self.feed),
+            "changes": len(self.changes),
         }
+
+
+def _position(record: LeadRecord | ChangeRecord) -> int:
+    return record.position
 
 
 def is_integer_id(value: object) -> bool:

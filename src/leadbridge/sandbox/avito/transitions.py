@@ -32,6 +32,8 @@ class StatusDictionary:
     requires_price: frozenset[str] = frozenset({"price_agreed", "bought_out"})
     requires_reason: frozenset[str] = frozenset({"rejected", "cancelled"})
     optional: dict[str, str] = field(default_factory=dict)
+    # The exit Avito sets itself when the seller cancels the request (a withdrawal).
+    seller_cancelled: str = "cancelled"
 
     @property
     def names(self) -> tuple[str, ...]:

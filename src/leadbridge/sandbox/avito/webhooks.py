@@ -39,12 +39,16 @@ class DeliveryCounters:
     in_flight: int = 0
 
 
-def envelope(lead: dict[str, Any]) -> dict[str, Any]:
+def envelope(
+    lead: dict[str, Any], event_type: str = "lead.created", change: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A new lead's event; a seller's change (`change`: its `changeId` and `changedAt`) carries
+    the lead as it stands after it."""
     return {
         "id": str(uuid.uuid4()),
         "version": 1,
         "timestamp": rfc3339(utc_now()),
-        "payload": {"type": "lead.created", "lead": lead},
+        "payload": {"type": event_type, **(change or {}), "lead": lead},
     }
 
 
@@ -108,11 +112,16 @@ class WebhookDispatcher:
     def unregister(self) -> None:
         self.subscription = None
 
-    def publish(self, lead: dict[str, Any]) -> None:
+    def publish(
+        self,
+        lead: dict[str, Any],
+        event_type: str = "lead.created",
+        change: dict[str, Any] | None = None,
+    ) -> None:
         if self.subscription is None:
             return
         self.counters.events += 1
-        event = envelope(lead)
+        event = envelope(lead, event_type, change)
         held, self._held = self._held, None
         self.counters.held = 0
         if held is not None:

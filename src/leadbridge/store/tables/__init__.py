@@ -21,6 +21,7 @@ from leadbridge.store.tables.limits import RateLimitToken
 from leadbridge.store.tables.partners import CrmContact, CrmObject, OAuthToken
 from leadbridge.store.tables.reconciliation import ReconciliationItem, ReconciliationRun
 from leadbridge.store.tables.routing import LeadTask, RoutingTurn
+from leadbridge.store.tables.seller_changes import SellerChange
 from leadbridge.store.tables.settlement import (
     SettlementAvitoLine,
     SettlementException,
@@ -52,6 +53,7 @@ __all__ = [
     "ReconciliationItem",
     "ReconciliationRun",
     "RoutingTurn",
+    "SellerChange",
     "SendAttempt",
     "SettlementAvitoLine",
     "SettlementException",

@@ -39,5 +39,12 @@ class Lead(Base):
     avito_status: Mapped[str | None] = mapped_column(String(64))
     # Who the routing made responsible (None: no [routing], the token's user owns the deal).
     responsible_user_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    # The device's IMEI, normalised (`domain/repeat_seller.py`): repeat sellers are found by it.
+    imei: Mapped[str | None] = mapped_column(String(16), index=True)
+    # The earlier deal this request repeats, decided when its deal is first sent (and kept for
+    # its retries): the tag on the deal and the line of its note.
+    repeat_amo_lead_id: Mapped[int | None] = mapped_column(BigInteger)
+    repeat_requested_at: Mapped[datetime | None]
+    repeat_match: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

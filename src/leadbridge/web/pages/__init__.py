@@ -7,6 +7,7 @@ from leadbridge.web.pages import (
     alerts,
     avito_changes,
     charts,
+    first_contact,
     funnel,
     leads,
     outbox,
@@ -27,6 +28,7 @@ PAGES = (
     avito_changes,
     settlements,
     charts,
+    first_contact,
     alerts,
 )
 for page in PAGES:

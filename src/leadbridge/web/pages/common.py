@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -17,6 +18,7 @@ from leadbridge.security.roles import ADMIN, FINANCE, OPERATOR, permits
 from leadbridge.web.auth import install_template_helpers
 from leadbridge.web.context import context_of
 from leadbridge.web.links import partner_link
+from leadbridge.web.pages import labels
 
 # Operators work on Moscow time; the database keeps UTC.
 LOCAL_TIME = ZoneInfo("Europe/Moscow")
@@ -41,6 +43,8 @@ NAVIGATION: list[NavItem] = [
     NavItem("/avito-changes", "Изменения API Авито", (OPERATOR,)),
     NavItem("/settlements", "Взаиморасчёты", (FINANCE,)),
     NavItem("/charts", "Графики", (OPERATOR, FINANCE)),
+    NavItem("/first-contact", "Скорость реакции", (OPERATOR, FINANCE, ADMIN)),
+    NavItem("/alerts", "Оповещения", (OPERATOR,)),
 ]
 
 
@@ -81,12 +85,31 @@ def _partner_link(context: Context, url: str | None) -> Markup:
     return partner_link(url, context_of(context["request"]).settings.web.allowed_link_hosts)
 
 
+def _label_of(table: dict[str, str]) -> Callable[[str | None], str]:
+    def label(code: str | None) -> str:
+        return table.get(code, code) if code else "—"
+
+    return label
+
+
 def _make_templates() -> Jinja2Templates:
     made = Jinja2Templates(directory=TEMPLATES)
     install_template_helpers(made)
     made.env.globals.update(nav_for=nav_for)
     made.env.filters.update(
         rubles=rubles, local_time=local_time, since=since, partner_link=_partner_link
+    )
+    # Codes become Russian names in the templates, from the one table in `labels`.
+    made.env.filters.update(
+        avito_status=labels.avito_status,
+        outbox_state=labels.outbox_state,
+        avito_answer=labels.avito_answer,
+        action_change=labels.action_change,
+        limiter=labels.limiter,
+        settlement_kind=_label_of(labels.SETTLEMENT_KIND_LABELS),
+        device_category=_label_of(labels.DEVICE_CATEGORY_LABELS),
+        avito_result=_label_of(labels.AVITO_RESULT_LABELS),
+        role=_label_of(labels.ROLE_LABELS),
     )
     return made
 

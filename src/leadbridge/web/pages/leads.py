@@ -9,19 +9,18 @@ from fastapi.responses import HTMLResponse
 
 from leadbridge.avito.readers import normalize_phone
 from leadbridge.security.roles import FINANCE, OPERATOR, permits, sees_personal_data
-from leadbridge.store import lead_search, timeline
+from leadbridge.store import lead_search, operator_actions, timeline
 from leadbridge.store import leads as lead_store
 from leadbridge.web.auth import CurrentUser, require_role
 from leadbridge.web.context import context_of
 from leadbridge.web.pages.common import templates
 from leadbridge.web.pages.labels import (
     ACTION_LABELS,
-    ACTIONS_FOR_STATE,
     OUTBOX_FILTER_LABELS,
-    OUTBOX_STATE_LABELS,
     TIMELINE_KINDS,
     TIMELINE_OUTCOMES,
     TIMELINE_SOURCES,
+    consequence,
 )
 from leadbridge.web.params import RowId
 
@@ -88,6 +87,14 @@ async def lead_page(request: Request, lead_id: RowId, user: Viewer) -> HTMLRespo
         entries = await timeline.for_lead(session, lead)
         items = await timeline.outbox_items(session, lead.id)
     funnel = ctx.settings.funnel
+    # Its statuses get the outbox page's actions, for operators only, and only those that keep
+    # the chain in order (the store refuses the others too).
+    last_sent = operator_actions.last_sent_id(items)
+    offers = (
+        {item.id: operator_actions.offered(item, last_sent=last_sent) for item in items}
+        if permits(user.role, (OPERATOR,))
+        else {}
+    )
     return templates.TemplateResponse(
         request,
         "lead.html",
@@ -99,9 +106,8 @@ async def lead_page(request: Request, lead_id: RowId, user: Viewer) -> HTMLRespo
             "kinds": TIMELINE_KINDS,
             "outcomes": TIMELINE_OUTCOMES,
             "sources": TIMELINE_SOURCES,
-            # Its statuses get the outbox page's buttons, for operators only.
-            "actions_for": ACTIONS_FOR_STATE if permits(user.role, (OPERATOR,)) else {},
-            "state_labels": OUTBOX_STATE_LABELS,
+            "offers": offers,
             "action_labels": ACTION_LABELS,
+            "consequence": consequence,
         },
     )

@@ -15,6 +15,9 @@ LOOP_LABELS = {
     "feed": "Лента заявок Авито",
     "events": "Догон событий amoCRM",
     "reconcile": "Сверка",
+    "avito_changes": "Изменения заявок на Авито",
+    "alerts": "Оповещения",
+    "privacy": "Удаление персональных данных",
     "heartbeats": "Отметки о работе",
 }
 ROLE_LABELS = {"run": "мост", "worker": "обработчик", "demo": "демо"}

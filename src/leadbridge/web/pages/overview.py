@@ -1,5 +1,6 @@
-"""Обзор: the funnel with conversion, this week's KPIs, the health of both sync directions and
-of every supervised loop, and the Avito events waiting in quarantine for a mapping fix."""
+"""Обзор: a headline saying whether all is well (web/pages/headline.py), the funnel with
+conversion, this week's KPIs, the health of both sync directions and of every supervised loop,
+and the Avito events waiting in quarantine for a mapping fix."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ from fastapi.responses import HTMLResponse
 
 from leadbridge.domain.funnel_stats import funnel_counts, stage_positions
 from leadbridge.security.roles import FINANCE, OPERATOR, permits
-from leadbridge.store import contract_drift, heartbeats, leads, overview
+from leadbridge.store import alerts, contract_drift, heartbeats, leads, overview
 from leadbridge.web.auth import current_user, require_role
 from leadbridge.web.context import context_of
-from leadbridge.web.pages import live
+from leadbridge.web.pages import headline, live
 from leadbridge.web.pages.common import LOCAL_TIME, templates
 from leadbridge.web.pages.loops import loop_rows
 
@@ -41,6 +42,11 @@ async def overview_page(request: Request) -> HTMLResponse:
         health = await overview.sync_health(session)
         loops = await heartbeats.all_records(session)
         avito_quarantined = await contract_drift.quarantined_avito(session)
+        incidents = await alerts.open_incidents(session)
+    snapshot = live.snapshot(request)
+    wrong = await headline.problems(
+        ctx.db, ctx.settings, snapshot, incidents=incidents, loops=loops, now=now
+    )
     # Finance sees the count too, but the page behind it is the operators'.
     user = await current_user(request)
     return templates.TemplateResponse(
@@ -53,7 +59,8 @@ async def overview_page(request: Request) -> HTMLResponse:
             "week_start": since,
             "health": health,
             "now": now,
-            "live": live.snapshot(request),
+            "live": snapshot,
+            "problems": wrong,
             "loops": loop_rows(loops, now),
             "avito_quarantined": avito_quarantined,
             "avito_changes_link": permits(user.role, (OPERATOR,)),

@@ -4,6 +4,7 @@ links to the leads, and the button that starts a run (with or without repair) in
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
@@ -16,7 +17,8 @@ from leadbridge.sync.reconcile_launch import AlreadyRunning, ReconcileLauncher
 from leadbridge.sync.reconciler import PERSON, QUEUED, REPAIRABLE
 from leadbridge.web.auth import CurrentUser, require_role
 from leadbridge.web.context import context_of
-from leadbridge.web.pages.common import templates
+from leadbridge.web.pages.common import rubles, templates
+from leadbridge.web.pages.labels import avito_status
 from leadbridge.web.params import RowId
 
 router = APIRouter()
@@ -31,6 +33,65 @@ KINDS = {
 }
 ACTIONS = {QUEUED: "поставлено в очередь", REPAIRABLE: "можно исправить", PERSON: "нужен человек"}
 LABELS = {"kinds": KINDS, "actions": ACTIONS}
+# The details `domain/reconciliation` writes (in English, for the CLI and the logs), read back in
+# Russian with the stage and status names; a detail not listed here shows as stored.
+FIXED_DETAILS = {
+    "no deal was created for the request": "Сделка для заявки не создана",
+    "the deal is gone from the pipeline": "Сделки больше нет в воронке",
+}
+DETAILS = (
+    (
+        re.compile(r"Avito has (?P<has>\S+), it acknowledged (?P<ack>\S+)"),
+        "В Авито статус {has}, а Авито подтверждал {ack}",
+    ),
+    (
+        re.compile(r"stage (?P<stage>\S+) implies less than (?P<has>\S+) Avito already has"),
+        "Этап {stage} означает меньше, чем статус {has}, который уже есть в Авито",
+    ),
+    (
+        re.compile(r"stage (?P<stage>\S+) implies (?P<statuses>.+)"),
+        "Этапу {stage} нужны статусы: {statuses}",
+    ),
+    (
+        re.compile(r"Avito closed the lead; the deal is in (?P<stage>\S+)"),
+        "Авито закрыл заявку, а сделка на этапе {stage}",
+    ),
+    (
+        re.compile(
+            r"(?P<queued>\S+) was queued, Avito acknowledged only (?P<ack>\S+), "
+            r"and nothing waits to be sent"
+        ),
+        "В очередь ставился статус {queued}, Авито подтвердил только {ack}, и отправлять нечего",
+    ),
+    (
+        re.compile(r"Avito got (?P<got>\S+) ₽ for (?P<status>\S+); the deal says (?P<deal>\S+) ₽"),
+        "Авито получил {got} за статус {status}, а в сделке {deal}",
+    ),
+)
+
+
+def detail_text(detail: str | None, stage_names: dict[str, str]) -> str:
+    if not detail:
+        return ""
+    if detail in FIXED_DETAILS:
+        return FIXED_DETAILS[detail]
+    for pattern, russian in DETAILS:
+        if found := pattern.fullmatch(detail):
+            return russian.format(
+                **{k: _part(k, v, stage_names) for k, v in found.groupdict().items()}
+            )
+    return detail
+
+
+def _part(name: str, value: str, stage_names: dict[str, str]) -> str:
+    if name == "stage":
+        return f"„{stage_names.get(value, value)}“"
+    if name in ("got", "deal"):
+        roubles, _, kopecks = value.partition(".")
+        if roubles.isdigit() and kopecks.isdigit():
+            return rubles(int(roubles) * 100 + int(kopecks))
+        return f"{value} ₽"
+    return ", ".join(f"„{avito_status(status)}“" for status in value.split(", "))
 
 
 def launcher_of(request: Request) -> ReconcileLauncher:
@@ -88,7 +149,14 @@ async def run_page(request: Request, run_id: RowId, _user: Operator) -> HTMLResp
     return templates.TemplateResponse(
         request,
         "reconciliation_run.html",
-        {"run": run, "items": items, "shown": ITEMS_SHOWN, **LABELS},
+        {
+            "run": run,
+            "items": items,
+            "shown": ITEMS_SHOWN,
+            "stage_names": {stage.key: stage.name for stage in ctx.settings.funnel.stages},
+            "detail_text": detail_text,
+            **LABELS,
+        },
     )
 
 
