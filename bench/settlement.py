@@ -7,6 +7,12 @@ deals and one of `--deals`, each deal bought out and every 20th returned. Each m
 in a fresh process, so its peak RSS (`ru_maxrss`) is its own; the growth over the process's RSS
 before settling is what the settlement itself held. Memory that does not grow with the deal
 count shows as a growth ratio near 1 between the two weeks, while time grows with the deals.
+
+Modes: "compute" streams the lines; "export" also writes the XLSX and CSV (an open week: computed
+and exported in one pass); "freeze" stores them; "export_frozen" exports a frozen week as the
+dashboard's download does (`settlement.dashboard.export`), reading the stored lines back: the
+export alone. It needs "freeze" before it. CPU seconds are the process's own (user + system),
+which a busy shared machine inflates less than the wall-clock seconds.
 """
 
 from __future__ import annotations
@@ -30,14 +36,16 @@ from sqlalchemy.engine import make_url
 
 from leadbridge.domain.commission import CommissionRule, RuleBook
 from leadbridge.domain.periods import Week
+from leadbridge.settlement.dashboard import export
 from leadbridge.settlement.lines import LineMaker
 from leadbridge.settlement.service import SettleRequest, settle_week
+from leadbridge.store import settlement as store
 from leadbridge.store.database import Database
 from leadbridge.store.migrate import upgrade
 
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 SMALL_WEEK, BIG_WEEK = Week.parse("2026-W10"), Week.parse("2026-W11")
-MODES = ("compute", "export", "freeze")
+MODES = ("compute", "export", "freeze", "export_frozen")
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
 
 LEADS = """
@@ -71,24 +79,38 @@ def load(url: str, week: Week, prefix: str, deals: int) -> None:
 
 async def measure_one(url: str, week: Week, mode: str) -> dict[str, Any]:
     """One settlement of `week` in this process: seconds, lines, RSS growth in MiB."""
-    before = _peak_rss_mib()
+    before, cpu_before = _peak_rss_mib(), _cpu_seconds()
     maker = LineMaker(RuleBook.of([CommissionRule(date(2000, 1, 1))]), "bought_out", "returned")
     db = Database(url)
     with tempfile.TemporaryDirectory() as folder:
-        export_dir = Path(folder) if mode == "export" else None
-        request = SettleRequest(week, NOW, freeze=mode == "freeze", export_dir=export_dir)
         started = time.perf_counter()
-        result = await settle_week(db, maker, request, None)
+        if mode == "export_frozen":
+            xlsx = await export(db, maker, week, Path(folder))
+            files = [xlsx, xlsx.with_suffix(".csv")]
+            async with db.transaction() as session:
+                period = await store.period(session, week)
+            lines, total = (period.line_count, period.total_kopecks) if period else (0, 0)
+        else:
+            export_dir = Path(folder) if mode == "export" else None
+            request = SettleRequest(week, NOW, freeze=mode == "freeze", export_dir=export_dir)
+            result = await settle_week(db, maker, request, None)
+            files, lines, total = result.files, result.tally.lines, result.tally.total_kopecks
         seconds = time.perf_counter() - started
-        sizes = {path.suffix: path.stat().st_size for path in result.files}
+        sizes = {path.suffix: path.stat().st_size for path in files}
     await db.dispose()
     return {
-        "lines": result.tally.lines,
-        "total_kopecks": result.tally.total_kopecks,
+        "lines": lines,
+        "total_kopecks": total,
         "seconds": round(seconds, 1),
+        "cpu_seconds": round(_cpu_seconds() - cpu_before, 1),
         "rss_growth_mib": round(_peak_rss_mib() - before, 1),
         "file_mib": {suffix: round(size / 2**20, 1) for suffix, size in sizes.items()},
     }
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _peak_rss_mib() -> float:
@@ -140,6 +162,7 @@ def _ratios(runs: dict[str, dict[str, Any]], modes: tuple[str, ...]) -> dict[str
         growth = big["rss_growth_mib"] / max(small["rss_growth_mib"], 1.0)
         ratios[f"{mode}_memory_ratio"] = round(growth, 2)
         ratios[f"{mode}_lines_per_second_big"] = round(big["lines"] / big["seconds"])
+        ratios[f"{mode}_lines_per_cpu_second_big"] = round(big["lines"] / big["cpu_seconds"])
     return ratios
 
 
@@ -151,7 +174,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--deals", type=int, default=1_000_000)
     parser.add_argument("--small", type=int, default=100_000)
-    parser.add_argument("--modes", default=",".join(MODES), help="compute,export,freeze")
+    parser.add_argument("--modes", default=",".join(MODES), help=",".join(MODES))
     parser.add_argument("--child", nargs=3, metavar=("URL", "WEEK", "MODE"))
     args = parser.parse_args()
     if args.child:

@@ -57,9 +57,9 @@ def test_settle_exports_freezes_once_and_refuses_bad_input_in_one_line(
     assert frozen.stdout.splitlines()[0].startswith("2026-W19 (frozen ")
     assert "0 lines, total 0.00 ₽" in frozen.stdout
     assert load_workbook(out / "settlement-2026-W19.xlsx").sheetnames == [
-        "Summary",
-        "Lines",
-        "Exceptions",
+        "Сводка",
+        "Строки",
+        "Расхождения",
     ]
     assert (out / "settlement-2026-W19.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     for refused, message in [

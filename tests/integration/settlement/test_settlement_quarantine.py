@@ -94,20 +94,20 @@ async def test_a_line_in_rubles_is_quarantined_the_rest_settles_and_nothing_doub
     assert drift == {("quarantined", "settlement.amount"): 2}  # one sighting per check
 
     book = load_workbook(tmp_path / "settlement-2026-W19.xlsx")
-    exceptions = list(book["Exceptions"].iter_rows(values_only=True))
+    exceptions = list(book["Расхождения"].iter_rows(values_only=True))
     assert exceptions[0][-1] == "Причина"
     assert exceptions[2] == (
         "Строка Авито не распознана",
         "q-2:commission",
         "q-2",
-        "commission",
+        "комиссия",
         None,
         None,
         None,
         IN_RUBLES,
     )
     assert len(exceptions) == 3
-    summary = {row[0]: row[1] for row in book["Summary"].iter_rows(values_only=True)}
+    summary = {row[0]: row[1] for row in book["Сводка"].iter_rows(values_only=True)}
     assert summary["Совпало с Авито"] == 2
     assert summary["Расхождений"] == 2
     assert summary["Из них строк Авито не распознано"] == 1

@@ -59,9 +59,9 @@ async def test_the_week_shows_an_unreadable_line_with_its_reason(database_url: s
     assert unreadable == [[LABEL, "x-1 · комиссия", "—", "—", "—", IN_RUBLES]]
     # The download carries the stored check, the unreadable line included, without asking again.
     book = load_workbook(io.BytesIO(xlsx.content))
-    exceptions = list(book["Exceptions"].iter_rows(min_row=2, values_only=True))
+    exceptions = list(book["Расхождения"].iter_rows(min_row=2, values_only=True))
     assert [row for row in exceptions if row[0] == LABEL] == [
-        (LABEL, "x-1:commission", "x-1", "commission", None, None, None, IN_RUBLES)
+        (LABEL, "x-1:commission", "x-1", "комиссия", None, None, None, IN_RUBLES)
     ]
-    summary = {row[0]: row[1] for row in book["Summary"].iter_rows(values_only=True)}
+    summary = {row[0]: row[1] for row in book["Сводка"].iter_rows(values_only=True)}
     assert summary["Из них строк Авито не распознано"] == 1
