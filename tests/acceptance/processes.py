@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import random
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 LEADBRIDGE = [sys.executable, "-m", "leadbridge"]
 
@@ -84,3 +88,46 @@ def sandbox_serve(
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def eventually(check: Callable[[], Any], seconds: float = 60) -> Any:
+    """`check()`'s first truthy result, asked every 0.2 s for at most `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if result := check():
+            return result
+        time.sleep(0.2)
+    raise AssertionError("condition not met in time")
+
+
+def http_status(url: str) -> int:
+    """The status of a GET, 0 when nothing answers."""
+    try:
+        return httpx.get(url).status_code
+    except httpx.HTTPError:
+        return 0
+
+
+def bridge_env(sandbox: dict[str, Any], database_url: str, port: int) -> dict[str, str]:
+    """The environment of a `leadbridge run` against `sandbox serve`'s credentials, serving on
+    `port`, with none of this process's LEADBRIDGE_* settings."""
+    avito, amocrm = sandbox["avito"], sandbox["amocrm"]
+    env = {key: value for key, value in os.environ.items() if not key.startswith("LEADBRIDGE_")}
+    env.update(
+        {
+            "LEADBRIDGE_DATABASE_URL": database_url,
+            "LEADBRIDGE_AVITO__BASE_URL": avito["base_url"],
+            "LEADBRIDGE_AVITO__CLIENT_ID": avito["client_id"],
+            "LEADBRIDGE_AVITO__CLIENT_SECRET": avito["client_secret"],
+            "LEADBRIDGE_AVITO__WEBHOOK_SECRET": "avito-webhook-secret",
+            "LEADBRIDGE_AMOCRM__BASE_URL": amocrm["base_url"],
+            "LEADBRIDGE_AMOCRM__CLIENT_ID": amocrm["client_id"],
+            "LEADBRIDGE_AMOCRM__CLIENT_SECRET": amocrm["client_secret"],
+            "LEADBRIDGE_AMOCRM__REDIRECT_URI": amocrm["redirect_uri"],
+            "LEADBRIDGE_AMOCRM__AUTH_CODE": amocrm["auth_code"],
+            "LEADBRIDGE_WEB__PORT": str(port),
+            "LEADBRIDGE_WEB__PUBLIC_URL": f"http://127.0.0.1:{port}",
+            "LEADBRIDGE_WEB__WEBHOOK_TOKEN": "rehearsal-token-0123456789",
+        }
+    )
+    return env

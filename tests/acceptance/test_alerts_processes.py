@@ -5,7 +5,6 @@ Telegram, and each is resolved, told once more, when the cause goes away."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import threading
@@ -15,8 +14,15 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.acceptance.processes import LEADBRIDGE, free_port, sandbox_serve
-from tests.acceptance.test_run_against_sandbox import _deal_of, _eventually, _get
+from tests.acceptance.processes import (
+    LEADBRIDGE,
+    bridge_env,
+    eventually,
+    free_port,
+    http_status,
+    sandbox_serve,
+)
+from tests.acceptance.test_run_against_sandbox import _deal_of
 
 BLOCKED = "amoCRM заблокировал доступ к API"
 SILENT = "От Авито давно нет новых заявок"
@@ -28,25 +34,13 @@ def sandbox(tmp_path: Path) -> Iterator[dict[str, Any]]:
         yield credentials
 
 
-def bridge_env(sandbox: dict[str, Any], tmp_path: Path, port: int) -> dict[str, str]:
-    avito, amocrm, telegram = sandbox["avito"], sandbox["amocrm"], sandbox["telegram"]
-    env = {key: value for key, value in os.environ.items() if not key.startswith("LEADBRIDGE_")}
+def alerting_env(sandbox: dict[str, Any], tmp_path: Path, port: int) -> dict[str, str]:
+    """`run`'s environment with alerts to the Telegram simulator, on a compressed clock."""
+    telegram = sandbox["telegram"]
+    env = bridge_env(sandbox, f"sqlite:///{tmp_path / 'bridge.db'}", port)
     env.update(
         {
-            "LEADBRIDGE_DATABASE_URL": f"sqlite:///{tmp_path / 'bridge.db'}",
-            "LEADBRIDGE_AVITO__BASE_URL": avito["base_url"],
-            "LEADBRIDGE_AVITO__CLIENT_ID": avito["client_id"],
-            "LEADBRIDGE_AVITO__CLIENT_SECRET": avito["client_secret"],
-            "LEADBRIDGE_AVITO__WEBHOOK_SECRET": "avito-webhook-secret",
-            "LEADBRIDGE_AMOCRM__BASE_URL": amocrm["base_url"],
-            "LEADBRIDGE_AMOCRM__CLIENT_ID": amocrm["client_id"],
-            "LEADBRIDGE_AMOCRM__CLIENT_SECRET": amocrm["client_secret"],
-            "LEADBRIDGE_AMOCRM__REDIRECT_URI": amocrm["redirect_uri"],
-            "LEADBRIDGE_AMOCRM__AUTH_CODE": amocrm["auth_code"],
             "LEADBRIDGE_AMOCRM__BLOCK_PROBE_AFTER_S": "1",
-            "LEADBRIDGE_WEB__PORT": str(port),
-            "LEADBRIDGE_WEB__PUBLIC_URL": f"http://127.0.0.1:{port}",
-            "LEADBRIDGE_WEB__WEBHOOK_TOKEN": "rehearsal-token-0123456789",
             # A compressed clock: rules every second, a calm spell of three seconds, Avito
             # unusually silent after six seconds, requests expected around the clock.
             "LEADBRIDGE_ALERTS__INTERVAL_S": "1",
@@ -99,7 +93,7 @@ def test_an_amocrm_block_and_a_silent_avito_each_open_and_resolve_one_incident(
     port = free_port()
     bridge = subprocess.Popen(
         [*LEADBRIDGE, "run"],
-        env=bridge_env(sandbox, tmp_path, port),
+        env=alerting_env(sandbox, tmp_path, port),
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -107,18 +101,18 @@ def test_an_amocrm_block_and_a_silent_avito_each_open_and_resolve_one_incident(
     )
     chat = telegram["base_url"]
     try:
-        _eventually(lambda: _get(f"http://127.0.0.1:{port}/readyz") == 200)
+        eventually(lambda: http_status(f"http://127.0.0.1:{port}/readyz") == 200)
         first = httpx.post(f"{avito['base_url']}/sandbox/leads", json={}).json()
-        _eventually(lambda: _deal_of(amocrm["base_url"], first["id"]))  # the flows are running
+        eventually(lambda: _deal_of(amocrm["base_url"], first["id"]))  # the flows are running
         with Requests(avito["base_url"]):  # requests keep coming while amoCRM is blocked
             httpx.post(f"{amocrm['base_url']}/sandbox/block", json={"seconds": 600})
-            _eventually(lambda: told(chat, "🔴 Авария", BLOCKED) == 1, seconds=60)
+            eventually(lambda: told(chat, "🔴 Авария", BLOCKED) == 1, seconds=60)
             httpx.delete(f"{amocrm['base_url']}/sandbox/block")
-            _eventually(lambda: told(chat, "✅ Решено", BLOCKED) == 1, seconds=60)
+            eventually(lambda: told(chat, "✅ Решено", BLOCKED) == 1, seconds=60)
         # Avito falls silent: no request for longer than usual.
-        _eventually(lambda: told(chat, "🔴 Авария", SILENT) == 1, seconds=60)
+        eventually(lambda: told(chat, "🔴 Авария", SILENT) == 1, seconds=60)
         httpx.post(f"{avito['base_url']}/sandbox/leads", json={})
-        _eventually(lambda: told(chat, "✅ Решено", SILENT) == 1, seconds=60)
+        eventually(lambda: told(chat, "✅ Решено", SILENT) == 1, seconds=60)
         assert told(chat, "🔴 Авария", BLOCKED) == 1  # the block was told once, not per pass
         page = httpx.get(f"http://127.0.0.1:{port}/metrics").text
         assert "leadbridge_alert_incidents_open" in page

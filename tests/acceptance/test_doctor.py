@@ -17,15 +17,20 @@ import signal
 import sqlite3
 import subprocess
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from tests.acceptance.processes import LEADBRIDGE, free_port, sandbox_serve
+from tests.acceptance.processes import (
+    LEADBRIDGE,
+    eventually,
+    free_port,
+    http_status,
+    sandbox_serve,
+)
 from tests.databases import postgres_database
 
 from leadbridge.config import DEFAULT_FUNNEL
@@ -79,7 +84,7 @@ class Rig:
         self.web = subprocess.Popen(
             [*LEADBRIDGE, "web"], env=self.env, cwd=self.tmp, stderr=subprocess.PIPE, text=True
         )
-        _eventually(lambda: _status(self.env["LEADBRIDGE_WEB__PUBLIC_URL"] + "/healthz") == 200)
+        eventually(lambda: http_status(self.env["LEADBRIDGE_WEB__PUBLIC_URL"] + "/healthz") == 200)
 
     def stop_web(self) -> None:
         assert self.web is not None
@@ -133,22 +138,6 @@ def assert_only_broken(verdict: Verdict, check: str, *words: str) -> None:
     assert "Traceback" not in verdict.stdout + verdict.stderr
 
 
-def _eventually(check: Callable[[], Any], seconds: float = 60) -> Any:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if result := check():
-            return result
-        time.sleep(0.2)
-    raise AssertionError("condition not met in time")
-
-
-def _status(url: str) -> int:
-    try:
-        return httpx.get(url).status_code
-    except httpx.HTTPError:
-        return 0
-
-
 def _env(tmp: Path, credentials: dict[str, Any], database_url: str) -> dict[str, str]:
     avito, amocrm = credentials["avito"], credentials["amocrm"]
     port = free_port()
@@ -181,7 +170,7 @@ def prepared(tmp: Path, database_url: str) -> Iterator[Rig]:
             [*LEADBRIDGE, "run"], env=rig.env, cwd=tmp, stderr=subprocess.PIPE, text=True
         )
         try:
-            _eventually(lambda: _avito_subscription(rig) == rig.url("avito"))
+            eventually(lambda: _avito_subscription(rig) == rig.url("avito"))
         finally:
             bridge.send_signal(signal.SIGTERM)
             bridge.wait(timeout=30)

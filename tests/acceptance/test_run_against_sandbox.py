@@ -3,26 +3,22 @@ configured by environment variables in another, talking over real HTTP."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from tests.acceptance.processes import LEADBRIDGE, free_port, sandbox_serve
-
-
-def _eventually(check: Callable[[], Any], seconds: float = 60) -> Any:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if result := check():
-            return result
-        time.sleep(0.2)
-    raise AssertionError("condition not met in time")
+from tests.acceptance.processes import (
+    LEADBRIDGE,
+    bridge_env,
+    eventually,
+    free_port,
+    http_status,
+    sandbox_serve,
+)
 
 
 @pytest.fixture
@@ -36,24 +32,7 @@ def test_run_carries_a_request_to_amocrm_and_a_stage_back_to_avito(
 ) -> None:
     avito, amocrm = sandbox["avito"], sandbox["amocrm"]
     port = free_port()
-    env = {key: value for key, value in os.environ.items() if not key.startswith("LEADBRIDGE_")}
-    env.update(
-        {
-            "LEADBRIDGE_DATABASE_URL": f"sqlite:///{tmp_path / 'bridge.db'}",
-            "LEADBRIDGE_AVITO__BASE_URL": avito["base_url"],
-            "LEADBRIDGE_AVITO__CLIENT_ID": avito["client_id"],
-            "LEADBRIDGE_AVITO__CLIENT_SECRET": avito["client_secret"],
-            "LEADBRIDGE_AVITO__WEBHOOK_SECRET": "avito-webhook-secret",
-            "LEADBRIDGE_AMOCRM__BASE_URL": amocrm["base_url"],
-            "LEADBRIDGE_AMOCRM__CLIENT_ID": amocrm["client_id"],
-            "LEADBRIDGE_AMOCRM__CLIENT_SECRET": amocrm["client_secret"],
-            "LEADBRIDGE_AMOCRM__REDIRECT_URI": amocrm["redirect_uri"],
-            "LEADBRIDGE_AMOCRM__AUTH_CODE": amocrm["auth_code"],
-            "LEADBRIDGE_WEB__PORT": str(port),
-            "LEADBRIDGE_WEB__PUBLIC_URL": f"http://127.0.0.1:{port}",
-            "LEADBRIDGE_WEB__WEBHOOK_TOKEN": "rehearsal-token-0123456789",
-        }
-    )
+    env = bridge_env(sandbox, f"sqlite:///{tmp_path / 'bridge.db'}", port)
     bridge = subprocess.Popen(
         [*LEADBRIDGE, "run"],
         env=env,
@@ -64,10 +43,10 @@ def test_run_carries_a_request_to_amocrm_and_a_stage_back_to_avito(
     )
     try:
         web = f"http://127.0.0.1:{port}"
-        _eventually(lambda: _get(web + "/healthz") == 200)
+        eventually(lambda: http_status(web + "/healthz") == 200)
         lead = httpx.post(avito["base_url"] + "/sandbox/leads", json={}).json()
 
-        deal = _eventually(lambda: _deal_of(amocrm["base_url"], lead["id"]))
+        deal = eventually(lambda: _deal_of(amocrm["base_url"], lead["id"]))
         person = httpx.post(amocrm["base_url"] + "/sandbox/person-token").json()["access_token"]
         pipeline = _pipeline(amocrm["base_url"], person, deal["pipeline_id"])
         contacted = next(s["id"] for s in pipeline if s["name"] == "Связались с продавцом")
@@ -78,7 +57,7 @@ def test_run_carries_a_request_to_amocrm_and_a_stage_back_to_avito(
         )
         assert moved.status_code == 200
 
-        history = _eventually(lambda: _avito_history(avito["base_url"], lead["id"], 2))
+        history = eventually(lambda: _avito_history(avito["base_url"], lead["id"], 2))
         assert [step["status"] for step in history] == ["accepted", "contacted"]
         assert "leadbridge_outbox_items" in httpx.get(web + "/metrics").text
     finally:
@@ -88,13 +67,6 @@ def test_run_carries_a_request_to_amocrm_and_a_stage_back_to_avito(
     assert code == 0, logs[-2000:]
     assert lead["seller"]["phone"] not in logs
     assert lead["seller"]["name"] not in logs
-
-
-def _get(url: str) -> int:
-    try:
-        return httpx.get(url).status_code
-    except httpx.HTTPError:
-        return 0
 
 
 def _deal_of(amocrm_url: str, avito_id: str) -> dict[str, Any] | None:

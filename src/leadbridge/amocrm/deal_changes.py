@@ -12,7 +12,7 @@ from datetime import datetime
 
 from leadbridge.amocrm.answers import Json
 from leadbridge.amocrm.deal_payload import DealPlacement, custom_fields_values, deal_name
-from leadbridge.amocrm.tasks import CALL_TASK_TYPE
+from leadbridge.amocrm.tasks import call_task
 from leadbridge.store.tables import Lead
 
 
@@ -48,14 +48,4 @@ def urgent_task(
 ) -> Json:
     """A call task due `due` (now: it is overdue at once, on top of the manager's list); without
     `responsible`, amoCRM gives it to the acting user, as the deal's owner then is."""
-    body: Json = {
-        "text": text,
-        "complete_till": int(due.timestamp()),
-        "entity_type": "leads",
-        "entity_id": deal_id,
-        "task_type_id": CALL_TASK_TYPE,
-        "request_id": request_id,
-    }
-    if responsible is not None:
-        body["responsible_user_id"] = responsible
-    return body
+    return call_task(request_id, deal_id, text, due, responsible)

@@ -33,8 +33,15 @@ class TaskCreated:
 def first_call(request_id: str, deal_id: int, due: datetime, responsible: int | None) -> Json:
     """Without `responsible`, amoCRM gives the task to the acting user: the deal's owner when
     no routing chose one."""
+    return call_task(request_id, deal_id, FIRST_CALL_TEXT, due, responsible)
+
+
+def call_task(
+    request_id: str, deal_id: int, text: str, due: datetime, responsible: int | None
+) -> Json:
+    """A call task on the deal, due `due`, for `responsible` (None: the acting user)."""
     body: Json = {
-        "text": FIRST_CALL_TEXT,
+        "text": text,
         "complete_till": int(due.timestamp()),
         "entity_type": "leads",
         "entity_id": deal_id,

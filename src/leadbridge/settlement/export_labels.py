@@ -1,8 +1,8 @@
 """Russian words for the codes a settlement export carries: kinds, device categories, the diff's
 outcomes and the commission rule texts.
 
-Copied from the dashboard's label table (`web/pages/labels.py`, `web/pages/settlements.py`): the
-web layer sits above the settlement and cannot be imported from here. Change both together. A
+The one table of these words: the dashboard's week page and its label table
+(`web/pages/labels.py`) read them from here, so the page and the XLSX always say the same. A
 code this version does not know is written as stored, never dropped.
 """
 

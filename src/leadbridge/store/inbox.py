@@ -47,6 +47,18 @@ async def add_processed(
 ) -> set[str]:
     """Store `(event_key, channel, body)` events of Avito's, processed as they are stored (their
     work done in the same transaction); the keys that were new."""
+    return await add_avito_events(session, events, now, processed=True)
+
+
+async def add_avito_events(
+    session: AsyncSession,
+    events: Sequence[tuple[str, str, str]],
+    now: datetime,
+    *,
+    processed: bool,
+) -> set[str]:
+    """Store `(event_key, channel, body)` events of Avito's, once each: the keys that were new.
+    Unprocessed ones wait for their flow."""
     rows = [
         {
             "source": "avito",
@@ -54,7 +66,7 @@ async def add_processed(
             "channel": channel,
             "body": body,
             "received_at": now,
-            "processed_at": now,
+            "processed_at": now if processed else None,
             "attempts": 0,
         }
         for key, channel, body in events

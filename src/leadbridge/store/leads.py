@@ -42,7 +42,7 @@ def _row(request: BuyoutRequest, raw: dict[str, Any], now: datetime) -> dict[str
     return {
         "avito_lead_id": request.avito_lead_id,
         "offer_type": request.offer_type,
-        "device": _device_json(request),
+        "device": device_json(request),
         "model": request.device.model,
         "seller_name": request.seller.name,
         "seller_phone": request.seller.phone,
@@ -60,7 +60,7 @@ def _row(request: BuyoutRequest, raw: dict[str, Any], now: datetime) -> dict[str
     }
 
 
-def _device_json(request: BuyoutRequest) -> dict[str, Any]:
+def device_json(request: BuyoutRequest) -> dict[str, Any]:
     device = request.device
     return {
         "category": device.category,

@@ -14,11 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from leadbridge.domain.lead import BuyoutRequest
 from leadbridge.domain.outbox_state import OutboxState
 from leadbridge.domain.seller_changes import KeptFields
+from leadbridge.store import inbox
 from leadbridge.store.database import Database
-from leadbridge.store.leads import _device_json
+from leadbridge.store.leads import device_json
 from leadbridge.store.outbox import BLOCKING_STATES
 from leadbridge.store.tables import InboxEvent, Lead, OutboxItem, SellerChange
-from leadbridge.store.upsert import dialect_name, insert_new_rows
+from leadbridge.store.upsert import dialect_name
 
 KEY_PREFIX = "change:"
 UPDATED, WITHDRAWN = "updated", "withdrawn"
@@ -29,18 +30,7 @@ async def add_events(
 ) -> set[str]:
     """Store `(event_key, channel, body)` changes of Avito's raw, to be applied by their flow;
     the keys that were new (a change seen before, by either channel, is stored once)."""
-    rows = [
-        {
-            "source": "avito",
-            "event_key": key,
-            "channel": channel,
-            "body": body,
-            "received_at": now,
-            "attempts": 0,
-        }
-        for key, channel, body in events
-    ]
-    return await insert_new_rows(session, InboxEvent, rows, ["source", "event_key"], "event_key")
+    return await inbox.add_avito_events(session, events, now, processed=False)
 
 
 async def waiting_events(session: AsyncSession, limit: int, now: datetime) -> Sequence[InboxEvent]:
@@ -112,7 +102,7 @@ def request_fields(request: BuyoutRequest) -> KeptFields:
         request.buyout_price_kopecks,
         request.seller_price_kopecks,
         request.seller.phone,
-        _device_json(request),
+        device_json(request),
     )
 
 

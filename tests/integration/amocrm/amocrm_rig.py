@@ -5,15 +5,20 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import SecretStr
 
 from leadbridge.amocrm.api import AmoApi
 from leadbridge.amocrm.connect import connect
 from leadbridge.config import AmoCrmSettings
+from leadbridge.domain.funnel import Funnel
 from leadbridge.sandbox.amocrm import AmoSandbox, create_amocrm_app
 from leadbridge.store.database import Database
 from leadbridge.store.migrate import upgrade
+from leadbridge.sync.deal_batcher import DealBatcher
+from leadbridge.sync.provisioning import provision
+from leadbridge.sync.wakeups import LocalWakeups
 from leadbridge.web.server import serve
 
 
@@ -54,3 +59,12 @@ async def amocrm_rig(database_url: str, *, long_lived: bool = False) -> AsyncIte
             await api.aclose()
             await db.dispose()
             await sandbox.aclose()
+
+
+async def provisioned_batcher(r: Rig, funnel: Funnel, **options: Any) -> DealBatcher:
+    """The account provisioned for `funnel` (no webhook), and a deal batcher on it; `options`
+    are the batcher's own (attempt_settle_s, router, tasks, repeat_window_days …)."""
+    layout = await provision(r.db, r.api, funnel, webhook_url=None)
+    return DealBatcher(
+        db=r.db, api=r.api, funnel=funnel, layout=layout, wakeups=LocalWakeups(), **options
+    )

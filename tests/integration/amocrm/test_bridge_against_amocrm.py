@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import anyio
 import pytest
-from tests.integration.amocrm.amocrm_rig import Rig, amocrm_rig
+from tests.integration.amocrm.amocrm_rig import Rig, amocrm_rig, provisioned_batcher
 
 from leadbridge.amocrm.connect import connect
 from leadbridge.amocrm.deal_fields import DEAL_FIELDS
@@ -121,15 +121,7 @@ async def settling_batcher(r: Rig) -> DealBatcher:
     """A provisioned account's deal batcher that waits 3 s before looking at an attempt again
     (the client's timeout in production; long enough here for a test's slowest call)."""
     await r.api.bootstrap()
-    layout = await provision(r.db, r.api, FUNNEL, webhook_url=None)
-    return DealBatcher(
-        db=r.db,
-        api=r.api,
-        funnel=FUNNEL,
-        layout=layout,
-        wakeups=LocalWakeups(),
-        attempt_settle_s=3.0,
-    )
+    return await provisioned_batcher(r, FUNNEL, attempt_settle_s=3.0)
 
 
 async def test_a_crash_after_amocrm_created_the_deals_does_not_duplicate_them(

@@ -8,14 +8,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from tests.integration.amocrm.amocrm_rig import Rig, amocrm_rig
+from tests.integration.amocrm.amocrm_rig import Rig, amocrm_rig, provisioned_batcher
 
 from leadbridge.config import DEFAULT_FUNNEL, load_funnel
 from leadbridge.sandbox.amocrm.notes import notes_of
 from leadbridge.sandbox.avito import LeadFactory
 from leadbridge.sync.deal_batcher import DealBatcher
 from leadbridge.sync.intake import accept_lead
-from leadbridge.sync.provisioning import provision
 from leadbridge.sync.wakeups import LocalWakeups
 
 pytestmark = pytest.mark.anyio
@@ -27,15 +26,7 @@ MOSCOW = ZoneInfo("Europe/Moscow")
 
 
 async def batcher(r: Rig, window_days: int = 30) -> DealBatcher:
-    layout = await provision(r.db, r.api, FUNNEL, webhook_url=None)
-    return DealBatcher(
-        db=r.db,
-        api=r.api,
-        funnel=FUNNEL,
-        layout=layout,
-        wakeups=LocalWakeups(),
-        repeat_window_days=window_days,
-    )
+    return await provisioned_batcher(r, FUNNEL, repeat_window_days=window_days)
 
 
 async def arrive(

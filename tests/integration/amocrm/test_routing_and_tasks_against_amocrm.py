@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import anyio
 import pytest
-from tests.integration.amocrm.amocrm_rig import Rig, amocrm_rig
+from tests.integration.amocrm.amocrm_rig import Rig, amocrm_rig, provisioned_batcher
 from tests.integration.sandbox.amocrm_rig import inactive_user, team
 
 from leadbridge.config import (
@@ -25,7 +25,6 @@ from leadbridge.store import leads
 from leadbridge.sync.deal_batcher import DealBatcher
 from leadbridge.sync.deal_tasks import DealTasks
 from leadbridge.sync.intake import accept_lead
-from leadbridge.sync.provisioning import provision
 from leadbridge.sync.routing import Router, routing_of
 from leadbridge.sync.setup import run_setup
 from leadbridge.sync.wakeups import LocalWakeups
@@ -47,19 +46,9 @@ def city_routing(sandbox: AmoSandbox, **moscow_schedule: Any) -> RoutingSettings
 
 
 async def batcher(r: Rig, routing: RoutingSettings | None) -> DealBatcher:
-    layout = await provision(r.db, r.api, FUNNEL, webhook_url=None)
     router = Router(routing.routing() if routing else None, FUNNEL.statuses.terminal)
     tasks = DealTasks(db=r.db, api=r.api, router=router, attempt_settle_s=3.0)
-    return DealBatcher(
-        db=r.db,
-        api=r.api,
-        funnel=FUNNEL,
-        layout=layout,
-        wakeups=LocalWakeups(),
-        attempt_settle_s=3.0,
-        router=router,
-        tasks=tasks,
-    )
+    return await provisioned_batcher(r, FUNNEL, attempt_settle_s=3.0, router=router, tasks=tasks)
 
 
 async def arrive(r: Rig, factory: LeadFactory, city: str, at: datetime | None = None) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from leadbridge.domain.contract_drift import DriftKind
 from leadbridge.domain.outbox_state import OutboxState
 from leadbridge.security.roles import ADMIN, FINANCE, OPERATOR
+from leadbridge.settlement import export_labels
 from leadbridge.store import timeline
 
 # Avito's lead statuses: the chain of the default funnel (funnel.toml) and the three endings.
@@ -110,18 +111,10 @@ DRIFT_KIND_LABELS: dict[str, str] = {
 }
 
 # Settlement lines (`domain/settlement`): a commission, its reversal, a correction of a frozen week.
-SETTLEMENT_KIND_LABELS = {
-    "commission": "комиссия",
-    "storno": "сторно",
-    "adjustment": "корректировка",
-}
-
-DEVICE_CATEGORY_LABELS = {
-    "phone": "телефон",
-    "tablet": "планшет",
-    "laptop": "ноутбук",
-    "watch": "часы",
-}
+# The settlement's words are the export's (`settlement/export_labels.py`): one table for the
+# page and the XLSX.
+SETTLEMENT_KIND_LABELS = export_labels.KINDS
+DEVICE_CATEGORY_LABELS = export_labels.CATEGORIES
 
 ROLE_LABELS = {OPERATOR: "оператор", FINANCE: "финансы", ADMIN: "администратор"}
 

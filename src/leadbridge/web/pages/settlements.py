@@ -8,10 +8,8 @@ request, as `leadbridge settle` does: the page answers when the week is settled.
 
 from __future__ import annotations
 
-import re
 import shutil
 import tempfile
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -24,11 +22,12 @@ from leadbridge.domain.settlement import AMOUNT_MISMATCH, ONLY_AVITO, ONLY_OURS
 from leadbridge.domain.settlement_quarantine import QUARANTINED
 from leadbridge.security.roles import FINANCE
 from leadbridge.settlement import dashboard as settlement
+from leadbridge.settlement.export_labels import kind as kind_text
+from leadbridge.settlement.export_labels import rule_text
 from leadbridge.settlement.service import SettleRequest
 from leadbridge.web.auth import require_role
 from leadbridge.web.context import context_of
-from leadbridge.web.pages.common import rubles, templates
-from leadbridge.web.pages.labels import DEVICE_CATEGORY_LABELS, SETTLEMENT_KIND_LABELS
+from leadbridge.web.pages.common import templates
 from leadbridge.web.params import week_of
 
 router = APIRouter(dependencies=[Depends(require_role(FINANCE))])
@@ -43,27 +42,6 @@ OUTCOMES = {
 }
 DONE = {"checked": "Сверка с Авито выполнена", "frozen": "Неделя заморожена"}
 Confirmed = Annotated[str | None, Form()]
-# The rule texts `domain/commission.Rule.label` and `domain/settlement.adjustments` write, in
-# English, for the XLSX; the page reads them back in Russian (an unknown text shows as it is).
-FIXED_RULE = re.compile(r"fixed from (\S+): (.*) kop\.")
-PERCENT_RULE = re.compile(r"(\S+)% from (\S+), min (\d+) max (\d+) kop\.")
-FROZEN_CORRECTION = re.compile(r"correction of frozen (\w+)")
-
-
-def rule_text(rule: str) -> str:
-    if rule.startswith("correction: "):
-        return f"исправление: {rule_text(rule.removeprefix('correction: '))}"
-    if found := FROZEN_CORRECTION.fullmatch(rule):
-        return f"исправление замороженной строки: {_kind(found[1])}"
-    if found := FIXED_RULE.fullmatch(rule):
-        amounts = (part.rpartition(" ") for part in found[2].split(", "))
-        each = ", ".join(f"{_category(cat)} {_rubles_of(kop)}" for cat, _, kop in amounts)
-        return f"фиксированная с {_date(found[1])}: {each}"
-    if found := PERCENT_RULE.fullmatch(rule):
-        percent, since, low, high = found.groups()
-        bounds = f"не меньше {rubles(int(low))}, не больше {rubles(int(high))}"
-        return f"{percent.replace('.', ',')} % с {_date(since)}, {bounds}"
-    return rule
 
 
 def line_text(key: str | None) -> str:
@@ -73,29 +51,10 @@ def line_text(key: str | None) -> str:
         return "—"
     lead, _, rest = key.partition(":")
     kind, _, adjusted = rest.partition(":")
-    text = f"{lead} · {_kind(kind)}"
+    text = f"{lead} · {kind_text(kind)}"
     if adjusted.startswith("adjustment@"):
         text += f" · корректировка {adjusted.removeprefix('adjustment@')}"
     return text
-
-
-def _kind(code: str) -> str:
-    return SETTLEMENT_KIND_LABELS.get(code, code)
-
-
-def _category(code: str) -> str:
-    return DEVICE_CATEGORY_LABELS.get(code, code)
-
-
-def _rubles_of(kopecks: str) -> str:
-    return rubles(int(kopecks)) if kopecks.isdigit() else kopecks
-
-
-def _date(iso: str) -> str:
-    try:
-        return date.fromisoformat(iso).strftime("%d.%m.%Y")
-    except ValueError:
-        return iso
 
 
 LABELS = {"rule_text": rule_text, "line_text": line_text}
