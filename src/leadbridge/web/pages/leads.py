@@ -42,8 +42,9 @@ async def leads_page(
     per_page: Annotated[int, Query(ge=5, le=200)] = PER_PAGE,
 ) -> HTMLResponse:
     ctx = context_of(request)
-    # A role that may not see phones may not find leads by one either.
-    phone = normalize_phone(q) if sees_personal_data(user.role) and _looks_like_phone(q) else None
+    # A role that may not see phones and names may not find leads by them either.
+    personal = sees_personal_data(user.role)
+    phone = normalize_phone(q) if personal and _looks_like_phone(q) else None
     query = lead_search.LeadQuery(
         text=q,
         phone=phone,
@@ -52,6 +53,7 @@ async def leads_page(
         outbox_state=outbox or None,
         page=page,
         per_page=per_page,
+        personal_data=personal,
     )
     async with ctx.db.transaction() as session:
         found = await lead_search.search(session, query)
@@ -69,6 +71,7 @@ async def leads_page(
             "stages": ctx.settings.funnel.stages,
             "stage_names": {s.key: s.name for s in ctx.settings.funnel.stages},
             "outbox_filters": OUTBOX_FILTER_LABELS,
+            "phone_links": personal,  # a masked phone is no number to call
         },
     )
 
@@ -109,5 +112,6 @@ async def lead_page(request: Request, lead_id: RowId, user: Viewer) -> HTMLRespo
             "offers": offers,
             "action_labels": ACTION_LABELS,
             "consequence": consequence,
+            "phone_links": sees_personal_data(user.role),  # a masked phone is no number to call
         },
     )
