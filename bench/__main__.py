@@ -8,6 +8,7 @@ import tempfile
 
 from bench import (
     amocrm_deals,
+    amocrm_routing,
     avito_replay,
     avito_status_apply,
     dashboard_pages,
@@ -21,6 +22,7 @@ def main() -> None:
     logs.configure("WARNING")
     print(json.dumps({"avito_status_apply": asyncio.run(avito_status_apply.measure(20.0, 5))}))
     print(json.dumps({"amocrm_deals": asyncio.run(amocrm_deals.measure(5000, 140))}))
+    print(json.dumps({"amocrm_routing": asyncio.run(amocrm_routing.measure(3000, 2))}))
     print(json.dumps({"settlement": settlement.measure(1_000_000, 100_000)}))  # PostgreSQL
     for replayed in asyncio.run(avito_replay.measure(10_000)):  # SQLite, then PostgreSQL
         print(json.dumps({"avito_replay": replayed}))

@@ -66,6 +66,21 @@ def test_demo_check_carries_every_request_through_and_holds_every_invariant(
     ):
         assert invariants[name]["ok"], invariants[name]
     assert invariants["one_deal_per_request"]["checked"] == 40
+    # the managers' day: routed to the city's team, one first-call task each, withdrawals settled
+    for name in (
+        "deals_routed_to_their_team",
+        "one_first_call_task_per_deal",
+        "withdrawn_never_parked",
+    ):
+        assert invariants[name]["ok"], invariants[name]
+    routing = result["routing"]
+    assert routing["deals"] == routing["in_own_team"] + routing["fallback"] == 40
+    assert routing["in_own_team"] > 0
+    assert result["tasks"] == {"deals": 40, "with_one_task": 40}
+    withdrawn = result["withdrawn"]  # 2 of 40 sellers withdraw; one may come after the close
+    assert withdrawn["leads"] >= 1
+    assert withdrawn == {"leads": withdrawn["leads"], "settled": withdrawn["leads"], "parked": 0}
+    assert result["first_contact_p90_s"] > 0
 
 
 def test_help_explains_every_command(clean_env: dict[str, str], tmp_path: Path) -> None:

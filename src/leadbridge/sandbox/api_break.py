@@ -11,6 +11,7 @@ would with `LEADBRIDGE_AVITO__MAPPING_FILE`, a restart and `leadbridge avito qua
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,9 +23,11 @@ from leadbridge.config import AvitoSettings
 from leadbridge.domain.funnel import Funnel
 from leadbridge.sandbox.avito import AvitoSandbox
 from leadbridge.sandbox.crm_view import crm_view
+from leadbridge.sandbox.demo_progress import Progress
 from leadbridge.store import contract_drift
 from leadbridge.store.database import Database
 from leadbridge.sync.avito_replay import ReplayReport, replay
+from leadbridge.sync.bridge import Bridge
 from leadbridge.sync.wakeups import Wakeups
 
 MAPPING_AFTER_BREAK = Path(__file__).with_name("avito_mapping_after_break.toml")
@@ -67,3 +70,27 @@ def lost_requests(
     """Requests Avito sent that never became a deal: read from the simulators, not from us."""
     deals = crm_view(amocrm_state, funnel).deals_by_avito_id
     return sum(1 for lead in avito_state.get("leads", []) if str(lead["id"]) not in deals)
+
+
+async def adapt_once_arrived(bridge: Bridge, operator: Adaptation, progress: Progress) -> None:
+    """The operator's part of --api-break: once every request has arrived, the mapping for the
+    change and a replay; replayed again while events keep landing in quarantine (a delivery
+    read under the old mapping a moment before it changed)."""
+    async with bridge.db.transaction() as session:
+        held = await contract_drift.quarantined_avito(session)
+    if operator.report is not None and held == 0:
+        return
+    if operator.report is None and (held == 0 or held != operator.quarantined):
+        operator.quarantined = held  # deliveries still landing: a person waits for them too
+        return
+    if operator.report is None:
+        progress.note(f"в карантине {held} событий Авито: оператор меняет маппинг и повторяет")
+        adapted = await adapt(bridge.db, bridge.wakeups, bridge.settings.avito)
+        operator.quarantined, operator.report = adapted.quarantined, adapted.report
+    else:
+        again = await replay(bridge.db, bridge.wakeups, actor="demo")
+        operator.report = dataclasses.replace(
+            operator.report,
+            replayed=operator.report.replayed + again.replayed,
+            leads_created=operator.report.leads_created + again.leads_created,
+        )

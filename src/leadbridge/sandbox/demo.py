@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import secrets
 import sys
 import time
@@ -24,7 +23,7 @@ from leadbridge.sandbox import chaos
 from leadbridge.sandbox.amocrm import AmoSandbox, AmoSandboxConfig, create_amocrm_app
 from leadbridge.sandbox.api_break import (
     Adaptation,
-    adapt,
+    adapt_once_arrived,
     after_break_mapping,
     break_api,
     lost_requests,
@@ -36,14 +35,15 @@ from leadbridge.sandbox.demo_alerts import (
     alerts_summary,
     settle_incidents,
 )
+from leadbridge.sandbox.demo_checks import bridge_facts, caught_up, with_demo_checks
 from leadbridge.sandbox.demo_database import fresh_demo_database
 from leadbridge.sandbox.demo_progress import Progress, snapshot
+from leadbridge.sandbox.demo_routing import demo_routing, manager_tokens
+from leadbridge.sandbox.demo_sellers import Sellers
 from leadbridge.sandbox.invariants import check_invariants, summarize
 from leadbridge.sandbox.managers import ManagerCrew
 from leadbridge.sandbox.telegram.alert_sandbox import AlertSinks, alert_sandbox
 from leadbridge.settlement.demo_check import with_settlement
-from leadbridge.store import contract_drift
-from leadbridge.sync.avito_replay import replay
 from leadbridge.sync.bridge import Bridge
 from leadbridge.web.auth.demo_user import create_demo_user
 from leadbridge.web.server import serve
@@ -118,6 +118,7 @@ def bridge_settings(
             webhook_token=secrets.token_urlsafe(24),
         ),
         alerts=alert_settings(sinks, compressed=options.chaos) if sinks else AlertSettings(),
+        routing=demo_routing(sims.amocrm),  # each city's deals to its team (sandbox/demo_routing)
     )
 
 
@@ -157,12 +158,16 @@ async def run_demo(options: DemoOptions, out: Callable[[str], None] = _say) -> d
             if provoked is not None and not interrupted:
                 await settle_incidents(process.db, provoked)
             alerts = await alerts_summary(process.db, sinks, provoked)
+            facts = await bridge_facts(process.db, settings)
         avito_state, amocrm_state = sims.avito.state_json(), sims.amocrm.state_json()
         result = check_invariants(
             avito_state=avito_state,
             amocrm_state=amocrm_state,
             funnel=settings.funnel,
             avito_names=after_break_mapping().wire.statuses.ours if options.api_break else None,
+        )
+        result = with_demo_checks(
+            result, facts, settings, avito_state=avito_state, amocrm_state=amocrm_state
         )
         if options.api_break:
             lost = lost_requests(avito_state, amocrm_state, settings.funnel)
@@ -197,6 +202,8 @@ async def _drive(
         funnel=bridge.settings.funnel,
         seed=options.seed,
         time_scale=options.time_scale,
+        user_tokens=manager_tokens(sims.amocrm),
+        first_call_wait_s=30.0,
     )
     managers = asyncio.create_task(crew.run(stop_when_all_closed=options.leads))
     background: list[asyncio.Task[Any]] = []
@@ -209,7 +216,7 @@ async def _drive(
         while True:
             try:
                 if options.api_break and traffic.done():
-                    await _adapt_once_arrived(bridge, operator, progress)
+                    await adapt_once_arrived(bridge, operator, progress)
                 if await _progressed(bridge, sims, progress, managers, traffic):
                     return
                 database_lost = False
@@ -244,31 +251,7 @@ async def _progressed(
     managers.result()
     # One catch-up pass after the last move: a change whose webhook is still being retried by
     # amoCRM is taken from the events API instead.
-    return await bridge.catch_up.run_once() == 0
-
-
-async def _adapt_once_arrived(bridge: Bridge, operator: Adaptation, progress: Progress) -> None:
-    """The operator's part of --api-break: once every request has arrived, the mapping for the
-    change and a replay; replayed again while events keep landing in quarantine (a delivery
-    read under the old mapping a moment before it changed)."""
-    async with bridge.db.transaction() as session:
-        held = await contract_drift.quarantined_avito(session)
-    if operator.report is not None and held == 0:
-        return
-    if operator.report is None and (held == 0 or held != operator.quarantined):
-        operator.quarantined = held  # deliveries still landing: a person waits for them too
-        return
-    if operator.report is None:
-        progress.note(f"в карантине {held} событий Авито: оператор меняет маппинг и повторяет")
-        adapted = await adapt(bridge.db, bridge.wakeups, bridge.settings.avito)
-        operator.quarantined, operator.report = adapted.quarantined, adapted.report
-    else:
-        again = await replay(bridge.db, bridge.wakeups, actor="demo")
-        operator.report = dataclasses.replace(
-            operator.report,
-            replayed=operator.report.replayed + again.replayed,
-            leads_created=operator.report.leads_created + again.leads_created,
-        )
+    return await bridge.catch_up.run_once() == 0 and await caught_up(bridge.db, sims.avito)
 
 
 async def _traffic(
@@ -278,24 +261,31 @@ async def _traffic(
     provoked: Provocations | None,
     background: list[asyncio.Task[Any]],
 ) -> None:
-    count = 0
-    planned = options.leads or 100
-    halfway = planned // 2
-    while options.leads is None or count < options.leads:
-        sims.avito.add_lead()
-        count += 1
-        if provoked is not None:
-            # The causes the alerts must catch, one after another (sandbox/demo_alerts.py).
-            if count == planned // 5:
-                await provoked.block_amocrm(sims.amocrm)
-            if count == 2 * planned // 5:
-                background.append(asyncio.create_task(provoked.park_a_status(bridge.db)))
-            if count == 3 * planned // 5:
-                await provoked.fall_silent()
-        if options.chaos and count == halfway:
-            chaos.midway(sims.avito, sims.amocrm)
-        if provoked is not None and count == options.leads:
-            provoked.traffic_ended_at = datetime.now(UTC)
-        if options.api_break and count == halfway:
-            break_api(sims.avito)
-        await asyncio.sleep(1 / options.leads_per_second)
+    count, planned = 0, options.leads or 100
+    # Sellers withdraw and edit a few requests (sandbox/demo_sellers.py); not under --api-break,
+    # whose operator replays what the old mapping could not read, which is about new requests.
+    sellers = Sellers(
+        sims.avito,
+        seed=options.seed,
+        planned=0 if options.api_break else options.leads,
+        time_scale=options.time_scale,
+    )
+    async with sellers:
+        while options.leads is None or count < options.leads:
+            sellers.arrived(str(sims.avito.add_lead()["id"]))
+            count += 1
+            if provoked is not None:
+                # The causes the alerts must catch, one after another (sandbox/demo_alerts.py).
+                if count == planned // 5:
+                    await provoked.block_amocrm(sims.amocrm)
+                if count == 2 * planned // 5:
+                    background.append(asyncio.create_task(provoked.park_a_status(bridge.db)))
+                if count == 3 * planned // 5:
+                    await provoked.fall_silent()
+            if options.chaos and count == planned // 2:
+                chaos.midway(sims.avito, sims.amocrm)
+            if provoked is not None and count == options.leads:
+                provoked.traffic_ended_at = datetime.now(UTC)
+            if options.api_break and count == planned // 2:
+                break_api(sims.avito)
+            await asyncio.sleep(1 / options.leads_per_second)

@@ -3,6 +3,11 @@
 Pure: it reads the two JSON dumps (`GET /sandbox/state`; amoCRM's through `sandbox/crm_view.py`)
 and the funnel, replays each deal's stage changes through the same `plan_statuses` the bridge
 uses, and says which promise broke where.
+
+A lead the seller withdrew on Avito owes no more statuses: Avito refuses every one after the
+withdrawal and the bridge settles them as skipped (store/seller_changes.py). Such a lead is kept
+out of the expected statuses, and a status Avito refused because of the withdrawal is no
+forbidden attempt; it must still have its one deal, and what was applied before must be in order.
 """
 
 from __future__ import annotations
@@ -126,6 +131,8 @@ def _statuses_in_chain_order(avito_leads: Sequence[Json], funnel: Funnel) -> Che
         if problem:
             check.fail(f"lead {lead['id']}: {problem} in {'>'.join(history)}")
         for attempt in lead.get("forbidden", []):
+            if _refused_as_withdrawn(lead, attempt):
+                continue
             tried = f"{attempt.get('currentStatus')}>{attempt.get('status')}"
             check.fail(f"lead {lead['id']}: forbidden {tried} attempted")
     return check
@@ -157,7 +164,7 @@ def _final_status_matches_stage(
     check = Check()
     for lead in avito_leads:
         deals = view.deals_by_avito_id.get(str(lead["id"]), [])
-        if not deals:
+        if not deals or lead.get("withdrawn"):
             continue
         check.checked += 1
         sent = expected_statuses(deals[0], view, funnel)
@@ -175,6 +182,8 @@ def _nothing_lost(avito_leads: Sequence[Json], view: CrmView, funnel: Funnel) ->
         if not deals:
             check.fail(f"lead {lead['id']}: never reached amoCRM")
             continue
+        if lead.get("withdrawn"):
+            continue  # what the deal did after the withdrawal is no status Avito owes us
         acknowledged = {entry["status"] for entry in lead.get("history", [])}
         missing = [s for s in expected_statuses(deals[0], view, funnel) if s not in acknowledged]
         if missing:
@@ -217,6 +226,19 @@ def _partner_history(lead: Json) -> list[Json]:
         for entry in lead.get("history") or []
         if not str(entry.get("idempotencyKey", "")).startswith("avito:")
     ]
+
+
+def _refused_as_withdrawn(lead: Json, attempt: Json) -> bool:
+    """Avito refused the status because the seller had withdrawn the lead: its status then is
+    the cancellation Avito set itself (the last entry of its history, keyed `avito:`)."""
+    if not lead.get("withdrawn"):
+        return False
+    own = [
+        e
+        for e in lead.get("history") or []
+        if str(e.get("idempotencyKey", "")).startswith("avito:")
+    ]
+    return bool(own) and attempt.get("currentStatus") == own[-1].get("status")
 
 
 def _ids(deals: Iterable[Json]) -> str:

@@ -5,6 +5,12 @@ through the funnel with pauses of minutes to hours: most deals go stage by stage
 or two, a few step back and go on, about a third are lost with a reason that fits the stage, and a
 few bought-out devices are returned to the seller. Each deal is walked by its own task from a seed
 of its own, so a run is reproducible whatever the order deals arrive in.
+
+Each deal is worked by its responsible user, in that user's own session (`user_tokens`): the
+managers of a city team take the deals routed to them. The first time a manager moves a deal to
+the contact stage (or past it) he completes its task «Связаться с продавцом», as a person ticks
+it off after the call. A deal closed by someone else meanwhile (the bridge closes a deal whose
+seller withdrew on Avito) is left alone from then on.
 """
 
 from __future__ import annotations
@@ -13,14 +19,22 @@ import asyncio
 import contextlib
 import math
 import random
-from collections.abc import AsyncIterator
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
 import structlog
 
+from leadbridge.domain.first_contact import contact_stage_keys
 from leadbridge.domain.funnel import LOST_STATUS_ID, WON_STATUS_ID, Funnel
+from leadbridge.sandbox.manager_session import (
+    closed_meanwhile,
+    embedded,
+    pages,
+    request,
+    tick_off_call,
+)
 from leadbridge.sandbox.walks import BACKWARD, CLOSE, SKIP, Move, plan_walk, returned_reason
 
 log = structlog.get_logger(__name__)
@@ -28,7 +42,6 @@ log = structlog.get_logger(__name__)
 MIN_DELAY_S = 0.02
 STEP_DELAY_S = (120.0, 7200.0)  # a deal is touched again two minutes to two hours later
 NEW_DEALS_POLL_S = 30.0
-RETRY_PAUSE_S, MAX_ATTEMPTS = 0.05, 40
 
 
 @dataclass(slots=True)
@@ -41,6 +54,8 @@ class CrewStats:
     returned: int = 0
     skips: int = 0
     backward_moves: int = 0
+    tasks_completed: int = 0
+    closed_by_others: int = 0  # left alone once someone else had closed them
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,10 +68,6 @@ class Layout:
         return next((key for key, known in self.status_ids.items() if known == status_id), None)
 
 
-class RetriesExhausted(RuntimeError):
-    """The amoCRM simulator kept failing a request a manager retried."""
-
-
 class ManagerCrew:
     def __init__(
         self,
@@ -66,8 +77,17 @@ class ManagerCrew:
         funnel: Funnel,
         seed: int = 0,
         time_scale: float = 1.0,
+        user_tokens: Mapping[int, str] | None = None,
+        first_call_wait_s: float = 0.0,
     ) -> None:
+        """`person_token` acts for a deal whose owner has no token in `user_tokens`.
+        `first_call_wait_s`: how long a manager looks for a deal's first-call task before he
+        calls without ticking it off (0: one look). A bridge with routing adds one to every
+        deal, a moment after the deal; under --chaos amoCRM may hold it up for seconds."""
         self._url, self._token, self._funnel = amocrm_url, person_token, funnel
+        self._user_tokens = dict(user_tokens or {})
+        self._first_call_wait_s = first_call_wait_s
+        self._contact_keys = frozenset(contact_stage_keys(funnel))
         self._seed, self._time_scale = seed, time_scale
         self._stats = CrewStats()
         self._tasks: dict[int, asyncio.Task[None]] = {}
@@ -108,9 +128,9 @@ class ManagerCrew:
             await asyncio.sleep(self._poll_s)
 
     async def _layout(self, client: httpx.AsyncClient) -> Layout | None:
-        pipelines = await _embedded(client, "/api/v4/leads/pipelines", "pipelines")
+        pipelines = await embedded(client, "/api/v4/leads/pipelines", "pipelines")
         pipeline = next((p for p in pipelines if p.get("name") == self._funnel.name), None)
-        reasons = await _embedded(client, "/api/v4/leads/loss_reasons", "loss_reasons")
+        reasons = await embedded(client, "/api/v4/leads/loss_reasons", "loss_reasons")
         reason_ids = {str(reason["name"]): int(reason["id"]) for reason in reasons}
         if pipeline is None or any(r.name not in reason_ids for r in self._funnel.loss_reasons):
             return None
@@ -128,7 +148,7 @@ class ManagerCrew:
 
     async def _adopt_new_deals(self, client: httpx.AsyncClient, layout: Layout) -> None:
         params = {"filter[pipeline_id]": layout.pipeline_id, "limit": 250}
-        async for deal in _pages(client, "/api/v4/leads", "leads", params):
+        async for deal in pages(client, "/api/v4/leads", "leads", params):
             deal_id = int(deal["id"])
             if deal_id in self._tasks or deal_id in self._closed:
                 continue
@@ -144,11 +164,23 @@ class ManagerCrew:
         rng = random.Random(f"{self._seed}:{deal_id}")
         start = layout.stage_of(int(deal["status_id"])) or self._funnel.first_stage.key
         price = int(deal.get("price") or 0)
+        owner = self._user_tokens.get(int(deal.get("responsible_user_id") or 0), self._token)
+        as_owner = {"Authorization": f"Bearer {owner}"}
+        called = start in self._contact_keys
         for move in plan_walk(self._funnel, start_key=start, price=price, rng=rng):
             await asyncio.sleep(self._delay(rng))
-            await _request(client, "PATCH", f"/api/v4/leads/{deal_id}", json=_body(layout, move))
+            if await closed_meanwhile(client, deal_id, as_owner):
+                self._stats.closed_by_others += 1
+                break
+            path = f"/api/v4/leads/{deal_id}"
+            await request(client, "PATCH", path, json=_body(layout, move), headers=as_owner)
             self._count(move)
             log.debug("manager.moved", deal_id=deal_id, stage=move.stage_key, kind=move.kind)
+            if not called and move.kind != CLOSE and move.stage_key in self._contact_keys:
+                called = True
+                # awaited first: `+= await` would add to a count read before other deals' calls
+                ticked = await tick_off_call(client, deal_id, as_owner, self._first_call_wait_s)
+                self._stats.tasks_completed += ticked
         self._closed.add(deal_id)
 
     def _delay(self, rng: random.Random) -> float:
@@ -193,44 +225,3 @@ def _body(layout: Layout, move: Move) -> dict[str, Any]:
     if move.loss_reason is not None:
         body["loss_reason_id"] = layout.loss_reason_ids[move.loss_reason]
     return body
-
-
-async def _request(
-    client: httpx.AsyncClient, method: str, path: str, **kwargs: Any
-) -> httpx.Response:
-    """Retry what a person would retry: throttling, amoCRM's block page (403, the demo's
-    `--chaos` blocks the account for a few seconds), server errors, a dropped connection."""
-    for attempt in range(1, MAX_ATTEMPTS + 1):
-        try:
-            response = await client.request(method, path, **kwargs)
-        except httpx.TransportError:
-            response = None
-        if (
-            response is not None
-            and response.status_code not in (403, 429)
-            and response.status_code < 500
-        ):
-            response.raise_for_status()
-            return response
-        await asyncio.sleep(min(1.0, RETRY_PAUSE_S * attempt) * random.uniform(0.5, 1.5))
-    raise RetriesExhausted(f"{method} {path}")
-
-
-async def _embedded(client: httpx.AsyncClient, path: str, key: str) -> list[dict[str, Any]]:
-    return [item async for item in _pages(client, path, key, {})]
-
-
-async def _pages(
-    client: httpx.AsyncClient, path: str, key: str, params: dict[str, Any]
-) -> AsyncIterator[dict[str, Any]]:
-    page = 1
-    while True:
-        response = await _request(client, "GET", path, params={**params, "page": page})
-        if response.status_code == 204:
-            return
-        answer = response.json()
-        for item in answer.get("_embedded", {}).get(key, []):
-            yield item
-        if "next" not in answer.get("_links", {}):
-            return
-        page += 1

@@ -151,3 +151,89 @@ def test_a_deal_lost_in_negotiation_did_not_agree_on_price() -> None:
 
 def _funnel_reasons() -> set[str]:
     return {reason.name for reason in FUNNEL.loss_reasons}
+
+
+async def _owned_deals(
+    sandbox: AmoSandbox, client: httpx.AsyncClient, owners: list[int]
+) -> list[int]:
+    """Deals in the first stage, each owned by one of `owners`, each with a first-call task
+    for its owner, as the bridge leaves them."""
+    pipeline = await provision(client)
+    first = next(
+        s["id"] for s in pipeline["_embedded"]["statuses"] if s["name"] == FUNNEL.first_stage.name
+    )
+    deals = [
+        {"name": f"#{n}", "pipeline_id": pipeline["id"], "status_id": first,
+         "responsible_user_id": owner}
+        for n, owner in enumerate(owners)
+    ]  # fmt: skip
+    answer = await client.post("/api/v4/leads", json=deals)
+    ids = [int(row["id"]) for row in answer.json()["_embedded"]["leads"]]
+    tasks = [
+        {"text": "Связаться с продавцом", "entity_type": "leads", "entity_id": deal_id,
+         "complete_till": 2_000_000_000, "responsible_user_id": owner}
+        for deal_id, owner in zip(ids, owners, strict=True)
+    ]  # fmt: skip
+    (await client.post("/api/v4/tasks", json=tasks)).raise_for_status()
+    return ids
+
+
+@pytest.mark.anyio
+async def test_each_deal_is_worked_by_its_owner_who_ticks_off_the_call_once_contacted() -> None:
+    async with amocrm() as (url, sandbox):
+        owners = [u for u, user in sandbox.users.users.items() if user["rights"]["group_id"]]
+        owners = [u for u in owners if sandbox.users.assignable(u)][:4] * 3
+        admin = sandbox.issue_person_token()
+        async with httpx.AsyncClient(
+            base_url=url, headers={"Authorization": f"Bearer {admin}"}
+        ) as c:
+            ids = await _owned_deals(sandbox, c, owners)
+        crew = ManagerCrew(
+            amocrm_url=url,
+            person_token=admin,
+            funnel=FUNNEL,
+            seed=2,
+            time_scale=1e-6,
+            user_tokens={u: sandbox.issue_person_token(u) for u in set(owners)},
+        )
+        await asyncio.wait_for(crew.run(stop_when_all_closed=len(ids)), timeout=60)
+        state = sandbox.state_json()
+
+    contact = {s["id"] for s in state["pipelines"][-1]["_embedded"]["statuses"]
+               if s["name"] == FUNNEL.stage(FUNNEL.first_contact_stage).name}  # fmt: skip
+    tasks = {task["entity_id"]: task for task in state["tasks"]}
+    owner_of = dict(zip(ids, owners, strict=True))
+    reached_contact = {e["entity_id"] for e in status_changes(state) if after(e) in contact}
+    assert reached_contact, "some deal must have been called"
+    for deal_id in ids:
+        task = tasks[deal_id]
+        walked_past_new = any(e["entity_id"] == deal_id for e in status_changes(state))
+        if deal_id in reached_contact:
+            assert task["is_completed"], deal_id
+            assert task["updated_by"] == owner_of[deal_id]  # the owner, in his own session
+            assert task["result"] == {"text": "Связался с продавцом"}
+        assert walked_past_new
+    assert crew.stats.tasks_completed == sum(t["is_completed"] for t in tasks.values())
+
+
+@pytest.mark.anyio
+async def test_a_deal_someone_else_closed_is_left_alone() -> None:
+    async with amocrm() as (url, sandbox):
+        token = sandbox.issue_person_token()
+        async with httpx.AsyncClient(
+            base_url=url, headers={"Authorization": f"Bearer {token}"}
+        ) as c:
+            pipeline = await provision(c)
+            await add_deals(c, pipeline, 1)
+            # a manager waits at least 120 s × 0.005 before touching a deal: time to close it
+            crew = ManagerCrew(amocrm_url=url, person_token=token, funnel=FUNNEL, time_scale=0.005)
+            running = asyncio.create_task(crew.run(stop_when_all_closed=1))
+            await asyncio.sleep(0.4)
+            assert crew.stats.deals == 1  # taken, not called yet
+            (deal_id,) = sandbox.leads
+            (await c.patch(f"/api/v4/leads/{deal_id}", json={"status_id": 143})).raise_for_status()
+            await asyncio.wait_for(running, timeout=120)
+        state = sandbox.state_json()
+
+    assert crew.stats.closed_by_others == 1
+    assert [after(e) for e in status_changes(state)] == [143]  # nobody reopened it

@@ -303,3 +303,57 @@ def test_a_status_avito_set_on_its_own_is_not_held_against_the_chain() -> None:
     assert order["violations"] == [
         "lead a-forged: inspection_scheduled out of order in accepted>inspection_scheduled"
     ]
+
+
+def _withdrawn(world: World, avito_id: str, history: list[str]) -> dict[str, Any]:
+    """A lead its seller withdrew after `history`: Avito's own cancellation closes it, and the
+    status the bridge had in flight is refused."""
+    lead = world.avito(avito_id, history, withdrawn=True)
+    lead["history"].append(
+        {**_entry("cancelled", len(history)), "idempotencyKey": f"avito:{avito_id}:cancelled"}
+    )
+    lead["status"] = "cancelled"
+    lead["forbidden"] = [
+        {"status": "negotiation", "currentStatus": "cancelled", "at": "2026-05-04T08:00:00Z"}
+    ]
+    return lead
+
+
+def test_a_withdrawn_lead_owes_no_more_statuses_but_keeps_its_one_deal() -> None:
+    world = clean_world()
+    # the manager had moved on, then the bridge closed the deal for the withdrawal
+    world.deal(
+        "a-gone", ["new", "taken", "contacted", "negotiation", "lost"], reason="Продавец передумал"
+    )
+    _withdrawn(world, "a-gone", ["accepted", "contacted"])
+
+    result = world.check()
+
+    assert result["ok"], result["invariants"]
+    assert result["invariants"]["final_status_matches_stage"]["checked"] == 5  # not a-gone
+    assert result["invariants"]["nothing_lost"]["checked"] == 6
+
+
+def test_a_withdrawn_lead_still_needs_its_deal_and_its_history_in_order() -> None:
+    world = clean_world()
+    _withdrawn(world, "a-gone", ["accepted", "price_agreed"])  # no deal, a status skipped
+
+    result = world.check()
+
+    assert failing(result) == {"one_deal_per_request", "statuses_in_chain_order", "nothing_lost"}
+
+
+def test_a_status_refused_before_the_withdrawal_is_still_a_forbidden_attempt() -> None:
+    world = clean_world()
+    world.deal("a-gone", ["new", "taken", "contacted"])
+    lead = _withdrawn(world, "a-gone", ["accepted", "contacted"])
+    lead["forbidden"].append(
+        {"status": "sold", "currentStatus": "contacted", "at": "2026-05-04T07:30:00Z"}
+    )
+
+    result = world.check()
+
+    assert failing(result) == {"statuses_in_chain_order"}
+    assert result["invariants"]["statuses_in_chain_order"]["violations"] == [
+        "lead a-gone: forbidden contacted>sold attempted"
+    ]
