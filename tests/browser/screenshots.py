@@ -44,9 +44,12 @@ async def take(out: Path) -> list[Path]:
             for name, path in shots.items():
                 await page.goto(served.url + path)
                 if name == "outbox":  # one action, so that the audit log shows an entry
+                    # An action opens first, says what it will do, and wants a note.
                     retrying = page.locator(f"#item-{served.seeded.retrying_item}")
+                    await retrying.locator("summary", has_text="Отправить сейчас").click()
+                    await retrying.locator("[data-action=retry] input").fill("снимок экрана")
                     async with page.expect_response(lambda answer: "/retry" in answer.url):
-                        await retrying.get_by_role("button", name="Отправить сейчас").click()
+                        await retrying.locator("[data-action=retry] button").click()
                     await page.reload()
                 target = out / f"{name}.png"
                 await page.screenshot(path=target, full_page=True)
