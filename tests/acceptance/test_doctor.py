@@ -84,7 +84,8 @@ class Rig:
         self.web = subprocess.Popen(
             [*LEADBRIDGE, "web"], env=self.env, cwd=self.tmp, stderr=subprocess.PIPE, text=True
         )
-        eventually(lambda: http_status(self.env["LEADBRIDGE_WEB__PUBLIC_URL"] + "/healthz") == 200)
+        public = self.env["LEADBRIDGE_WEB__PUBLIC_URL"]
+        eventually(lambda: http_status(public + "/healthz") == 200, seconds=180)
 
     def stop_web(self) -> None:
         assert self.web is not None
@@ -170,7 +171,9 @@ def prepared(tmp: Path, database_url: str) -> Iterator[Rig]:
             [*LEADBRIDGE, "run"], env=rig.env, cwd=tmp, stderr=subprocess.PIPE, text=True
         )
         try:
-            eventually(lambda: _avito_subscription(rig) == rig.url("avito"))
+            # `run`'s start (migrate, authorise, provision, subscribe) waits for its partners
+            # and, beside the rest of the suite on two cores, can take more than a minute.
+            eventually(lambda: _avito_subscription(rig) == rig.url("avito"), seconds=240)
         finally:
             bridge.send_signal(signal.SIGTERM)
             bridge.wait(timeout=30)
