@@ -22,19 +22,15 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.amocrm_backlog import backlog, deals_waiting
 from bench.relay_engine import fresh_database
 from leadbridge import logs
-from leadbridge.amocrm.connect import connect
-from leadbridge.config import DEFAULT_FUNNEL, AmoCrmSettings, load_funnel
+from leadbridge.config import DEFAULT_FUNNEL, load_funnel
 from leadbridge.domain.funnel import Funnel
 from leadbridge.sandbox.amocrm import AmoSandbox, create_amocrm_app
-from leadbridge.sandbox.avito import LeadFactory
-from leadbridge.store import leads
 from leadbridge.store.database import Database
 from leadbridge.store.migrate import upgrade
 from leadbridge.sync.deal_batcher import DealBatcher
-from leadbridge.sync.intake import accept_lead
-from leadbridge.sync.provisioning import provision
 from leadbridge.sync.wakeups import LocalWakeups
 from leadbridge.web.server import serve
 
@@ -78,23 +74,12 @@ async def _timed(
     upgrade(url)
     db = Database(url)
     async with serve(app) as base_url:
-        settings = AmoCrmSettings(
-            base_url=base_url,
-            client_id=sandbox.config.client_id,
-            client_secret=sandbox.config.client_secret,
-            redirect_uri=sandbox.config.redirect_uri,
-            auth_code=sandbox.issue_auth_code(),
-        )
-        api = connect(settings, db)
-        await api.bootstrap()
-        layout = await provision(db, api, funnel, webhook_url=None)
-        factory = LeadFactory(seed=7)
-        for _ in range(deals):
-            await accept_lead(db, factory.make(), channel="feed", wakeups=LocalWakeups())
+        start = await backlog(db, sandbox, base_url, funnel, deals)
+        api, layout = start.api, start.layout
         batcher = DealBatcher(db=db, api=api, funnel=funnel, layout=layout, wakeups=LocalWakeups())
 
         started = time.monotonic()
-        while await _waiting(db):
+        while await deals_waiting(db):
             await batcher.run_once()
         deals_s = time.monotonic() - started
         while await batcher.run_once():
@@ -113,11 +98,6 @@ def _fastest_possible_s(deals: int) -> float:
     credit the burst of 7 requests the first second allows."""
     requests = math.ceil(deals / 50)
     return float((requests - 1) // REQUESTS_PER_S)
-
-
-async def _waiting(db: Database) -> bool:
-    async with db.transaction() as session:
-        return bool(await leads.awaiting_deal(session, 1))
 
 
 async def _one_per_request(api: Any, pipeline_id: int, count: int) -> float:

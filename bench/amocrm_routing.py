@@ -26,22 +26,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.amocrm_backlog import backlog, deals_waiting
 from bench.amocrm_deals import CEILING_DEALS_PER_S
 from bench.relay_engine import fresh_database
 from leadbridge import logs
-from leadbridge.amocrm.connect import connect
-from leadbridge.config import DEFAULT_FUNNEL, AmoCrmSettings, load_funnel
+from leadbridge.config import DEFAULT_FUNNEL, load_funnel
 from leadbridge.domain.funnel import Funnel
 from leadbridge.sandbox.amocrm import AmoSandbox, create_amocrm_app
-from leadbridge.sandbox.avito import LeadFactory
 from leadbridge.sandbox.demo_routing import demo_routing
-from leadbridge.store import lead_tasks, leads
+from leadbridge.store import lead_tasks
 from leadbridge.store.database import Database
 from leadbridge.store.migrate import upgrade
 from leadbridge.sync.deal_batcher import DealBatcher
 from leadbridge.sync.deal_tasks import DealTasks
-from leadbridge.sync.intake import accept_lead
-from leadbridge.sync.provisioning import provision
 from leadbridge.sync.routing import Router
 from leadbridge.sync.wakeups import LocalWakeups
 from leadbridge.web.server import serve
@@ -97,19 +94,8 @@ async def _timed(url: str, funnel: Funnel, deals: int, *, routed: bool) -> Timin
     db = Database(url)
     try:
         async with serve(app) as base_url:
-            settings = AmoCrmSettings(
-                base_url=base_url,
-                client_id=sandbox.config.client_id,
-                client_secret=sandbox.config.client_secret,
-                redirect_uri=sandbox.config.redirect_uri,
-                auth_code=sandbox.issue_auth_code(),
-            )
-            api = connect(settings, db)
-            await api.bootstrap()
-            layout = await provision(db, api, funnel, webhook_url=None)
-            factory = LeadFactory(seed=7)
-            for _ in range(deals):
-                await accept_lead(db, factory.make(), channel="feed", wakeups=LocalWakeups())
+            start = await backlog(db, sandbox, base_url, funnel, deals)
+            api, layout = start.api, start.layout
             router = Router(demo_routing(sandbox).routing() if routed else None, ())
             tasks = DealTasks(db=db, api=api, router=router) if routed else None
             batcher = DealBatcher(
@@ -122,7 +108,7 @@ async def _timed(url: str, funnel: Funnel, deals: int, *, routed: bool) -> Timin
                 tasks=tasks,
             )
             started = time.monotonic()
-            while await _deals_waiting(db):
+            while await deals_waiting(db):
                 await batcher.run_once()
             deals_s = time.monotonic() - started
             while tasks is not None and await _tasks_waiting(db):
@@ -133,11 +119,6 @@ async def _timed(url: str, funnel: Funnel, deals: int, *, routed: bool) -> Timin
         await db.dispose()
     limited = int(sandbox.state_json()["stats"]["rate_limited_total"])
     return Timing(deals_s, tasks_s, len(sandbox.tasks), limited)
-
-
-async def _deals_waiting(db: Database) -> bool:
-    async with db.transaction() as session:
-        return bool(await leads.awaiting_deal(session, 1))
 
 
 async def _tasks_waiting(db: Database) -> bool:

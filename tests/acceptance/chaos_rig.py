@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy import create_engine, text
+from tests.acceptance import processes
 from tests.acceptance.processes import LEADBRIDGE
 
 from leadbridge.config import DEFAULT_FUNNEL, load_funnel
@@ -29,29 +30,23 @@ REQUESTS_PER_S = 20.0
 
 
 def bridge_env(credentials: dict[str, Any], database_url: str, port: int) -> dict[str, str]:
-    avito, amocrm = credentials["avito"], credentials["amocrm"]
-    env = {key: value for key, value in os.environ.items() if not key.startswith("LEADBRIDGE_")}
+    """The rehearsal's environment (`processes.bridge_env`), with the chaos run's own secrets
+    and the faster clocks it needs."""
+    env = processes.bridge_env(
+        credentials,
+        database_url,
+        port,
+        webhook_secret="chaos-webhook-secret",
+        webhook_token="chaos-token-0123456789abcdef",
+    )
     env.update(
         {
-            "LEADBRIDGE_DATABASE_URL": database_url,
-            "LEADBRIDGE_AVITO__BASE_URL": avito["base_url"],
-            "LEADBRIDGE_AVITO__CLIENT_ID": avito["client_id"],
-            "LEADBRIDGE_AVITO__CLIENT_SECRET": avito["client_secret"],
-            "LEADBRIDGE_AVITO__WEBHOOK_SECRET": "chaos-webhook-secret",
             "LEADBRIDGE_AVITO__FEED_POLL_INTERVAL_S": "5",
-            "LEADBRIDGE_AMOCRM__BASE_URL": amocrm["base_url"],
-            "LEADBRIDGE_AMOCRM__CLIENT_ID": amocrm["client_id"],
-            "LEADBRIDGE_AMOCRM__CLIENT_SECRET": amocrm["client_secret"],
-            "LEADBRIDGE_AMOCRM__REDIRECT_URI": amocrm["redirect_uri"],
-            "LEADBRIDGE_AMOCRM__AUTH_CODE": amocrm["auth_code"],
             "LEADBRIDGE_AMOCRM__EVENTS_POLL_INTERVAL_S": "2",
             # The managers work 500 times faster than people; the relay's backoff ceiling (300 s
             # in production) is compressed too, or a status unlucky with 5xx five times in a row
             # (read-backs count) waits past the settling time (one in ~20 runs at 100 leads).
             "LEADBRIDGE_RELAY__BACKOFF_MAX_S": "20",
-            "LEADBRIDGE_WEB__PORT": str(port),
-            "LEADBRIDGE_WEB__PUBLIC_URL": f"http://127.0.0.1:{port}",
-            "LEADBRIDGE_WEB__WEBHOOK_TOKEN": "chaos-token-0123456789abcdef",
             "LEADBRIDGE_LOG_LEVEL": "WARNING",
         }
     )

@@ -108,9 +108,17 @@ def http_status(url: str) -> int:
         return 0
 
 
-def bridge_env(sandbox: dict[str, Any], database_url: str, port: int) -> dict[str, str]:
+def bridge_env(
+    sandbox: dict[str, Any],
+    database_url: str,
+    port: int,
+    *,
+    webhook_secret: str = "avito-webhook-secret",
+    webhook_token: str = "rehearsal-token-0123456789",
+) -> dict[str, str]:
     """The environment of a `leadbridge run` against `sandbox serve`'s credentials, serving on
-    `port`, with none of this process's LEADBRIDGE_* settings."""
+    `port`, with none of this process's LEADBRIDGE_* settings. A rig that needs more settings
+    adds them to this one, so every run starts from the same base."""
     avito, amocrm = sandbox["avito"], sandbox["amocrm"]
     env = {key: value for key, value in os.environ.items() if not key.startswith("LEADBRIDGE_")}
     env.update(
@@ -119,7 +127,7 @@ def bridge_env(sandbox: dict[str, Any], database_url: str, port: int) -> dict[st
             "LEADBRIDGE_AVITO__BASE_URL": avito["base_url"],
             "LEADBRIDGE_AVITO__CLIENT_ID": avito["client_id"],
             "LEADBRIDGE_AVITO__CLIENT_SECRET": avito["client_secret"],
-            "LEADBRIDGE_AVITO__WEBHOOK_SECRET": "avito-webhook-secret",
+            "LEADBRIDGE_AVITO__WEBHOOK_SECRET": webhook_secret,
             "LEADBRIDGE_AMOCRM__BASE_URL": amocrm["base_url"],
             "LEADBRIDGE_AMOCRM__CLIENT_ID": amocrm["client_id"],
             "LEADBRIDGE_AMOCRM__CLIENT_SECRET": amocrm["client_secret"],
@@ -127,7 +135,7 @@ def bridge_env(sandbox: dict[str, Any], database_url: str, port: int) -> dict[st
             "LEADBRIDGE_AMOCRM__AUTH_CODE": amocrm["auth_code"],
             "LEADBRIDGE_WEB__PORT": str(port),
             "LEADBRIDGE_WEB__PUBLIC_URL": f"http://127.0.0.1:{port}",
-            "LEADBRIDGE_WEB__WEBHOOK_TOKEN": "rehearsal-token-0123456789",
+            "LEADBRIDGE_WEB__WEBHOOK_TOKEN": webhook_token,
         }
     )
     return env

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import http.server
 import json
-import os
 import shutil
 import signal
 import sqlite3
@@ -26,6 +25,7 @@ import httpx
 import pytest
 from tests.acceptance.processes import (
     LEADBRIDGE,
+    bridge_env,
     eventually,
     free_port,
     http_status,
@@ -140,25 +140,16 @@ def assert_only_broken(verdict: Verdict, check: str, *words: str) -> None:
 
 
 def _env(tmp: Path, credentials: dict[str, Any], database_url: str) -> dict[str, str]:
-    avito, amocrm = credentials["avito"], credentials["amocrm"]
-    port = free_port()
-    env = {key: value for key, value in os.environ.items() if not key.startswith("LEADBRIDGE_")}
+    env = bridge_env(
+        credentials,
+        database_url,
+        free_port(),
+        webhook_secret=AVITO_WEBHOOK_SECRET,
+        webhook_token=WEBHOOK_TOKEN,
+    )
     return env | {
-        "LEADBRIDGE_DATABASE_URL": database_url,
         "LEADBRIDGE_SECURITY__KEY_FILE": str(tmp / "keys" / "secrets.key"),
         "LEADBRIDGE_LOG_LEVEL": "WARNING",
-        "LEADBRIDGE_AVITO__BASE_URL": avito["base_url"],
-        "LEADBRIDGE_AVITO__CLIENT_ID": avito["client_id"],
-        "LEADBRIDGE_AVITO__CLIENT_SECRET": avito["client_secret"],
-        "LEADBRIDGE_AVITO__WEBHOOK_SECRET": AVITO_WEBHOOK_SECRET,
-        "LEADBRIDGE_AMOCRM__BASE_URL": amocrm["base_url"],
-        "LEADBRIDGE_AMOCRM__CLIENT_ID": amocrm["client_id"],
-        "LEADBRIDGE_AMOCRM__CLIENT_SECRET": amocrm["client_secret"],
-        "LEADBRIDGE_AMOCRM__REDIRECT_URI": amocrm["redirect_uri"],
-        "LEADBRIDGE_AMOCRM__AUTH_CODE": amocrm["auth_code"],
-        "LEADBRIDGE_WEB__PORT": str(port),
-        "LEADBRIDGE_WEB__PUBLIC_URL": f"http://127.0.0.1:{port}",
-        "LEADBRIDGE_WEB__WEBHOOK_TOKEN": WEBHOOK_TOKEN,
     }
 
 

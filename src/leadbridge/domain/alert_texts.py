@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from leadbridge.domain.alert_message import AlertMessage, Moment
 from leadbridge.domain.alert_rules import Rule
 from leadbridge.domain.alerts import Incident
+from leadbridge.domain.spans import SpanUnits, two_units
 
 MARKS = {
     (Moment.OPENED, "critical"): "🔴 Авария",
@@ -18,6 +19,7 @@ MARKS = {
     (Moment.RESOLVED, "critical"): "✅ Решено",
     (Moment.RESOLVED, "warning"): "✅ Решено",
 }
+_UNITS = SpanUnits(" дн", " ч", " мин", " с", between=" ")
 
 
 def compose(
@@ -64,10 +66,5 @@ def duration(span: timedelta) -> str:
     minutes = int(span.total_seconds() // 60)
     if minutes < 1:
         return "меньше минуты"
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    if days:
-        return f"{days} дн {hours} ч" if hours else f"{days} дн"
-    if hours:
-        return f"{hours} ч {minutes} мин" if minutes else f"{hours} ч"
-    return f"{minutes} мин"
+    # Whole minutes: the seconds are dropped, so the phrase never goes below «мин».
+    return two_units(minutes * 60, _UNITS)

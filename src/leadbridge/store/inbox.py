@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadbridge.store.tables import InboxEvent
@@ -75,12 +75,15 @@ async def add_avito_events(
 
 
 async def unprocessed(
-    session: AsyncSession, source: str, limit: int, now: datetime
+    session: AsyncSession, source: str, limit: int, now: datetime, *, key_prefix: str = ""
 ) -> Sequence[InboxEvent]:
+    """Events of `source` not processed yet and due, oldest first, locked against a second
+    worker (Postgres). `key_prefix` keeps to one kind of event of a source that has several."""
     statement = (
         select(InboxEvent)
         .where(
             InboxEvent.source == source,
+            InboxEvent.event_key.startswith(key_prefix) if key_prefix else true(),
             InboxEvent.processed_at.is_(None),
             or_(InboxEvent.next_attempt_at.is_(None), InboxEvent.next_attempt_at <= now),
         )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadbridge.domain.lead import BuyoutRequest
@@ -19,7 +19,6 @@ from leadbridge.store.database import Database
 from leadbridge.store.leads import device_json
 from leadbridge.store.outbox import BLOCKING_STATES
 from leadbridge.store.tables import InboxEvent, Lead, OutboxItem, SellerChange
-from leadbridge.store.upsert import dialect_name
 
 KEY_PREFIX = "change:"
 UPDATED, WITHDRAWN = "updated", "withdrawn"
@@ -35,20 +34,7 @@ async def add_events(
 
 async def waiting_events(session: AsyncSession, limit: int, now: datetime) -> Sequence[InboxEvent]:
     """Changes not applied yet and due, oldest first: a lead's changes apply in arrival order."""
-    statement = (
-        select(InboxEvent)
-        .where(
-            InboxEvent.source == "avito",
-            InboxEvent.event_key.startswith(KEY_PREFIX),
-            InboxEvent.processed_at.is_(None),
-            or_(InboxEvent.next_attempt_at.is_(None), InboxEvent.next_attempt_at <= now),
-        )
-        .order_by(InboxEvent.id)
-        .limit(limit)
-    )
-    if dialect_name(session) == "postgresql":
-        statement = statement.with_for_update(skip_locked=True)
-    return (await session.scalars(statement)).all()
+    return await inbox.unprocessed(session, "avito", limit, now, key_prefix=KEY_PREFIX)
 
 
 async def requeue(session: AsyncSession, event_ids: Sequence[int]) -> None:

@@ -50,15 +50,20 @@ class Router:
                 owners[arrival.lead_id] = routing.fallback_user_id
             else:
                 by_team.setdefault(team.name, (team, []))[1].append(arrival.lead_id)
-        for team, lead_ids in by_team.values():
-            owners.update(await self._take_turns(session, team, lead_ids))
+        positions = await turns.lock_positions(session, by_team.keys())
+        for name, (team, lead_ids) in by_team.items():
+            given, positions[name] = await self._take_turns(
+                session, team, positions[name], lead_ids
+            )
+            owners.update(given)
+        await turns.save_positions(session, positions)
         await leads.set_responsible(session, owners)
         return owners
 
     async def _take_turns(
-        self, session: AsyncSession, team: Team, lead_ids: Sequence[int]
-    ) -> dict[int, int]:
-        position = await turns.lock_position(session, team.name)
+        self, session: AsyncSession, team: Team, position: int, lead_ids: Sequence[int]
+    ) -> tuple[dict[int, int], int]:
+        """lead id → user for one team's leads, and the team's position after them."""
         counts: dict[int, int] = {}
         if team.strategy == "least_open":
             counts = await leads.open_deals(session, team.users, self._closed)
@@ -67,8 +72,7 @@ class Router:
             turn = next_turn(team, position, counts)
             owners[lead_id], position = turn.user_id, turn.next_position
             counts[turn.user_id] = counts.get(turn.user_id, 0) + 1
-        await turns.save_position(session, team.name, position)
-        return owners
+        return owners, position
 
 
 def routing_of(settings: Settings) -> Routing | None:

@@ -20,6 +20,7 @@ from leadbridge.domain import first_contact as speed
 from leadbridge.domain.funnel import Funnel
 from leadbridge.domain.periods import Week
 from leadbridge.domain.routing import Routing
+from leadbridge.domain.spans import SpanUnits, two_units
 from leadbridge.domain.statistics import GroupConversion, Statistics
 from leadbridge.domain.working_hours import due_after
 from leadbridge.store import first_contact, statistics
@@ -27,6 +28,8 @@ from leadbridge.store.database import Database
 from leadbridge.store.first_contact import ContactRow
 from leadbridge.store.migrate import upgrade
 from leadbridge.sync.routing import Router, routing_of
+
+_UNITS = SpanUnits("d", "h", "m", "s")
 
 
 async def load_statistics(db: Database, funnel: Funnel, week: str | None = None) -> Statistics:
@@ -184,17 +187,7 @@ def to_tables(result: Statistics, first_contact_weeks: Sequence[speed.WeekSpeed]
 
 def _duration(wait: timedelta | None) -> str:
     """`1h20m`, `4m`, `35s`, `2d3h`: one word, so the columns split on spaces."""
-    if wait is None:
-        return "-"
-    whole = int(wait.total_seconds())
-    days, rest = divmod(whole, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days}d{hours}h" if hours else f"{days}d"
-    if hours:
-        return f"{hours}h{minutes}m" if minutes else f"{hours}h"
-    return f"{minutes}m" if minutes else f"{secs}s"
+    return "-" if wait is None else two_units(int(wait.total_seconds()), _UNITS)
 
 
 def _groups(title: str, groups: Sequence[GroupConversion]) -> str:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from leadbridge.sandbox.amocrm import notes, views
+from leadbridge.sandbox.amocrm.batch_writes import checked_ids, created
 from leadbridge.sandbox.amocrm.event_filters import filter_events
 from leadbridge.sandbox.amocrm.faults import GATEWAY_TIMEOUT
 from leadbridge.sandbox.amocrm.leads import check_lead, check_update, create_lead, update_lead
@@ -91,9 +92,7 @@ async def complex_create(request: Request) -> Response:
     if sandbox.faults.complex_times_out(len(body)):
         # Too big to finish in time: nothing is written, the client should shrink the batch.
         return HTMLResponse(GATEWAY_TIMEOUT, status_code=504)
-    ids = [request_id(raw, index) for index, raw in enumerate(body)]
-    for raw, rid in zip(body, ids, strict=True):
-        check_lead(sandbox, raw, rid)
+    ids = checked_ids(body, lambda raw, rid: check_lead(sandbox, raw, rid))
     sandbox.stats.complex_batches.append(len(body))
     answer, user = [], actor(request)
     for raw, rid in zip(body, ids, strict=True):
@@ -113,20 +112,11 @@ async def complex_create(request: Request) -> Response:
 @router.post("/leads")
 async def add_leads(request: Request) -> Response:
     sandbox, body = sb(request), await read_batch(request, LEAD, MAX_BATCH)
-    ids = [request_id(raw, index) for index, raw in enumerate(body)]
-    for raw, rid in zip(body, ids, strict=True):
-        check_lead(sandbox, raw, rid)
-    created, user = [], actor(request)
-    for raw, rid in zip(body, ids, strict=True):
-        lead = create_lead(sandbox, raw, rid, user)
-        created.append(
-            {
-                "id": lead["id"],
-                "request_id": rid,
-                "_links": {"self": {"href": f"/api/v4/leads/{lead['id']}"}},
-            }
-        )
-    return hal({"_links": {"self": {"href": "/api/v4/leads"}}, "_embedded": {"leads": created}})
+    ids = checked_ids(body, lambda raw, rid: check_lead(sandbox, raw, rid))
+    user = actor(request)
+    return hal(
+        created("leads", body, ids, lambda raw, rid: create_lead(sandbox, raw, rid, user)["id"])
+    )
 
 
 @router.patch("/leads/{lead_id}")

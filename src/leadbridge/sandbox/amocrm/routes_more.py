@@ -6,10 +6,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from leadbridge.sandbox.amocrm import views
+from leadbridge.sandbox.amocrm.batch_writes import Element, checked_ids, created
 from leadbridge.sandbox.amocrm.leads import create_contact
 from leadbridge.sandbox.amocrm.notes import add_notes, notes_of
 from leadbridge.sandbox.amocrm.routes_crm import MAX_BATCH, actor, hal, listing, sb
-from leadbridge.sandbox.amocrm.shapes import read_batch, read_object, request_id
+from leadbridge.sandbox.amocrm.shapes import read_batch, read_object
 from leadbridge.sandbox.amocrm.users import check_responsible
 from leadbridge.sandbox.amocrm.validation import normalized_values
 from leadbridge.sandbox.amocrm.write_specs import CONTACT, NOTE, WEBHOOK_REMOVAL
@@ -27,17 +28,15 @@ async def pipeline(pipeline_id: int, request: Request) -> Response:
 async def add_contacts(request: Request) -> Response:
     """No duplicate control, like amoCRM: the same phone twice makes two contacts."""
     sandbox, body = sb(request), await read_batch(request, CONTACT, MAX_BATCH)
-    request_ids = [request_id(raw, index) for index, raw in enumerate(body)]
-    for raw, rid in zip(body, request_ids, strict=True):
+
+    def check(raw: Element, rid: str) -> None:
         normalized_values(raw.get("custom_fields_values"), sandbox.contact_fields, rid)
         check_responsible(sandbox, raw, rid)
-    created, user = [], actor(request)
-    for raw, rid in zip(body, request_ids, strict=True):
-        contact_id = create_contact(sandbox, raw, rid, "", user)
-        link = {"self": {"href": f"/api/v4/contacts/{contact_id}"}}
-        created.append({"id": contact_id, "request_id": rid, "_links": link})
+
+    ids = checked_ids(body, check)
+    user = actor(request)
     return hal(
-        {"_links": {"self": {"href": "/api/v4/contacts"}}, "_embedded": {"contacts": created}}
+        created("contacts", body, ids, lambda raw, rid: create_contact(sandbox, raw, rid, "", user))
     )
 
 

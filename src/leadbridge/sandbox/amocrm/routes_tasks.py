@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from leadbridge.sandbox.amocrm import views
+from leadbridge.sandbox.amocrm.batch_writes import checked_ids, created
 from leadbridge.sandbox.amocrm.routes_crm import MAX_BATCH, actor, hal, listing, sb
 from leadbridge.sandbox.amocrm.shapes import read_batch, read_object, request_id
 from leadbridge.sandbox.amocrm.tasks import check_task, create_task, filter_tasks, update_task
@@ -38,14 +39,9 @@ async def task(task_id: int, request: Request) -> Response:
 @router.post("/tasks")
 async def add_tasks(request: Request) -> Response:
     sandbox, body = sb(request), await read_batch(request, NEW_TASK, MAX_BATCH)
-    ids = [request_id(raw, index) for index, raw in enumerate(body)]
-    for raw, rid in zip(body, ids, strict=True):
-        check_task(sandbox, raw, rid)
-    created, user = [], actor(request)
-    for raw, rid in zip(body, ids, strict=True):
-        made = create_task(sandbox, raw, user)
-        created.append({"id": made["id"], "request_id": rid, "_links": _link(made["id"])})
-    return hal({"_links": {"self": {"href": "/api/v4/tasks"}}, "_embedded": {"tasks": created}})
+    ids = checked_ids(body, lambda raw, rid: check_task(sandbox, raw, rid))
+    user = actor(request)
+    return hal(created("tasks", body, ids, lambda raw, _rid: create_task(sandbox, raw, user)["id"]))
 
 
 @router.patch("/tasks")

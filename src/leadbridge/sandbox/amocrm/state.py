@@ -21,6 +21,7 @@ from leadbridge.sandbox.amocrm.faults import Faults
 from leadbridge.sandbox.amocrm.users import UserDirectory
 from leadbridge.sandbox.amocrm.views import state_dump
 from leadbridge.sandbox.amocrm.webhooks import WebhookDispatcher
+from leadbridge.sandbox.retry_delay import RetryDelayKnob
 
 __all__ = ["AmoSandbox", "AmoSandboxConfig", "Stats", "Token"]
 
@@ -30,7 +31,9 @@ TOKEN_TTL_S = 86400
 DEFAULT_STATUSES = ("Первичный контакт", "Переговоры", "Принимают решение")
 
 
-class AmoSandbox:
+class AmoSandbox(RetryDelayKnob):
+    webhooks: WebhookDispatcher  # narrower than the mixin's: the sandbox uses all of it
+
     def __init__(self, config: AmoSandboxConfig | None = None) -> None:
         self.config = config or AmoSandboxConfig()
         self._ids = count(1_000_001)
@@ -63,14 +66,6 @@ class AmoSandbox:
         self.webhooks = WebhookDispatcher(self)
         self._event_seq = count(1)
         self._seed_account()
-
-    @property
-    def retry_delay_scale(self) -> float:
-        return self.webhooks.retry_delay_scale
-
-    @retry_delay_scale.setter
-    def retry_delay_scale(self, value: float) -> None:
-        self.webhooks.retry_delay_scale = value
 
     @property
     def block_time_scale(self) -> float:

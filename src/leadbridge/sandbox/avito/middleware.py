@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from leadbridge.web.http_middleware import HttpMiddleware
 
 RATE_HEADERS_KEY = "leadbridge.avito.rate_headers"
 
 
-class RateHeadersMiddleware:
+class RateHeadersMiddleware(HttpMiddleware):
     """Gives each request a list in its scope; headers put there reach the response.
 
-    The list is shared by reference, so it survives routers that copy the scope.
+    The list is shared by reference, so it survives routers that copy the scope. The frame
+    (HTTP only, the rest passes through) is the dashboard's own: the sandbox sits above `web`.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         headers: list[tuple[bytes, bytes]] = []
 
         async def send_with_headers(message: Message) -> None:

@@ -35,9 +35,12 @@ from leadbridge.sandbox.avito.state import DuplicateLeadError, LeadBook, LeadRec
 from leadbridge.sandbox.avito.tokens import TokenStore
 from leadbridge.sandbox.avito.transitions import StatusDictionary
 from leadbridge.sandbox.avito.webhooks import WebhookDispatcher
+from leadbridge.sandbox.retry_delay import RetryDelayKnob
 
 
-class AvitoSandbox:
+class AvitoSandbox(RetryDelayKnob):
+    webhooks: WebhookDispatcher  # narrower than the mixin's: the sandbox uses all of it
+
     def __init__(
         self,
         config: AvitoSandboxConfig | None = None,
@@ -62,14 +65,6 @@ class AvitoSandbox:
         )
         self.gone_total = 0  # requests to a method while a breaking switch has removed it
         self.sellers = SellerDesk(self.book, self.webhooks)
-
-    @property
-    def retry_delay_scale(self) -> float:
-        return self.webhooks.retry_delay_scale
-
-    @retry_delay_scale.setter
-    def retry_delay_scale(self, value: float) -> None:
-        self.webhooks.retry_delay_scale = value
 
     @property
     def statuses(self) -> StatusDictionary:
