@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import os
 import tomllib
-from datetime import date
-from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
@@ -25,19 +23,17 @@ from pydantic_settings import (
 )
 
 from leadbridge.config.alerts import AlertSettings
+from leadbridge.config.errors import ConfigurationError as ConfigurationError
 from leadbridge.config.privacy import PrivacySettings
 from leadbridge.config.routing import RoutingSettings
 from leadbridge.config.security import SecuritySettings as SecuritySettings
-from leadbridge.domain.commission import CommissionRule, RuleBook, RuleError
+from leadbridge.config.settlement import CommissionRuleSettings as CommissionRuleSettings
+from leadbridge.config.settlement import SettlementSettings as SettlementSettings
 from leadbridge.domain.funnel import Funnel
 from leadbridge.domain.seller_changes import OnWithdrawal
 
 DEFAULT_FUNNEL = Path(__file__).parent.parent / "funnel.toml"
 DEFAULT_AVITO_MAPPING = Path(__file__).parent.parent / "avito_mapping.toml"
-
-
-class ConfigurationError(ValueError):
-    """Settings that cannot work together; the message names the setting to fix."""
 
 
 def http_url(value: str) -> str:
@@ -194,45 +190,6 @@ class WebSettings(BaseModel):
         default_factory=list,
         description="addresses or networks whose X-Forwarded-For is believed; empty: nobody's",
     )
-
-
-class CommissionRuleSettings(BaseModel):
-    """One commission rule; see `domain/commission.py`. Defaults: Avito's published terms."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    valid_from: date = Field(date(2000, 1, 1), description="Moscow date it takes effect")
-    kind: Literal["percent", "fixed"] = "percent"
-    percent: Decimal = Field(Decimal("5"), ge=0)
-    min_kopecks: int = Field(30_000, ge=0)
-    max_kopecks: int = Field(500_000, ge=0)
-    fixed_kopecks: dict[str, int] = Field(
-        default_factory=dict, description="per device category (phone, tablet), for kind fixed"
-    )
-
-    def rule(self) -> CommissionRule:
-        return CommissionRule(
-            valid_from=self.valid_from,
-            kind=self.kind,
-            percent=self.percent,
-            min_kopecks=self.min_kopecks,
-            max_kopecks=self.max_kopecks,
-            fixed_kopecks=dict(self.fixed_kopecks),
-        )
-
-
-class SettlementSettings(BaseModel):
-    """The weekly settlement with Avito: commission rules, each from its own date."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    rules: list[CommissionRuleSettings] = Field(default_factory=lambda: [CommissionRuleSettings()])
-
-    def rule_book(self) -> RuleBook:
-        try:
-            return RuleBook.of(rule.rule() for rule in self.rules)
-        except RuleError as error:
-            raise ConfigurationError(f"settlement.rules: {error}") from error
 
 
 class ReconcileSettings(BaseModel):
