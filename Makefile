@@ -22,11 +22,15 @@ lint: install
 # tests are listed at the end: where to look when the suite grows slow.
 PYTEST_WORKERS ?= 6
 
+# The tests marked `long` (minutes of separate processes under faults each) wait for `test-long`.
 test: lint
-	$(UV) run pytest -n $(PYTEST_WORKERS) --dist worksteal --durations=15
+	$(UV) run pytest -m "not long" -n $(PYTEST_WORKERS) --dist worksteal --durations=15
 
-# The long runs: both chaos tests at 1,000 requests, and the dashboard's screenshots in Chromium.
+# The long runs: the database restarts and Avito's breaking change side by side, then both chaos
+# tests at 1,000 requests one at a time (they load the machine on their own), and the dashboard's
+# screenshots in Chromium.
 test-long: install
+	$(UV) run pytest -m long -n 3 --durations=5 tests/acceptance/test_database_outage.py tests/acceptance/test_avito_breaking_change.py
 	LEADBRIDGE_CHAOS_LEADS=1000 $(UV) run pytest tests/acceptance/test_chaos_processes.py
 	$(UV) run python -m tests.browser.screenshots
 

@@ -40,7 +40,7 @@ HELD_BACK = (
     "SELECT count(*) FROM inbox WHERE source = 'avito'"
     " AND quarantined_at IS NOT NULL AND replayed_at IS NULL"
 )
-pytestmark = pytest.mark.timeout(SETTLE_S + 300)
+pytestmark = [pytest.mark.long, pytest.mark.timeout(SETTLE_S + 300)]
 
 
 def _held_back_once_settled(database_url: str, seconds: float = 60) -> int:

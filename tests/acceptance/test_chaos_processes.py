@@ -31,7 +31,7 @@ from tests.databases import postgres_database
 
 SETTLE_S = 300.0  # after the managers are done: retries in backoff still arrive
 # Arrival, the managers' work and the settling time, all growing with the lead count.
-pytestmark = pytest.mark.timeout(SETTLE_S + 60 + LEADS * 3)
+pytestmark = [pytest.mark.long, pytest.mark.timeout(SETTLE_S + 60 + LEADS * 3)]
 
 
 @pytest.fixture

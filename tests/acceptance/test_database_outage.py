@@ -32,7 +32,7 @@ PER_SECOND = 2.0  # slow enough that requests keep arriving all through the outa
 OUTAGE_S = 20.0
 SETTLE_S = 240.0
 
-pytestmark = [pytest.mark.postgres, pytest.mark.timeout(SETTLE_S + 180)]
+pytestmark = [pytest.mark.long, pytest.mark.postgres, pytest.mark.timeout(SETTLE_S + 180)]
 
 
 @pytest.fixture
