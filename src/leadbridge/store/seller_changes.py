@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadbridge.domain.lead import BuyoutRequest
 from leadbridge.domain.outbox_state import OutboxState
+from leadbridge.domain.repeat_seller import normalised_imei
 from leadbridge.domain.seller_changes import KeptFields
 from leadbridge.store import inbox
 from leadbridge.store.database import Database
@@ -99,6 +100,8 @@ def take_fields(lead: Lead, fields: KeptFields, now: datetime) -> None:
     lead.seller_phone = fields.phone
     lead.device = dict(fields.device)
     lead.model = str(fields.device.get("model") or lead.model)
+    # The IMEI is the key a later request of the same device is matched by (repeat sellers).
+    lead.imei = normalised_imei(fields.device.get("imei"))
     lead.updated_at = now
 
 

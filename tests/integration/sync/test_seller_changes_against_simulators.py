@@ -82,6 +82,18 @@ async def test_an_edit_rewrites_the_deal_and_adds_one_note_however_often_it_arri
         assert events == 1
 
 
+async def test_an_edited_imei_is_the_one_a_later_request_is_matched_by(database_url: str) -> None:
+    async with world(database_url) as w:
+        avito_id = await w.new_lead()
+        await w.seller(avito_id, "update", {"device": {"imei": "35-209900-176148-1"}})
+        await w.pull()
+        await w.apply()
+
+        lead = await w.lead(avito_id)
+        assert lead.device["imei"] == "35-209900-176148-1"
+        assert lead.imei == "352099001761481"
+
+
 async def test_a_note_attempted_before_a_crash_is_looked_for_not_sent_twice(
     database_url: str,
 ) -> None:
