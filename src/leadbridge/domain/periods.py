@@ -12,6 +12,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 MOSCOW = ZoneInfo("Europe/Moscow")
+# The business's clock: its weeks, and the times the dashboard shows, are in this zone.
+BUSINESS_TIME_ZONE = MOSCOW
 WEEK_NAME = re.compile(r"^(\d{4})-W(\d{2})$")
 # Weeks a settlement can be about; far ones would overflow date arithmetic (year 9999 + 7 days).
 FIRST_YEAR, LAST_YEAR = 2000, 2100

@@ -2,11 +2,16 @@
 
 The funnel decides what a deal's stage implies, so an edited mapping (a stage now mapped to a
 later Avito status) shows up here as statuses the stage implies and Avito does not have yet.
+
+A difference the bridge is still working through is «в пути» (`Drift.in_flight`), not a problem:
+a run during a backlog saw hundreds of statuses "not delivered" that were queued or whose
+stage change had just happened, and the next run found them delivered.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from leadbridge.domain.funnel import Funnel
@@ -27,6 +32,7 @@ class CrmDeal:
     stage_key: str | None
     price_kopecks: int
     loss_reason: str | None = None
+    updated_at: datetime | None = None  # amoCRM's last change of the deal
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +49,13 @@ class LeadFacts:
     in_flight: bool = False  # statuses still queued or parked for this lead
     read_back: str | None = None  # Avito's own answer, when it was asked
     was_read: bool = False
+    moving: bool = False  # a status is waiting for its turn or being sent (not parked)
+    changed_recently: bool = False  # a side changed the lead within the grace period
+
+    @property
+    def on_the_way(self) -> bool:
+        """Whether a difference in what Avito has may still settle without anybody's help."""
+        return self.moving or self.changed_recently
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +63,7 @@ class Drift:
     kind: DriftKind
     detail: str
     repair: tuple[PlannedStatus, ...] = ()  # what queueing fixes it; empty: a person's
+    in_flight: bool = False  # the bridge is still delivering: not a problem yet, nor repaired
 
     @property
     def repairable(self) -> bool:
@@ -89,12 +103,16 @@ def _status_drifts(facts: LeadFacts, funnel: Funnel, deal: CrmDeal, stage: str) 
         behind = _behind(funnel, facts.read_back, facts.acknowledged)
         kind = DriftKind.MISSING_IN_AVITO if behind else DriftKind.STATUS_MISMATCH
         detail = f"Avito has {facts.read_back}, it acknowledged {facts.acknowledged}"
-        return [Drift(kind, detail)]
+        # Ahead of what it acknowledged, Avito may be answering a send still in progress.
+        return [Drift(kind, detail, in_flight=not behind and facts.on_the_way)]
     plan = _plan(funnel, facts, deal)
     if plan.verdict is Verdict.SEND:
         wanted = ", ".join(planned.status for planned in plan.to_send)
+        # What the stage-change flow and the relay deliver, unless the lead stands still. A
+        # backward stage or a closed lead, below, stays a difference however fresh.
+        detail = f"stage {stage} implies {wanted}"
         drifts.append(
-            Drift(DriftKind.MISSING_IN_AVITO, f"stage {stage} implies {wanted}", plan.to_send)
+            Drift(DriftKind.MISSING_IN_AVITO, detail, plan.to_send, in_flight=facts.on_the_way)
         )
     elif plan.verdict is Verdict.BACKWARD:
         drifts.append(

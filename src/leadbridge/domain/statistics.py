@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 from leadbridge.domain.funnel import Funnel
-from leadbridge.domain.periods import FIRST_YEAR, LAST_YEAR
+from leadbridge.domain.periods import FIRST_YEAR, LAST_YEAR, Week
 
 NO_DEAL = -1  # the progress of a request that has no deal yet
 PERCENT = Decimal("0.1")
+SECOND = Decimal(1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +49,8 @@ class StageTime:
     name: str
     exits: int  # how many times a deal left the stage
     mean_hours: Decimal
+    # The dashboard picks its unit by size: a tenth of an hour hid stages of seconds («0.0 ч»).
+    mean_seconds: Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,8 +138,9 @@ def stage_times(funnel: Funnel, rows: Sequence[tuple[str, int, float]]) -> tuple
     for stage in funnel.stages:
         if stage.key in by_stage:
             exits, seconds = by_stage[stage.key]
-            hours = Decimal(str(seconds)) / 3600 / max(exits, 1)
-            times.append(StageTime(stage.key, stage.name, exits, hours.quantize(PERCENT)))
+            mean = Decimal(str(seconds)) / max(exits, 1)
+            hours = (mean / 3600).quantize(PERCENT)
+            times.append(StageTime(stage.key, stage.name, exits, hours, mean.quantize(SECOND)))
     return tuple(times)
 
 
@@ -150,7 +154,9 @@ def loss_reasons(rows: Sequence[tuple[str | None, int]]) -> tuple[LossReasonCoun
 
 
 def iso_week_range(week: str) -> tuple[datetime, datetime]:
-    """'2026-W18' → [Monday 00:00 UTC, next Monday). ValueError for anything else."""
+    """'2026-W18' → [Monday 00:00, next Monday 00:00) of the business time zone, as UTC: the
+    settlement's week (`periods.Week`), so charts and settlements cut weeks at one moment.
+    ValueError for anything else."""
     try:
         year, number = week.split("-W")
         if not FIRST_YEAR <= int(year) <= LAST_YEAR:
@@ -158,8 +164,8 @@ def iso_week_range(week: str) -> tuple[datetime, datetime]:
         monday = date.fromisocalendar(int(year), int(number), 1)
     except ValueError as error:
         raise ValueError(f"not an ISO week like 2026-W18: {week!r}") from error
-    start = datetime(monday.year, monday.month, monday.day, tzinfo=UTC)
-    return start, start + timedelta(days=7)
+    chosen = Week(monday)
+    return chosen.starts_at, chosen.ends_at
 
 
 def iso_week_of(monday: date) -> str:

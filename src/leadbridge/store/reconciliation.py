@@ -13,6 +13,8 @@ from leadbridge.domain.outbox_state import OutboxState
 from leadbridge.store.outbox import BLOCKING_STATES
 from leadbridge.store.tables import Lead, OutboxItem, ReconciliationItem, ReconciliationRun
 
+MOVING_STATES = (OutboxState.PENDING, OutboxState.SENDING)
+
 
 @dataclass(slots=True)
 class LeadRecord:
@@ -26,7 +28,8 @@ class LeadRecord:
     created_at: datetime
     updated_at: datetime
     sent: list[tuple[str, int | None]] = field(default_factory=list)  # status, price, in order
-    in_flight: bool = False
+    in_flight: bool = False  # an item waits: queued, being sent, or parked for a person
+    moving: bool = False  # an item is queued or being sent: the relay is still on it
 
 
 async def lead_records(session: AsyncSession, *, after_id: int, limit: int) -> list[LeadRecord]:
@@ -59,6 +62,7 @@ async def lead_records(session: AsyncSession, *, after_id: int, limit: int) -> l
             record.sent.append((status, price))
         elif state in BLOCKING_STATES:
             record.in_flight = True
+            record.moving = record.moving or state in MOVING_STATES
     return list(records.values())
 
 

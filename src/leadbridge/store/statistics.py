@@ -3,7 +3,7 @@ memory they take does not grow with the number of deals."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select
@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadbridge.domain import statistics as stats
 from leadbridge.domain.funnel import Funnel
+from leadbridge.domain.periods import BUSINESS_TIME_ZONE, Week
 from leadbridge.store.tables import Lead, OutboxItem, StatusChange
 from leadbridge.store.upsert import dialect_name
 
@@ -102,21 +103,35 @@ async def _grouped(
 
 
 async def _weeks(session: AsyncSession, query: _Query) -> tuple[stats.GroupConversion, ...]:
-    monday = _week_start(session, Lead.avito_created_at).label("monday")
-    statement = query.leads(monday, *query.outcome_columns()).group_by(monday).order_by(monday)
-    rows = (await session.execute(statement)).all()
+    """Per business week (Monday 00:00 of `BUSINESS_TIME_ZONE`, as settlement cuts them)."""
+    bucket = _week_bucket(session, Lead.avito_created_at).label("bucket")
+    statement = query.leads(bucket, *query.outcome_columns()).group_by(bucket)
+    totals: dict[str, tuple[int, int, int]] = {}
+    for key, n, b, lo in (await session.execute(statement)).all():
+        week = _week_name(session, key)
+        seen = totals.get(week, (0, 0, 0))
+        totals[week] = (seen[0] + int(n), seen[1] + int(b or 0), seen[2] + int(lo or 0))
     return tuple(
-        stats.GroupConversion(stats.iso_week_of(_as_date(m)), int(n), int(b or 0), int(lo or 0))
-        for m, n, b, lo in rows
+        stats.GroupConversion(week, n, b, lo) for week, (n, b, lo) in sorted(totals.items())
     )
 
 
-def _week_start(session: AsyncSession, column: Any) -> ColumnElement[Any]:
-    """The Monday (UTC) of the column's week, as 'YYYY-MM-DD' text on both databases."""
+def _week_bucket(session: AsyncSession, column: Any) -> ColumnElement[Any]:
+    """PostgreSQL: the business week's Monday, as 'YYYY-MM-DD'. SQLite knows no time zones, so
+    it groups by the UTC hour ('YYYY-MM-DD HH:00:00') and `_week_name` folds the hours into
+    weeks: Moscow's offsets since 2000 (the first year a week may be in) are whole hours, so no
+    UTC hour straddles a Monday midnight. A week has 168 hours at most, so the rows stay few."""
     if dialect_name(session) == "postgresql":
-        utc = func.timezone("UTC", column)
-        return func.to_char(func.date_trunc("week", utc), "YYYY-MM-DD")
-    return func.date(column, "weekday 0", "-6 days")
+        local = func.timezone(BUSINESS_TIME_ZONE.key, column)
+        return func.to_char(func.date_trunc("week", local), "YYYY-MM-DD")
+    return func.strftime("%Y-%m-%d %H:00:00", column)
+
+
+def _week_name(session: AsyncSession, key: Any) -> str:
+    if dialect_name(session) == "postgresql":
+        return stats.iso_week_of(_as_date(key))
+    hour = datetime.fromisoformat(str(key)).replace(tzinfo=UTC)
+    return Week.of(hour).name
 
 
 def _as_date(value: Any) -> date:

@@ -10,7 +10,7 @@ from leadbridge.store import reconciliation as store
 from leadbridge.store.migrate import upgrade
 from leadbridge.sync.bridge import Bridge
 from leadbridge.sync.crm_layout import load_layout
-from leadbridge.sync.reconciler import Reconciler, RunResult
+from leadbridge.sync.reconciler import IN_FLIGHT, Reconciler, RunResult
 from leadbridge.sync.stage_changes import StageChanges
 
 SHOWN_FOR_A_PERSON = 50
@@ -55,11 +55,18 @@ async def _summary(bridge: Bridge, result: RunResult) -> list[str]:
         f"{result.avito_reads} Avito status reads"
     ]
     for kind in DriftKind:
-        by_action = {action: n for (k, action), n in sorted(counts.items()) if k == kind}
+        by_action = {
+            action: n
+            for (k, action), n in sorted(counts.items())
+            if k == kind and action != IN_FLIGHT
+        }
         detail = ", ".join(f"{action} {n}" for action, n in by_action.items())
         lines.append(
             f"{kind.value:<18}{sum(by_action.values()):>8}" + (f"  ({detail})" if detail else "")
         )
+    # Not drift: statuses still on their way (queued, being sent, or of a lead just changed).
+    if on_the_way := sum(n for (_, action), n in counts.items() if action == IN_FLIGHT):
+        lines.append(f"{'in flight':<18}{on_the_way:>8}  (on the way to Avito, not drift)")
     if people:
         lines.append("needing a person:")
         lines.extend(f"  {i.avito_lead_id}\t{i.kind}\t{i.detail}" for i in people)

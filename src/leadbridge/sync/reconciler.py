@@ -12,6 +12,10 @@ Repairs take the stage-change flow's own paths: a stage we missed is replayed fr
 after that — an edited funnel mapping, say — are planned by `plan_statuses` and queued in the
 outbox under the lead's row lock, as that flow does. Whatever queueing cannot fix is listed for
 a person.
+
+A run during a backlog finds statuses Avito lacks that are only on their way: queued or being
+sent, or of a lead that changed within `missing_deal_grace_s`. Those are recorded as «в пути»
+(`IN_FLIGHT`), neither repaired nor counted as drift: the next run judges them again.
 """
 
 from __future__ import annotations
@@ -54,7 +58,7 @@ from leadbridge.sync.wakeups import OUTBOX, Wakeups
 
 log = structlog.get_logger(__name__)
 CHUNK = 1000
-QUEUED, REPAIRABLE, PERSON = "queued", "repairable", "person"
+QUEUED, REPAIRABLE, PERSON, IN_FLIGHT = "queued", "repairable", "person", "in_flight"
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +138,9 @@ class Reconciler:
             stage_key=self._layout.stage_of(deal.status_id),
             price_kopecks=(deal.price or 0) * 100,
             loss_reason=self._layout.loss_reason_name(deal.loss_reason_id),
+            updated_at=None
+            if deal.updated_at is None
+            else datetime.fromtimestamp(deal.updated_at, UTC),
         )
 
     async def _chunk(self, after_id: int) -> list[LeadRecord]:
@@ -149,7 +156,7 @@ class Reconciler:
         grace = timedelta(seconds=self._settings.missing_deal_grace_s)
         if deal is None and now - record.created_at < grace:
             return record, None, []  # the deal batcher may simply not have got to it yet
-        facts = _facts(record, deal)
+        facts = _facts(record, deal, changed_recently=_changed_since(record, deal, now - grace))
         if deal is not None and self._should_read(facts):
             facts = await self._read_back(facts)
         return record, deal, classify(facts, self._funnel)
@@ -184,10 +191,10 @@ class Reconciler:
     ) -> None:
         items: list[ReconciliationItem] = []
         for record, deal, drifts in findings:
-            queued = fix and any(d.repairable for d in drifts) and await self._repair(record, deal)
+            wanted = any(d.repairable and not d.in_flight for d in drifts)
+            queued = fix and wanted and await self._repair(record, deal)
             for drift in drifts:
-                action = PERSON if not drift.repairable else QUEUED if queued else REPAIRABLE
-                items.append(_item(run_id, record, drift, action))
+                items.append(_item(run_id, record, drift, _action(drift, queued=queued)))
         if items:
             async with self._db.transaction() as session:
                 await store.add_items(session, items)
@@ -225,11 +232,26 @@ def set_drift_gauge(counts: dict[tuple[str, str], int]) -> None:
     """`leadbridge_drift_items` by kind, from the latest run's findings; every kind is set, so a
     kind that went away reads 0 rather than its old value."""
     for kind in DriftKind:
-        found = sum(n for (k, _action), n in counts.items() if k == kind.value)
+        found = sum(n for (k, a), n in counts.items() if k == kind.value and a != IN_FLIGHT)
         DRIFT.labels(kind=kind.value).set(found)
 
 
-def _facts(record: LeadRecord, deal: CrmDeal | None) -> LeadFacts:
+def _action(drift: Drift, *, queued: bool) -> str:
+    if drift.in_flight:
+        return IN_FLIGHT
+    if not drift.repairable:
+        return PERSON
+    return QUEUED if queued else REPAIRABLE
+
+
+def _changed_since(record: LeadRecord, deal: CrmDeal | None, moment: datetime) -> bool:
+    """Whether our records or amoCRM changed the lead after `moment`: its stage change may still
+    be in the inbox, its statuses on their way to Avito."""
+    changes = [record.updated_at, deal.updated_at if deal else None]
+    return any(changed is not None and changed > moment for changed in changes)
+
+
+def _facts(record: LeadRecord, deal: CrmDeal | None, *, changed_recently: bool) -> LeadFacts:
     return LeadFacts(
         avito_lead_id=record.avito_lead_id,
         has_deal_id=record.amo_lead_id is not None,
@@ -239,6 +261,8 @@ def _facts(record: LeadRecord, deal: CrmDeal | None) -> LeadFacts:
         acknowledged=record.sent[-1][0] if record.sent else None,
         acknowledged_prices=tuple((s, p) for s, p in record.sent if p is not None),
         in_flight=record.in_flight,
+        moving=record.moving,
+        changed_recently=changed_recently,
     )
 
 

@@ -10,7 +10,7 @@ import pytest
 from tests.dashboard_site import Site, cells, served_site
 
 from leadbridge.config import Settings, WebSettings
-from leadbridge.domain.statistics import iso_week_of
+from leadbridge.domain.periods import Week
 from leadbridge.sandbox.avito.leads import LeadFactory
 from leadbridge.sync.intake import accept_lead
 from leadbridge.sync.stats_command import load_statistics
@@ -27,7 +27,7 @@ async def site(database_url: str) -> AsyncIterator[Site]:
 
 
 async def test_every_role_sees_the_charts_and_their_numbers(site: Site) -> None:
-    week = iso_week_of(datetime.now(UTC).date())  # the seeded requests came in just now
+    week = Week.of(datetime.now(UTC)).name  # the seeded requests came in just now
     for name in ("olga", "fedor", "ada"):
         async with site.logged_in(name) as (http, _):
             page = await http.get("/charts")
@@ -35,7 +35,7 @@ async def test_every_role_sees_the_charts_and_their_numbers(site: Site) -> None:
         assert 'href="/charts"' in page.text
     assert page.text.count("<svg") == 5
     assert "<script" not in page.text.split("</head>")[1]  # no charting script
-    assert cells(page.text, "by-week") == [[week, "24", "3", "0", "12.5 %"]]
+    assert cells(page.text, "by-week") == [[week, "24", "3", "0", "12,5 %"]]
     models = cells(page.text, "by-model")
     assert sum(int(row[1]) for row in models) == 24
     assert sum(int(row[2]) for row in models) == 3

@@ -72,9 +72,9 @@ async def test_overview_shows_the_funnel_reach_and_this_weeks_numbers(site: Site
         page = (await http.get("/")).text
     funnel = {row[0]: row[1:4] for row in _cells(page, "funnel") if row}
     # 22 deals walk new/contacted/negotiation/price_agreed/pickup_scheduled/bought_out in turn.
-    assert funnel["Новая заявка Авито"] == ["4", "22", "81.8 %"]
-    assert funnel["Выкуплено, оплачено продавцу"] == ["3", "3", "0.0 %"]
-    assert funnel["Цена согласована"][1:] == ["10", "60.0 %"]
+    assert funnel["Новая заявка Авито"] == ["4", "22", "81,8 %"]
+    assert funnel["Выкуплено, оплачено продавцу"] == ["3", "3", "0,0 %"]
+    assert funnel["Цена согласована"][1:] == ["10", "60,0 %"]
     assert re.search(r'id="kpi-requests">24<', page)
     assert re.search(r'id="kpi-bought">3<', page)
     assert "Статусы в очереди в Авито<b>1</b>" in page  # the parked one is not pending

@@ -87,7 +87,7 @@ async def test_a_run_started_from_the_page_lists_its_drift_with_links_to_the_lea
     assert "закончен" in listed.text
     assert run[3:5] == ["нет", "1"]  # without repair; one lead checked
     assert run[8] == "1"  # missing in amoCRM
-    assert run[-1] == "1"  # needing a person
+    assert run[-2:] == ["1", "0"]  # needing a person; none in flight
     (item,) = cells(items.text, "items")
     assert item[:3] == [avito_id, "Нет сделки в amoCRM", "нужен человек"]
     assert '<a href="/leads/' in items.text
@@ -107,3 +107,28 @@ async def test_only_operators_and_admins_open_it(site: Site) -> None:
     assert as_finance.status_code == finance_post.status_code == 403
     assert 'href="/reconciliation"' not in as_finance.text
     assert away.status_code == 303
+
+
+async def test_statuses_on_their_way_are_counted_apart_and_not_as_problems(site: Site) -> None:
+    r = site.rig
+    _, amo_id = await r.new_lead()
+    assert amo_id is not None
+    await r.move(amo_id, "contacted")
+    await r.changes().resync(amo_id)  # queued, not sent: the outbox has a backlog
+    await r.move(amo_id, "price_agreed")  # and its next webhook is still on its way
+    await r.new_lead(with_deal=False)  # a real difference, for a person
+    async with site.logged_in("olga") as (http, csrf):
+        await http.post("/reconciliation/run", data={"csrf_token": csrf})
+        await site.run_finished()
+        listed = await http.get("/reconciliation")
+        (run,) = cells(listed.text, "runs")
+        items = await http.get(f"/reconciliation/{run[0]}")
+
+    assert run[8:12] == ["1", "0", "0", "0"]  # by kind: only the missing deal
+    assert run[-2:] == ["1", "1"]  # needing a person; in flight
+    latest = " ".join(listed.text.split('id="latest"')[1].split("</p>")[0].split())
+    assert "расхождений — 1, из них нужен человек — 1." in latest
+    assert "Ещё 1 — в пути" in latest
+    assert "Расхождений: 1, из них нужен человек: 1." in items.text
+    actions = sorted(row[2] for row in cells(items.text, "items"))
+    assert actions == ["в пути", "нужен человек"]

@@ -35,9 +35,10 @@ def test_bought_out_is_the_first_stage_of_the_commission_status() -> None:
 
 
 def test_iso_weeks_both_ways_and_a_bad_one_is_refused() -> None:
+    # Monday 00:00 Moscow time, the settlement's week: 21:00 UTC on the Sunday before.
     assert iso_week_range("2026-W18") == (
-        datetime(2026, 4, 27, tzinfo=UTC),
-        datetime(2026, 5, 4, tzinfo=UTC),
+        datetime(2026, 4, 26, 21, tzinfo=UTC),
+        datetime(2026, 5, 3, 21, tzinfo=UTC),
     )
     assert iso_week_of(date(2026, 4, 27)) == "2026-W18"
     with pytest.raises(ValueError, match="ISO week"):
@@ -54,5 +55,8 @@ def test_rates_prices_times_and_reasons() -> None:
     assert prices.paid_to_asked == Decimal("96.8")
     (taken,) = stage_times(FUNNEL, [("taken", 4, 36_000.0)])
     assert (taken.name, taken.mean_hours) == ("Взята в работу", Decimal("2.5"))
+    assert taken.mean_seconds == Decimal(9_000)
+    (brief,) = stage_times(FUNNEL, [("taken", 3, 100.0)])  # seconds, not «0.0 ч»
+    assert (brief.mean_hours, brief.mean_seconds) == (Decimal("0.0"), Decimal(33))
     ordered = loss_reasons([(None, 1), ("Б", 3), ("А", 3)])
     assert [(r.reason, r.leads) for r in ordered] == [("А", 3), ("Б", 3), ("Не указана", 1)]

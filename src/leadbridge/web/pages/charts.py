@@ -1,5 +1,6 @@
-"""Графики: conversion by week and by device model, time in stage, buyout price against asking
-price and loss reasons, drawn as SVG on the server, each with its numbers in a table.
+"""Графики: conversion by business week (from Monday 00:00 Moscow time, the settlement's weeks)
+and by device model, time in stage, buyout price against asking price and loss reasons, drawn
+as SVG on the server, each with its numbers in a table.
 
 `load_statistics` scans the whole history, so an answer is kept in the process for `CACHE_S`
 seconds per week filter: a page reloaded by several people costs one scan a minute.
@@ -15,17 +16,18 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
+from leadbridge.domain.periods import Week
 from leadbridge.domain.statistics import (
     GroupConversion,
     Statistics,
-    iso_week_of,
     iso_week_range,
 )
 from leadbridge.security.roles import FINANCE, OPERATOR
 from leadbridge.sync.stats_command import load_statistics
 from leadbridge.web.auth import require_role
 from leadbridge.web.context import context_of
-from leadbridge.web.pages.common import rubles, templates
+from leadbridge.web.pages.common import templates
+from leadbridge.web.pages.numbers import count, duration, percent, rubles
 from leadbridge.web.pages.svg import Bar, bar_chart
 
 router = APIRouter(dependencies=[Depends(require_role(OPERATOR, FINANCE))])
@@ -59,7 +61,7 @@ def _cache(request: Request) -> StatisticsCache:
 
 
 def _conversion(groups: tuple[GroupConversion, ...], title: str) -> Markup:
-    return bar_chart([Bar(g.key, g.rate, f"{g.rate} %") for g in groups], title)
+    return bar_chart([Bar(g.key, g.rate, percent(g.rate)) for g in groups], title)
 
 
 def charts_of(result: Statistics) -> dict[str, Markup]:
@@ -68,7 +70,7 @@ def charts_of(result: Statistics) -> dict[str, Markup]:
         "weeks": _conversion(result.weeks, "Конверсия в выкуп по неделям"),
         "models": _conversion(result.models[:MODELS_SHOWN], "Конверсия по моделям"),
         "times": bar_chart(
-            [Bar(t.name, t.mean_hours, f"{t.mean_hours} ч") for t in result.stage_times],
+            [Bar(t.name, t.mean_seconds, duration(t.mean_seconds)) for t in result.stage_times],
             "Среднее время в стадии",
         ),
         "prices": bar_chart(
@@ -79,7 +81,10 @@ def charts_of(result: Statistics) -> dict[str, Markup]:
             "Цена выкупа против запрошенной",
         ),
         "losses": bar_chart(
-            [Bar(r.reason, r.leads, f"{r.leads} ({r.share} %)", 3) for r in result.loss_reasons],
+            [
+                Bar(r.reason, r.leads, f"{count(r.leads)} ({percent(r.share)})", 3)
+                for r in result.loss_reasons
+            ],
             "Причины отказа",
         ),
     }
@@ -96,7 +101,7 @@ async def charts_page(
         except ValueError as error:
             raise HTTPException(status_code=400, detail=str(error)) from error
         # One cache entry per week, whichever way it was spelt ("2026-W018", " 2026-W18").
-        chosen = iso_week_of(start.date())
+        chosen = Week.of(start).name
     cache = _cache(request)
     every_week = await cache.get(request, None)
     result = every_week if chosen is None else await cache.get(request, chosen)

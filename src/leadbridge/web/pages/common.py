@@ -5,23 +5,25 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
+from leadbridge.domain.periods import BUSINESS_TIME_ZONE
 from leadbridge.security.roles import ADMIN, FINANCE, OPERATOR, permits
 from leadbridge.web.auth import install_template_helpers
 from leadbridge.web.context import context_of
 from leadbridge.web.links import partner_link
-from leadbridge.web.pages import labels
+from leadbridge.web.pages import labels, numbers
+from leadbridge.web.pages.numbers import rubles, span
 
-# Operators work on Moscow time; the database keeps UTC.
-LOCAL_TIME = ZoneInfo("Europe/Moscow")
+# Operators work on the business time zone, the one settlement weeks are cut in; the database
+# keeps UTC. Every page names the zone once, in its footer (`zone_note`).
+LOCAL_TIME = BUSINESS_TIME_ZONE
+ZONE_NAMES = {"Europe/Moscow": "московское"}
 TEMPLATES = Path(__file__).parent.parent / "templates"
 
 
@@ -52,13 +54,10 @@ def nav_for(role: str) -> list[NavItem]:
     return [item for item in NAVIGATION if permits(role, item.roles)]
 
 
-def rubles(kopecks: int | None) -> str:
-    """12345600 → "123 456 ₽"; kopecks only when there are any."""
-    if kopecks is None:
-        return "—"
-    value = Decimal(kopecks) / 100
-    text = f"{value:,.2f}" if kopecks % 100 else f"{value:,.0f}"
-    return text.replace(",", "\u202f").replace(".", ",") + " ₽"
+def zone_note(zone: str = LOCAL_TIME.key) -> str:
+    """«Время — московское (Europe/Moscow)»: said once per page, under its content."""
+    named = ZONE_NAMES.get(zone)
+    return f"Время — {named} ({zone})" if named else f"Время — по часовому поясу {zone}"
 
 
 def local_time(moment: datetime | None) -> str:
@@ -68,15 +67,8 @@ def local_time(moment: datetime | None) -> str:
 
 
 def since(seconds: float | None) -> str:
-    """A duration as a person reads it: "4 с", "12 мин", "3 ч 5 мин"."""
-    if seconds is None:
-        return "—"
-    whole = int(max(seconds, 0))
-    if whole < 60:
-        return f"{whole} с"
-    if whole < 3600:
-        return f"{whole // 60} мин"
-    return f"{whole // 3600} ч {whole % 3600 // 60} мин"
+    """A duration as a person reads it: "4 с", "12 мин", "3 ч 5 мин", "2 дн 3 ч"."""
+    return span(seconds)
 
 
 @pass_context
@@ -95,9 +87,16 @@ def _label_of(table: dict[str, str]) -> Callable[[str | None], str]:
 def _make_templates() -> Jinja2Templates:
     made = Jinja2Templates(directory=TEMPLATES)
     install_template_helpers(made)
-    made.env.globals.update(nav_for=nav_for)
+    made.env.globals.update(nav_for=nav_for, zone_note=zone_note())
     made.env.filters.update(
         rubles=rubles, local_time=local_time, since=since, partner_link=_partner_link
+    )
+    # Numbers in Russian: «77,2 %», «41 000», «3,5 ч» (`numbers`).
+    made.env.filters.update(
+        count=numbers.count,
+        percent=numbers.percent,
+        duration=numbers.duration,
+        number=numbers.number,
     )
     # Codes become Russian names in the templates, from the one table in `labels`.
     made.env.filters.update(

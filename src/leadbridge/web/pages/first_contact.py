@@ -21,6 +21,7 @@ from leadbridge.sync.stats_command import load_first_contact
 from leadbridge.web.auth import require_role
 from leadbridge.web.context import context_of
 from leadbridge.web.pages.common import templates
+from leadbridge.web.pages.numbers import span
 
 router = APIRouter(dependencies=[Depends(require_role(OPERATOR, FINANCE))])
 WEEKS_SHOWN = 8
@@ -45,19 +46,8 @@ def manager_label(manager: int | None) -> str:
 
 
 def wait_label(wait: timedelta | None) -> str:
-    """«35 с», «4 мин», «1 ч 20 мин», «2 д 3 ч»: a wait over a weekend reads in days (the
-    shared `since` stops at hours)."""
-    if wait is None:
-        return "—"
-    whole = int(max(wait.total_seconds(), 0))
-    days, rest = divmod(whole, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, seconds = divmod(rest, 60)
-    if days:
-        return f"{days} д {hours} ч" if hours else f"{days} д"
-    if hours:
-        return f"{hours} ч {minutes} мин" if minutes else f"{hours} ч"
-    return f"{minutes} мин" if minutes else f"{seconds} с"
+    """«35 с», «4 мин», «1 ч 20 мин», «2 дн 3 ч»: a wait over a weekend reads in days."""
+    return "—" if wait is None else span(wait.total_seconds())
 
 
 def _row(week: Week, team: str, manager: str, s: speed.Speed) -> Row:

@@ -4,28 +4,27 @@ and the Avito events waiting in quarantine for a mapping fix."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from leadbridge.domain.funnel_stats import funnel_counts, stage_positions
+from leadbridge.domain.periods import Week
 from leadbridge.security.roles import FINANCE, OPERATOR, permits
 from leadbridge.store import alerts, contract_drift, heartbeats, leads, overview
 from leadbridge.web.auth import current_user, require_role
 from leadbridge.web.context import context_of
 from leadbridge.web.pages import headline, live
-from leadbridge.web.pages.common import LOCAL_TIME, templates
+from leadbridge.web.pages.common import templates
 from leadbridge.web.pages.loops import loop_rows
 
 router = APIRouter(dependencies=[Depends(require_role(OPERATOR, FINANCE))])
 
 
 def week_start(now: datetime) -> datetime:
-    """Monday 00:00 Moscow time: the week settlements and KPIs count from."""
-    local = now.astimezone(LOCAL_TIME)
-    monday = (local - timedelta(days=local.weekday())).date()
-    return datetime(monday.year, monday.month, monday.day, tzinfo=LOCAL_TIME)
+    """Monday 00:00 Moscow time: the week settlements, charts and KPIs count from."""
+    return Week.of(now).starts_at
 
 
 @router.get("/", response_class=HTMLResponse)

@@ -1,10 +1,15 @@
 """Сверка: reconciliation runs with their findings by drift kind and action, a run's items with
 links to the leads, and the button that starts a run (with or without repair) in the background.
+
+Findings still on their way to Avito («в пути», `IN_FLIGHT`) are counted apart: the kinds'
+columns and the headline count only real differences, so a run during a backlog does not read
+as hundreds of statuses lost.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
@@ -14,11 +19,12 @@ from leadbridge.domain.reconciliation import DriftKind
 from leadbridge.security.roles import OPERATOR
 from leadbridge.store import reconciliation as store
 from leadbridge.sync.reconcile_launch import AlreadyRunning, ReconcileLauncher
-from leadbridge.sync.reconciler import PERSON, QUEUED, REPAIRABLE
+from leadbridge.sync.reconciler import IN_FLIGHT, PERSON, QUEUED, REPAIRABLE
 from leadbridge.web.auth import CurrentUser, require_role
 from leadbridge.web.context import context_of
-from leadbridge.web.pages.common import rubles, templates
+from leadbridge.web.pages.common import templates
 from leadbridge.web.pages.labels import avito_status
+from leadbridge.web.pages.numbers import rubles
 from leadbridge.web.params import RowId
 
 router = APIRouter()
@@ -31,7 +37,12 @@ KINDS = {
     DriftKind.STATUS_MISMATCH.value: "Статус расходится",
     DriftKind.AMOUNT_MISMATCH.value: "Сумма расходится",
 }
-ACTIONS = {QUEUED: "поставлено в очередь", REPAIRABLE: "можно исправить", PERSON: "нужен человек"}
+ACTIONS = {
+    QUEUED: "поставлено в очередь",
+    REPAIRABLE: "можно исправить",
+    PERSON: "нужен человек",
+    IN_FLIGHT: "в пути",
+}
 LABELS = {"kinds": KINDS, "actions": ACTIONS}
 # The details `domain/reconciliation` writes (in English, for the CLI and the logs), read back in
 # Russian with the stage and status names; a detail not listed here shows as stored.
@@ -89,7 +100,7 @@ def _part(name: str, value: str, stage_names: dict[str, str]) -> str:
     if name in ("got", "deal"):
         roubles, _, kopecks = value.partition(".")
         if roubles.isdigit() and kopecks.isdigit():
-            return rubles(int(roubles) * 100 + int(kopecks))
+            return rubles(int(roubles) * 100 + int(kopecks), always_kopecks=True)
         return f"{value} ₽"
     return ", ".join(f"„{avito_status(status)}“" for status in value.split(", "))
 
@@ -115,13 +126,16 @@ async def _runs(request: Request, error: str | None = None) -> HTMLResponse:
         runs = await store.recent_runs(session, RUNS_SHOWN)
         counts = await store.counts_of_runs(session, [run.id for run in runs])
     launcher = launcher_of(request)
+    finished = next((run for run in runs if run.finished_at is not None), None)
     return templates.TemplateResponse(
         request,
         "reconciliation.html",
         {
             "runs": runs,
-            "by_kind": {run.id: _by(counts[run.id], 0) for run in runs},
+            "by_kind": {run.id: _by(_differences(counts[run.id]), 0) for run in runs},
             "by_action": {run.id: _by(counts[run.id], 1) for run in runs},
+            "latest": finished,
+            "latest_summary": _summary(counts[finished.id]) if finished else None,
             "launch": launcher.last,
             "running": launcher.running,
             "error": error,
@@ -129,6 +143,29 @@ async def _runs(request: Request, error: str | None = None) -> HTMLResponse:
         },
         status_code=409 if error else 200,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """A run in three numbers: real differences, those left to a person, and those in flight."""
+
+    differences: int
+    for_a_person: int
+    in_flight: int
+
+
+def _summary(counts: dict[tuple[str, str], int]) -> Summary:
+    found = _differences(counts)
+    return Summary(
+        differences=sum(found.values()),
+        for_a_person=sum(n for (_, action), n in found.items() if action == PERSON),
+        in_flight=sum(n for (_, action), n in counts.items() if action == IN_FLIGHT),
+    )
+
+
+def _differences(counts: dict[tuple[str, str], int]) -> dict[tuple[str, str], int]:
+    """The findings that are differences: not those still on their way to Avito."""
+    return {key: n for key, n in counts.items() if key[1] != IN_FLIGHT}
 
 
 def _by(counts: dict[tuple[str, str], int], part: int) -> dict[str, int]:
@@ -146,12 +183,15 @@ async def run_page(request: Request, run_id: RowId, _user: Operator) -> HTMLResp
         if run is None:
             raise HTTPException(status_code=404, detail="no such run")
         items = await store.run_items(session, run_id, ITEMS_SHOWN)
+        counts = await store.counts_by_kind(session, run_id)
     return templates.TemplateResponse(
         request,
         "reconciliation_run.html",
         {
             "run": run,
             "items": items,
+            "summary": _summary(counts),
+            "in_flight": IN_FLIGHT,
             "shown": ITEMS_SHOWN,
             "stage_names": {stage.key: stage.name for stage in ctx.settings.funnel.stages},
             "detail_text": detail_text,
