@@ -207,6 +207,11 @@ class ReconcileSettings(BaseModel):
     missing_deal_grace_s: float = Field(
         600.0, ge=0, description="a request younger than this may still be waiting for its deal"
     )
+    in_flight_grace_s: float = Field(
+        600.0,
+        ge=0,
+        description="a difference of a lead changed this recently may be on its way: «в пути»",
+    )
 
 
 class ProcessSettings(BaseModel):

@@ -14,7 +14,7 @@ outbox under the lead's row lock, as that flow does. Whatever queueing cannot fi
 a person.
 
 A run during a backlog finds statuses Avito lacks that are only on their way: queued or being
-sent, or of a lead that changed within `missing_deal_grace_s`. Those are recorded as «в пути»
+sent, or of a lead that changed within `in_flight_grace_s`. Those are recorded as «в пути»
 (`IN_FLIGHT`), neither repaired nor counted as drift: the next run judges them again.
 """
 
@@ -156,7 +156,8 @@ class Reconciler:
         grace = timedelta(seconds=self._settings.missing_deal_grace_s)
         if deal is None and now - record.created_at < grace:
             return record, None, []  # the deal batcher may simply not have got to it yet
-        facts = _facts(record, deal, changed_recently=_changed_since(record, deal, now - grace))
+        recent = now - timedelta(seconds=self._settings.in_flight_grace_s)
+        facts = _facts(record, deal, changed_recently=_changed_since(record, deal, recent))
         if deal is not None and self._should_read(facts):
             facts = await self._read_back(facts)
         return record, deal, classify(facts, self._funnel)

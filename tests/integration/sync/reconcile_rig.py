@@ -36,7 +36,7 @@ from leadbridge.sync.wakeups import LocalWakeups, Wakeups
 from leadbridge.web.server import serve
 
 FUNNEL = load_funnel(DEFAULT_FUNNEL)
-QUIET = ReconcileSettings(read_sample_ratio=0.0, missing_deal_grace_s=0.0)
+QUIET = ReconcileSettings(read_sample_ratio=0.0, missing_deal_grace_s=0.0, in_flight_grace_s=0.0)
 
 
 @dataclass

@@ -16,7 +16,9 @@ from leadbridge.store.tables import OutboxItem
 from leadbridge.sync.reconciler import set_drift_gauge
 
 pytestmark = pytest.mark.anyio
-GRACE = ReconcileSettings(read_sample_ratio=0.0, missing_deal_grace_s=600.0)
+GRACE = ReconcileSettings(
+    read_sample_ratio=0.0, missing_deal_grace_s=600.0, in_flight_grace_s=600.0
+)
 
 
 async def moved_unseen(r: Rig) -> tuple[str, int]:

@@ -14,7 +14,9 @@ from leadbridge.store import leads, status_log
 from leadbridge.store import reconciliation as recon_store
 
 pytestmark = pytest.mark.anyio
-EVERY_LEAD_READ = ReconcileSettings(read_sample_ratio=1.0, missing_deal_grace_s=0.0)
+EVERY_LEAD_READ = ReconcileSettings(
+    read_sample_ratio=1.0, missing_deal_grace_s=0.0, in_flight_grace_s=0.0
+)
 
 
 async def worked_lead(r: Rig, stage: str, **more: object) -> tuple[str, int]:
