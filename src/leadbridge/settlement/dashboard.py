@@ -74,7 +74,7 @@ async def weeks(db: Database, now: datetime) -> list[WeekRow]:
 
 
 async def week_view(db: Database, maker: LineMaker, week: Week, shown: int) -> WeekView:
-    async with db.transaction() as session:
+    async with db.snapshot() as session:  # a long read holds no write lock
         view = WeekView(week, await store.period(session, week))
         async for line in maker.stored_or_computed(session, week):
             view.tally.add(line)
@@ -111,7 +111,7 @@ async def export(db: Database, maker: LineMaker, week: Week, to: Path) -> Path:
     xlsx_path, csv_path = export_paths(to, week)
     xlsx, csv_file, tally = XlsxExport(xlsx_path), CsvExport(csv_path), Tally()
     try:
-        async with db.transaction() as session:
+        async with db.snapshot() as session:  # a long read holds no write lock
             period = await store.period(session, week)
             async for line in maker.stored_or_computed(session, week):
                 tally.add(line)

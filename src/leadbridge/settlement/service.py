@@ -91,7 +91,9 @@ async def settle_week(
     tally = Tally()
     xlsx, csv_file = _exports(request)
     try:
-        async with db.transaction() as session:
+        # A snapshot: the week is read without the write lock, so on SQLite the flows go on
+        # writing during a settlement of a million lines.
+        async with db.snapshot() as session:
             row = await store.period(session, week)
             frozen_at = row.frozen_at if row else None
             async for line in maker.stored_or_computed(session, week):

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -39,6 +39,7 @@ class Database:
         # SQLite has one writer at a time. Inside one process, waiting in a FIFO lock is fair;
         # SQLite's own busy handler polls, and under a burst of webhooks a waiter can starve.
         self._writer = asyncio.Lock() if not self.is_postgres else None
+        self._reader: AsyncEngine | None = None
 
     @property
     def is_postgres(self) -> bool:
@@ -54,7 +55,30 @@ class Database:
             await stack.enter_async_context(session.begin())
             yield session
 
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[AsyncSession]:
+        """A read-only transaction that holds no write lock, for a long read (a week's
+        settlement) that must not stop the flows. On SQLite: a deferred BEGIN on a connection of
+        its own with `query_only` on, which in WAL mode reads one consistent state while writers
+        go on committing; `transaction()` takes the write lock at BEGIN instead. On PostgreSQL:
+        a READ ONLY transaction of the same engine."""
+        engine = self.engine if self.is_postgres else self._reading_engine()
+        async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
+            if self.is_postgres:
+                await session.execute(text("SET TRANSACTION READ ONLY"))
+            yield session
+
+    def _reading_engine(self) -> AsyncEngine:
+        if self._reader is None:
+            target = driver_url(self.url, asynchronous=True)
+            timeout = SQLITE_BUSY_TIMEOUT_MS / 1000
+            self._reader = create_async_engine(target, connect_args={"timeout": timeout})
+            _make_sqlite_reads_deferred(self._reader)
+        return self._reader
+
     async def dispose(self) -> None:
+        if self._reader is not None:
+            await self._reader.dispose()
         await self.engine.dispose()
 
 
@@ -87,3 +111,20 @@ def _make_sqlite_transactions_immediate(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _make_sqlite_reads_deferred(engine: AsyncEngine) -> None:
+    """The reading engine's connections refuse writes and begin without a lock: SQLite takes
+    a read snapshot at the first SELECT and never blocks a writer for it in WAL mode."""
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA query_only=ON")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN DEFERRED")
