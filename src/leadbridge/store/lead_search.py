@@ -1,9 +1,12 @@
 """Finding leads for the dashboard: by id, phone (or its last digits), seller's name or model,
 filtered by stage, city and outbox.
 
-A number of four digits or more (punctuation ignored: `391-52-34`) is looked up as an id or the
-end of a phone, each by an index; anything else is also matched against the model (case and
-spacing ignored, `айфон` read as `iphone`) and the seller's name, which reads every lead.
+A number of four digits or more (punctuation ignored: `391-52-34`) is looked up as an id, the
+end of a phone or, written with its country (`+7 916`, `8 916`), its start, each by an index;
+anything else is also matched against the model (case and spacing ignored, `айфон` read as
+`iphone`) and the seller's name. On PostgreSQL with `pg_trgm` (migration 0022) those two are
+trigram index lookups; without it, and on SQLite, they read every lead. The SQL is the same
+either way: the planner takes the index when there is one.
 """
 
 from __future__ import annotations
@@ -13,7 +16,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, exists, false, func, literal_column, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    and_,
+    exists,
+    false,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.functions import Function
 
@@ -57,16 +71,27 @@ class LeadQuery:
     personal_data: bool = False
 
 
+# Matches are counted up to this many and no further: a count of every match reads each matching
+# row (25,000 of a million for «13 pro max», most of the search's time), and nobody pages through
+# more than this; past it the page says «больше 1 000» and asks for a narrower search.
+COUNT_CAP = 1000
+
+
 @dataclass(frozen=True, slots=True)
 class LeadPage:
     leads: Sequence[Lead]
-    total: int
+    total: int  # the matches counted, COUNT_CAP + 1 at the most
     page: int  # the page shown: the one asked for, or the last one when that was past the end
     per_page: int
 
     @property
+    def more(self) -> bool:
+        """Whether there are more matches than COUNT_CAP."""
+        return self.total > COUNT_CAP
+
+    @property
     def pages(self) -> int:
-        return _pages(self.total, self.per_page)
+        return _pages(min(self.total, COUNT_CAP), self.per_page)
 
 
 async def search(session: AsyncSession, query: LeadQuery) -> LeadPage:
@@ -74,12 +99,11 @@ async def search(session: AsyncSession, query: LeadQuery) -> LeadPage:
     if dialect == "sqlite" and query.text.strip():
         await _register_fold(session)
     conditions = conditions_of(query, dialect)
-    total = int(
-        await session.scalar(select(func.count()).select_from(Lead).where(*conditions)) or 0
-    )
+    counted = select(Lead.id).where(*conditions).limit(COUNT_CAP + 1).subquery()
+    total = int(await session.scalar(select(func.count()).select_from(counted)) or 0)
     # A page past the end (an old link, a hand-edited address) shows the last one rather than
     # "Найдено: N" above an empty table.
-    page = min(query.page, _pages(total, query.per_page))
+    page = min(query.page, _pages(min(total, COUNT_CAP), query.per_page))
     statement = (
         select(Lead)
         .where(*conditions)
@@ -142,13 +166,43 @@ def _matches_text(query: LeadQuery, dialect: str) -> ColumnElement[bool]:
         # read the whole table for a match nobody types digits for, are left out.
         if query.personal_data:
             options.append(_phone_ends_with(digits, dialect))
+            if prefix := phone_prefix(text):
+                options.append(_phone_starts_with(prefix, dialect))
         return or_(*options)
     if key := model_key(text):
-        spacing_ignored = func.replace(func.replace(_fold(Lead.model, dialect), " ", ""), "-", "")
-        options.append(_contains(spacing_ignored, key))
+        options.append(_contains(_model_key_of(Lead.model, dialect), key))
     if query.personal_data:
         options.append(_contains(_fold(Lead.seller_name, dialect), folded(text)))
     return or_(*options)
+
+
+def phone_prefix(text: str) -> str | None:
+    """`+7 916`, `8 (916) 12`, `7916` → `+7916`: the start of a phone as stored (E.164), when
+    the text begins the way a whole number does: with `+`, or with Russia's 7 or trunk 8. Other
+    digits (`916 12`) are not taken as a start: an ending typed (`9161`) would then also list
+    every phone that begins with it."""
+    digits = "".join(char for char in text if char.isdigit())
+    if not digits:
+        return None
+    if text.strip().startswith("+"):
+        return "+" + digits
+    if digits[0] == "8":
+        return "+7" + digits[1:]
+    if digits[0] == "7":
+        return "+" + digits
+    return None
+
+
+def _phone_starts_with(prefix: str, dialect: str) -> ColumnElement[bool]:
+    if dialect == "postgresql":
+        # Served by migration 0022's `text_pattern_ops` index, which the planner uses for a
+        # pattern it can read at planning: rendered inline (only `+` and digits: safe), since a
+        # cached generic plan of a bound pattern would not be able to use it.
+        return Lead.seller_phone.like(literal(f"{prefix}%", String(), literal_execute=True))
+    # SQLite's LIKE ignores case, so no BINARY index serves it; a range of the plain
+    # `ix_leads_seller_phone` does. The prefix ends in a digit, and `:` follows `9`.
+    after = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    return and_(Lead.seller_phone >= prefix, Lead.seller_phone < after)
 
 
 def _phone_ends_with(digits: str, dialect: str) -> ColumnElement[bool]:
@@ -168,10 +222,23 @@ def _last_four(dialect: str) -> ColumnElement[str]:
     return func.substr(Lead.seller_phone, literal_column(str(-PHONE_SUFFIX_DIGITS)))
 
 
+def _model_key_of(column: Any, dialect: str) -> ColumnElement[str]:
+    """The stored model as `model_key` reduces a typed one (the Russian words aside). On
+    PostgreSQL the very expression migration 0022's trigram index is built on."""
+    spacing_ignored = func.replace(_fold(column, dialect), _inline(" "), _inline(""))
+    return func.replace(spacing_ignored, _inline("-"), _inline(""))
+
+
 def _fold(column: Any, dialect: str) -> ColumnElement[str]:
     if dialect == "sqlite":
         return Function(_SQLITE_FOLD, column, type_=String())
-    return func.replace(func.lower(column), "ё", "е")
+    # Constants inline, as in migration 0022's index: PostgreSQL matches an index on an
+    # expression only with the same constants, which bound parameters are not.
+    return func.replace(func.lower(column), _inline("ё"), _inline("е"))
+
+
+def _inline(constant: str) -> ColumnElement[str]:
+    return literal_column("'" + constant.replace("'", "''") + "'", String())
 
 
 def _contains(column: ColumnElement[str], text: str) -> ColumnElement[bool]:

@@ -135,3 +135,18 @@ async def test_the_end_of_a_phone_is_looked_up_by_an_index(site: Site) -> None:
     assert "ix_leads_seller_phone_last4" in shown
     assert "Seq Scan" not in shown
     assert "SCAN leads" not in shown
+
+
+async def test_past_the_count_cap_the_page_says_more_and_pages_within_the_cap(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(lead_search, "COUNT_CAP", 10)  # 24 leads seeded: more than that
+    everyone = await _all_leads(site)
+    async with site.logged_in("olga") as (http, _):
+        last = await http.get("/leads", params={"page": 999, "per_page": 5})
+        narrow = await http.get("/leads", params={"q": everyone[0].avito_lead_id})
+    assert "Найдено: больше 10 — уточните поиск" in last.text
+    assert "страница 2 из 2" in last.text  # 10 counted, 5 to a page
+    shown = _ids([row for row in cells(last.text, "leads") if row])
+    assert shown == [lead.avito_lead_id for lead in everyone[5:10]]
+    assert "Найдено: 1" in narrow.text

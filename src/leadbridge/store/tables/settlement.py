@@ -10,8 +10,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 from leadbridge.store.tables.base import Base
 from leadbridge.store.tables.flows import OutboxItem
 
-# Settlement reads acknowledged statuses of one kind within a week: by status, then moment.
-Index("ix_outbox_status_occurred_at", OutboxItem.status, OutboxItem.occurred_at)
+# Settlement reads acknowledged statuses of one kind within a week: by status, then moment, then
+# state, and on PostgreSQL with the columns the week's join returns (migration 0022).
+Index(
+    "ix_outbox_settlement_week",
+    OutboxItem.status,
+    OutboxItem.occurred_at,
+    OutboxItem.state,
+    postgresql_include=["lead_id", "avito_lead_id", "price_kopecks"],
+)
 
 
 class SettlementPeriod(Base):

@@ -66,6 +66,7 @@ async def leads_page(
         "leads_results.html" if partial else "leads.html",
         {
             "found": found,
+            "cap": lead_search.COUNT_CAP,
             "query": query,
             "cities": cities,
             "stages": ctx.settings.funnel.stages,
