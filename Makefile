@@ -8,8 +8,12 @@ install:
 	@python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet "uv>=0.5"
 	@$(UV) sync --frozen --quiet
 
+# `make demo PORT=8090` when 8080 is taken. Set here, not with ?=: a PORT variable some other
+# tool left in the environment must not move the dashboard; the command line still wins.
+PORT = 8080
+
 demo: install
-	$(UV) run leadbridge demo
+	$(UV) run leadbridge demo --port $(PORT)
 
 lint: install
 	$(UV) run ruff check src tests bench

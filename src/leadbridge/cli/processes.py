@@ -4,11 +4,22 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+import sys
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from leadbridge.cli.common import configure_logs, load_settings, run_async
+
+if TYPE_CHECKING:
+    from leadbridge.config import Settings
+    from leadbridge.sandbox.demo import DemoOptions
+
+# The endless demo: a request every 6 s on average, a pace a person can follow; and, as the
+# bridge spends about 0.4 s of CPU on a request's whole way, under a tenth of a core (measured
+# by bench/demo_cpu.py; at 4 s it was 0.13).
+DEFAULT_PACE_S = 6.0
+LEADS_PACE_S = 0.5  # with --leads (no --check): two requests a second, as before
 
 
 def demo(
@@ -23,9 +34,16 @@ def demo(
     ] = False,
     port: Annotated[int, typer.Option(help="Dashboard port on 127.0.0.1.")] = 8080,
     seed: Annotated[int, typer.Option(help="Seed of the traffic and the managers.")] = 1,
-    rate: Annotated[
-        float, typer.Option(min=0.01, help="New requests per second (ignored with --check).")
-    ] = 2.0,
+    pace: Annotated[
+        float | None,
+        typer.Option(
+            min=0.001,
+            metavar="SECONDS",
+            help="Average seconds between new buyout requests: 6 in the endless demo, a pace "
+            "a person can follow on the dashboard; 0.5 with --leads. Ignored with --check, "
+            "which runs at full speed.",
+        ),
+    ] = None,
     *,
     chaos: Annotated[
         bool,
@@ -48,32 +66,68 @@ def demo(
 
     Buyout requests arrive from a simulated Avito, become deals in a simulated amoCRM, simulated
     managers work them through the funnel, and the statuses flow back to Avito. The dashboard is
-    served on 127.0.0.1 while it runs.
+    served on 127.0.0.1 while it runs. Without --leads it runs until Ctrl+C, which ends it with
+    a summary of what was done (exit 0).
     """
-    from leadbridge.sandbox.demo import DemoOptions, run_demo
+    from leadbridge.sandbox.demo_port import PortBusy, ensure_port_free
 
-    settings = load_settings()
-    configure_logs("WARNING")
-    if check and leads is None:
-        leads = 200
-    options = DemoOptions(
+    try:
+        ensure_port_free(port)  # before the simulators, the database and the key file
+        settings = load_settings()
+        configure_logs("WARNING")
+        if check and leads is None:
+            leads = 200
+        pace_s = pace or (DEFAULT_PACE_S if leads is None else LEADS_PACE_S)
+        options = _demo_options(
+            settings, leads=leads, check=check, port=port, seed=seed, pace_s=pace_s,
+            chaos=chaos, api_break=api_break,
+        )  # fmt: skip
+        result = run_async(_demo(options))
+    except PortBusy as busy:
+        print(busy, file=sys.stderr)
+        raise typer.Exit(2) from None
+    if result.get("interrupted"):
+        return  # stopped by the user: the summary is printed, there is nothing to judge
+    print(json.dumps(result, ensure_ascii=False))
+    if check and not result["ok"]:
+        raise typer.Exit(1)
+
+
+def _demo_options(
+    settings: Settings,
+    *,
+    leads: int | None,
+    check: bool,
+    port: int,
+    seed: int,
+    pace_s: float,
+    chaos: bool,
+    api_break: bool,
+) -> DemoOptions:
+    from leadbridge.sandbox.demo import DemoOptions
+
+    return DemoOptions(
         leads=leads,
         check=check,
         port=port,
         seed=seed,
         database_url=settings.database_url,
         funnel_file=settings.funnel_file,
-        leads_per_second=1000.0 if check else rate,
+        leads_per_second=1000.0 if check else 1 / pace_s,
         time_scale=0.001 if check else 0.003,
         # Under --chaos and --api-break retries wait out their backoff: give them time.
         timeout_s=max(120.0, (leads or 0) * (4.0 if chaos or api_break else 1.0)),
         chaos=chaos,
         api_break=api_break,
     )
-    result = run_async(run_demo(options))
-    print(json.dumps(result, ensure_ascii=False))
-    if check and not result["ok"]:
-        raise typer.Exit(1)
+
+
+async def _demo(options: DemoOptions) -> dict[str, Any]:
+    from leadbridge.sandbox.demo import run_demo
+    from leadbridge.sandbox.demo_port import busy_port_as_such
+
+    with busy_port_as_such(options.port):
+        return await run_demo(options)
 
 
 def run() -> None:

@@ -5,18 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 import secrets
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from leadbridge.config import AmoCrmSettings, AvitoSettings, Settings, WebSettings
+from leadbridge.config import AmoCrmSettings, AvitoSettings, RelaySettings, Settings, WebSettings
 from leadbridge.config.alerts import AlertSettings
 from leadbridge.processes import running
 from leadbridge.sandbox import chaos
@@ -37,13 +38,14 @@ from leadbridge.sandbox.demo_alerts import (
 )
 from leadbridge.sandbox.demo_checks import bridge_facts, caught_up, with_demo_checks
 from leadbridge.sandbox.demo_database import fresh_demo_database
-from leadbridge.sandbox.demo_progress import Progress, snapshot
+from leadbridge.sandbox.demo_progress import DemoState, Progress, snapshot
 from leadbridge.sandbox.demo_routing import demo_routing, manager_tokens
 from leadbridge.sandbox.demo_sellers import Sellers
 from leadbridge.sandbox.invariants import check_invariants, summarize
 from leadbridge.sandbox.managers import ManagerCrew
 from leadbridge.sandbox.telegram.alert_sandbox import AlertSinks, alert_sandbox
 from leadbridge.settlement.demo_check import with_settlement
+from leadbridge.store.database import Database
 from leadbridge.sync.bridge import Bridge
 from leadbridge.web.auth.demo_user import create_demo_user
 from leadbridge.web.server import serve
@@ -62,6 +64,32 @@ class DemoOptions:
     timeout_s: float
     chaos: bool = False  # the simulators' fault profile (sandbox/chaos.py)
     api_break: bool = False  # Avito's breaking change midway, then an operator adapts
+
+    @property
+    def endless(self) -> bool:
+        """Run until Ctrl+C, at a pace a person can follow (`make demo`)."""
+        return self.leads is None
+
+    @property
+    def faulty(self) -> bool:
+        return self.chaos or self.api_break
+
+
+# The endless demo looks at its progress once a second; a checked run, to end soon after its
+# last status, twice. The endless demo's managers look for new deals every two seconds (every
+# half pace when the pace is faster): a request comes every few, and looking more often than
+# that only costs CPU.
+PROGRESS_S, CHECKED_PROGRESS_S = 1.0, 0.5
+NEW_DEALS_POLL_S = 2.0
+# The safety nets behind the webhooks, Avito's feed and amoCRM's events, are read every 5 s
+# and 2 s where webhooks are lost on purpose or a run must end soon after its last status;
+# otherwise every 30 s, as the safety nets they are: each read costs CPU, and a frequent read
+# of amoCRM's events only races the webhooks still on their way.
+NET_POLL_S, FAST_FEED_POLL_S, FAST_EVENTS_POLL_S = 30.0, 5.0, 2.0
+# The bridge's flows look for work they were not woken for every `relay.idle_poll_s`. The demo
+# is one process, where every wake-up arrives, and a relay retry wakes at its due time anyway:
+# the endless demo looks every 5 s, not every second, for a fraction of its idle CPU.
+ENDLESS_IDLE_POLL_S = 5.0
 
 
 @dataclass
@@ -99,7 +127,7 @@ def bridge_settings(
             client_id=sims.avito.config.client_id,
             client_secret=sims.avito.config.client_secret,
             webhook_secret=secrets.token_urlsafe(16),
-            feed_poll_interval_s=5.0,
+            feed_poll_interval_s=_feed_poll_s(options),
         ),
         amocrm=AmoCrmSettings(
             base_url=sims.amocrm_url,
@@ -107,7 +135,7 @@ def bridge_settings(
             client_secret=amo.client_secret,
             redirect_uri=amo.redirect_uri,
             auth_code=sims.amocrm.issue_auth_code(),
-            events_poll_interval_s=2.0,
+            events_poll_interval_s=_events_poll_s(options),
             account_id=amo.account_id,
             # Under --chaos amoCRM blocks the account for seconds, not for support's hours.
             block_probe_after_s=1.0 if options.chaos else 300.0,
@@ -119,7 +147,23 @@ def bridge_settings(
         ),
         alerts=alert_settings(sinks, compressed=options.chaos) if sinks else AlertSettings(),
         routing=demo_routing(sims.amocrm),  # each city's deals to its team (sandbox/demo_routing)
+        relay=(
+            RelaySettings(idle_poll_s=ENDLESS_IDLE_POLL_S) if options.endless else RelaySettings()
+        ),
     )
+
+
+def _feed_poll_s(options: DemoOptions) -> float:
+    return NET_POLL_S if _webhooks_suffice(options) else FAST_FEED_POLL_S
+
+
+def _events_poll_s(options: DemoOptions) -> float:
+    return NET_POLL_S if _webhooks_suffice(options) else FAST_EVENTS_POLL_S
+
+
+def _webhooks_suffice(options: DemoOptions) -> bool:
+    """The endless demo without faults: every webhook arrives, nothing waits on a read."""
+    return options.endless and not options.faulty
 
 
 def _say(line: str) -> None:
@@ -127,7 +171,11 @@ def _say(line: str) -> None:
 
 
 async def run_demo(options: DemoOptions, out: Callable[[str], None] = _say) -> dict[str, Any]:
-    """Run the demo; in check mode, return the invariant results once every lead is closed."""
+    """Run the demo; in check mode, return the invariant results once every lead is closed.
+
+    Ctrl+C ends a demo without `--check` as a person ends it: with an account of what was done
+    and `{"interrupted": true, …}` — no invariant is judged on requests still in flight."""
+    started = time.monotonic()
     async with (
         simulators(options.seed) as sims,
         alert_sandbox() as sinks,
@@ -143,19 +191,18 @@ async def run_demo(options: DemoOptions, out: Callable[[str], None] = _say) -> d
                 chaos.turn_on(sims.avito, sims.amocrm, options.seed)
             out(f"Дашборд: {process.url}/   Авито: {sims.avito_url}   amoCRM: {sims.amocrm_url}")
             out(f"Оповещения в Telegram-симуляторе: {sinks.telegram_url}/sandbox/messages")
-            interrupted = False
             operator = Adaptation()
             try:
                 await _drive(options, sims, bridge, operator, provoked)
             except asyncio.CancelledError:
-                # Ctrl+C ends an open-ended demo: stop the flows, then still show the summary.
+                # Ctrl+C ends an open-ended demo: stop the flows, then say what was done.
                 task = asyncio.current_task()
                 if task is None or options.check:
                     raise
                 task.uncancel()
-                interrupted = True
+                return await _stopped_by_user(process.db, sims, out, time.monotonic() - started)
             final = await snapshot(process.db, sims.avito, sims.amocrm)
-            if provoked is not None and not interrupted:
+            if provoked is not None:
                 await settle_incidents(process.db, provoked)
             alerts = await alerts_summary(process.db, sinks, provoked)
             facts = await bridge_facts(process.db, settings)
@@ -180,13 +227,39 @@ async def run_demo(options: DemoOptions, out: Callable[[str], None] = _say) -> d
         if provoked is not None:
             result["ok"] = result["ok"] and alerts["ok"]
         out("Итог: " + final.line(options.leads))
-        if interrupted:
-            out("Остановлено на ходу: статусы в пути не проверялись (полная проверка: --check).")
-        else:
-            out(summarize(result))
+        out(summarize(result))
         if options.chaos:
             result["chaos"] = chaos.injected(sims.avito, sims.amocrm)
         return result
+
+
+async def _stopped_by_user(
+    db: Database, sims: Simulators, out: Callable[[str], None], seconds: float
+) -> dict[str, Any]:
+    """The calm end of a demo stopped with Ctrl+C: what was done, in words a person reads."""
+    out("")
+    out(f"Демо остановлено пользователем (Ctrl+C) через {_duration(seconds)}.")
+    try:
+        done: DemoState | None = await snapshot(db, sims.avito, sims.amocrm)
+    except (SQLAlchemyError, OSError):
+        done = None  # the database went away meanwhile: nothing to count, nothing wrong
+    if done is None:
+        out("Сделанное не подсчитать: база данных недоступна.")
+    else:
+        out("Сделано: " + done.line(None))
+    out(
+        "Заявки и статусы, бывшие в пути, не проверялись; проверка всего пути: "
+        "leadbridge demo --leads 200 --check"
+    )
+    return {"interrupted": True, "done": None if done is None else asdict(done)}
+
+
+def _duration(seconds: float) -> str:
+    minutes, rest = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours} ч {minutes} мин"
+    return f"{minutes} мин {rest} с" if minutes else f"{rest} с"
 
 
 async def _drive(
@@ -204,6 +277,9 @@ async def _drive(
         time_scale=options.time_scale,
         user_tokens=manager_tokens(sims.amocrm),
         first_call_wait_s=30.0,
+        new_deals_poll_s=(
+            min(NEW_DEALS_POLL_S, 0.5 / options.leads_per_second) if options.endless else None
+        ),
     )
     managers = asyncio.create_task(crew.run(stop_when_all_closed=options.leads))
     background: list[asyncio.Task[Any]] = []
@@ -228,7 +304,7 @@ async def _drive(
             if options.leads is not None and time.monotonic() > deadline:
                 progress.note("время вышло: не все заявки дошли до конца")
                 return
-            await asyncio.sleep(0.5)
+            await asyncio.sleep(PROGRESS_S if options.endless else CHECKED_PROGRESS_S)
     finally:
         for task in background:
             task.cancel()
@@ -262,6 +338,7 @@ async def _traffic(
     background: list[asyncio.Task[Any]],
 ) -> None:
     count, planned = 0, options.leads or 100
+    pause = _pauses(options)
     # Sellers withdraw and edit a few requests (sandbox/demo_sellers.py); not under --api-break,
     # whose operator replays what the old mapping could not read, which is about new requests.
     sellers = Sellers(
@@ -288,4 +365,13 @@ async def _traffic(
                 provoked.traffic_ended_at = datetime.now(UTC)
             if options.api_break and count == planned // 2:
                 break_api(sims.avito)
-            await asyncio.sleep(1 / options.leads_per_second)
+            await asyncio.sleep(next(pause))
+
+
+def _pauses(options: DemoOptions) -> Iterator[float]:
+    """Seconds before each next request. The endless demo's requests come irregularly, as
+    people send them: from half to one and a half of the pace, by the seed."""
+    rng = random.Random(f"{options.seed}:pace")
+    while True:
+        spread = rng.uniform(0.5, 1.5) if options.endless else 1.0
+        yield spread / options.leads_per_second

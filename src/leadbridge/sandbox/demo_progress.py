@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import TextIO
 
 from leadbridge.domain.outbox_state import OutboxState
 from leadbridge.sandbox.amocrm import AmoSandbox
@@ -45,18 +45,20 @@ class DemoState:
 
 
 async def snapshot(db: Database, avito: AvitoSandbox, amocrm: AmoSandbox) -> DemoState:
-    avito_state: dict[str, Any] = avito.state_json()
-    amo_state: dict[str, Any] = amocrm.state_json()
+    """Counted from the simulators' records, not from their state dumps: the demo looks every
+    second or faster, and a dump renders every lead, task and event there has been — a cost
+    that grew with each minute of an endless demo."""
+    feed = avito.book.feed
     async with db.transaction() as session:
         by_deal_state = await leads.count_by_deal_state(session)
         by_outbox_state = await outbox.count_by_state(session)
         backlog = await inbox.backlog(session)
     return DemoState(
-        requests=len(avito_state["leads"]),
+        requests=len(feed),
         leads=sum(by_deal_state.values()),
         deals=by_deal_state.get("created", 0),
-        closed=sum(1 for lead in amo_state["leads"] if lead["status_id"] in CLOSED_STATUS_IDS),
-        acknowledged=sum(len(lead["history"]) for lead in avito_state["leads"]),
+        closed=sum(lead["status_id"] in CLOSED_STATUS_IDS for lead in amocrm.leads.values()),
+        acknowledged=sum(len(record.history) for record in feed),
         queued=sum(by_outbox_state.get(s, 0) for s in (OutboxState.PENDING, OutboxState.SENDING)),
         parked=by_outbox_state.get(OutboxState.PARKED, 0),
         backlog=backlog,

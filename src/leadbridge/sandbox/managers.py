@@ -79,19 +79,24 @@ class ManagerCrew:
         time_scale: float = 1.0,
         user_tokens: Mapping[int, str] | None = None,
         first_call_wait_s: float = 0.0,
+        new_deals_poll_s: float | None = None,
     ) -> None:
         """`person_token` acts for a deal whose owner has no token in `user_tokens`.
         `first_call_wait_s`: how long a manager looks for a deal's first-call task before he
         calls without ticking it off (0: one look). A bridge with routing adds one to every
-        deal, a moment after the deal; under --chaos amoCRM may hold it up for seconds."""
+        deal, a moment after the deal; under --chaos amoCRM may hold it up for seconds.
+        `new_deals_poll_s`: how often the managers look for new deals (default: half a minute
+        on the `time_scale`, at least 0.1 s)."""
         self._url, self._token, self._funnel = amocrm_url, person_token, funnel
         self._user_tokens = dict(user_tokens or {})
         self._first_call_wait_s = first_call_wait_s
         self._contact_keys = frozenset(contact_stage_keys(funnel))
         self._seed, self._time_scale = seed, time_scale
+        self._new_deals_poll_s = new_deals_poll_s
         self._stats = CrewStats()
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self._closed: set[int] = set()
+        self._updated_since: int | None = None  # amoCRM's clock; None: list every deal
 
     @property
     def stats(self) -> CrewStats:
@@ -112,6 +117,8 @@ class ManagerCrew:
 
     @property
     def _poll_s(self) -> float:
+        if self._new_deals_poll_s is not None:
+            return self._new_deals_poll_s
         return min(NEW_DEALS_POLL_S, max(0.1, NEW_DEALS_POLL_S * self._time_scale))
 
     def _finished(self, wanted: int | None) -> bool:
@@ -147,17 +154,29 @@ class ManagerCrew:
         return Layout(int(pipeline["id"]), status_ids, reason_ids)
 
     async def _adopt_new_deals(self, client: httpx.AsyncClient, layout: Layout) -> None:
-        params = {"filter[pipeline_id]": layout.pipeline_id, "limit": 250}
+        """Only the deals changed since the last look: listing every deal each time cost more
+        with every deal there had been, until the managers alone held most of a core. A new
+        deal is changed at its creation, after every deal of the last look was listed (their
+        `updated_at` being amoCRM's whole seconds, the newest is the next look's start)."""
+        params: dict[str, Any] = {"filter[pipeline_id]": layout.pipeline_id, "limit": 250}
+        if self._updated_since is not None:
+            params["filter[updated_at][from]"] = self._updated_since
+        newest = self._updated_since
         async for deal in pages(client, "/api/v4/leads", "leads", params):
-            deal_id = int(deal["id"])
-            if deal_id in self._tasks or deal_id in self._closed:
-                continue
-            self._stats.deals += 1
-            if int(deal["status_id"]) in (WON_STATUS_ID, LOST_STATUS_ID):
-                self._closed.add(deal_id)
-                continue
-            work = self._work(client, layout, deal)
-            self._tasks[deal_id] = asyncio.create_task(work, name=f"manager-{deal_id}")
+            newest = max(newest or 0, int(deal.get("updated_at") or 0))
+            self._adopt(client, layout, deal)
+        self._updated_since = newest
+
+    def _adopt(self, client: httpx.AsyncClient, layout: Layout, deal: dict[str, Any]) -> None:
+        deal_id = int(deal["id"])
+        if deal_id in self._tasks or deal_id in self._closed:
+            return
+        self._stats.deals += 1
+        if int(deal["status_id"]) in (WON_STATUS_ID, LOST_STATUS_ID):
+            self._closed.add(deal_id)
+            return
+        work = self._work(client, layout, deal)
+        self._tasks[deal_id] = asyncio.create_task(work, name=f"manager-{deal_id}")
 
     async def _work(self, client: httpx.AsyncClient, layout: Layout, deal: dict[str, Any]) -> None:
         deal_id = int(deal["id"])

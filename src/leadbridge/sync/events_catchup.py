@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 import structlog
 
+from leadbridge.amocrm.answers import StatusEvent
 from leadbridge.amocrm.api import AmoApi
 from leadbridge.store import cursors, leads
 from leadbridge.store.database import Database
@@ -25,6 +26,9 @@ from leadbridge.sync.stage_changes import StageChanges
 log = structlog.get_logger(__name__)
 CURSOR = "amocrm_status_events"
 OVERLAP_S = 120
+# A change younger than this may still be on its way as a webhook: the pass that applies it
+# first won a race (logged at info), it did not make up for a lost webhook (a warning).
+WEBHOOK_GRACE_S = 10
 
 
 class EventsCatchUp:
@@ -46,17 +50,19 @@ class EventsCatchUp:
         if self._webhook_url:
             await ensure_webhook(self._api, self._webhook_url)
         since, stored = await self._start()
-        applied = 0
+        applied = late = 0
         # Windows close only well in the past (by this host's clock); the rest of the way is
         # one open-ended read, and its cursor is the newest event's time by amoCRM's clock.
         settled_until = int(time.time()) - OVERLAP_S
         while True:
             until = since + self._window_s if since + self._window_s < settled_until else None
             events = await self._api.status_events(since, until)
-            replayed = await self._changes.apply_events(events)
-            for amo_lead_id in sorted(replayed.gaps):
-                replayed.applied += await self._changes.resync(amo_lead_id)
-            applied += replayed.applied
+            fresh_from = int(time.time()) - WEBHOOK_GRACE_S
+            # Oldest first, as one list would be applied: every older event precedes the fresh.
+            late_now = await self._apply([e for e in events if (e.created_at or 0) < fresh_from])
+            fresh = [e for e in events if (e.created_at or 0) >= fresh_from]
+            applied += late_now + await self._apply(fresh)
+            late += late_now
             newest = max((event.created_at or 0 for event in events), default=since)
             # Never back: a quiet open window would otherwise save its own start, an overlap
             # behind the cursor, and every quiet pass would read further into the past.
@@ -66,9 +72,20 @@ class EventsCatchUp:
             if until is None:
                 break
             since = until  # `to` is inclusive: the boundary second is read twice, and deduplicated
-        if applied:
-            log.warning("events.caught_up", applied=applied)
+        if late:
+            log.warning("events.caught_up", applied=applied, late=late)
+        elif applied:
+            log.info("events.caught_up", applied=applied, late=0)
         return applied
+
+    async def _apply(self, events: list[StatusEvent]) -> int:
+        """Apply `events`, resynchronising the deals they leave a hole in; how many were new."""
+        if not events:
+            return 0
+        replayed = await self._changes.apply_events(events)
+        for amo_lead_id in sorted(replayed.gaps):
+            replayed.applied += await self._changes.resync(amo_lead_id)
+        return replayed.applied
 
     async def _start(self) -> tuple[int, int]:
         """Where this pass starts reading, and the cursor it starts from."""

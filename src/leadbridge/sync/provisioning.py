@@ -64,7 +64,8 @@ async def ensure_webhook(api: AmoApi, webhook_url: str, *, dry_run: bool = False
         return False
     if not dry_run:
         await api.subscribe_webhook(webhook_url, WEBHOOK_EVENTS)
-        log.warning("amocrm.webhook_subscribed", reenabled=bool(hooks))
+        # The first subscription is routine; one amoCRM had switched off is worth a look.
+        (log.warning if hooks else log.info)("amocrm.webhook_subscribed", reenabled=bool(hooks))
     return True
 
 
