@@ -29,7 +29,8 @@ from leadbridge import logs
 from leadbridge.config import DEFAULT_FUNNEL
 from leadbridge.processes import running
 from leadbridge.sandbox.avito import AvitoSandbox
-from leadbridge.sandbox.demo import DemoOptions, bridge_settings, simulators
+from leadbridge.sandbox.demo import bridge_settings
+from leadbridge.sandbox.demo_sims import DemoOptions, simulators
 from leadbridge.sync.bridge import Bridge
 
 STATUS = "contacted"

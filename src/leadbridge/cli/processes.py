@@ -13,7 +13,7 @@ from leadbridge.cli.common import configure_logs, load_settings, run_async
 
 if TYPE_CHECKING:
     from leadbridge.config import Settings
-    from leadbridge.sandbox.demo import DemoOptions
+    from leadbridge.sandbox.demo_sims import DemoOptions
 
 # The endless demo: a request every 6 s on average, a pace a person can follow; and, as the
 # bridge spends about 0.4 s of CPU on a request's whole way, under a tenth of a core (measured
@@ -104,7 +104,7 @@ def _demo_options(
     chaos: bool,
     api_break: bool,
 ) -> DemoOptions:
-    from leadbridge.sandbox.demo import DemoOptions
+    from leadbridge.sandbox.demo_sims import DemoOptions
 
     return DemoOptions(
         leads=leads,

@@ -5,14 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import random
 import secrets
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -21,15 +17,12 @@ from leadbridge.config import AmoCrmSettings, AvitoSettings, RelaySettings, Sett
 from leadbridge.config.alerts import AlertSettings
 from leadbridge.processes import running
 from leadbridge.sandbox import chaos
-from leadbridge.sandbox.amocrm import AmoSandbox, AmoSandboxConfig, create_amocrm_app
 from leadbridge.sandbox.api_break import (
     Adaptation,
     adapt_once_arrived,
     after_break_mapping,
-    break_api,
     lost_requests,
 )
-from leadbridge.sandbox.avito import AvitoSandbox, AvitoSandboxConfig, create_avito_app
 from leadbridge.sandbox.demo_alerts import (
     Provocations,
     alert_settings,
@@ -38,42 +31,17 @@ from leadbridge.sandbox.demo_alerts import (
 )
 from leadbridge.sandbox.demo_checks import bridge_facts, caught_up, with_demo_checks
 from leadbridge.sandbox.demo_database import fresh_demo_database
-from leadbridge.sandbox.demo_progress import DemoState, Progress, snapshot
+from leadbridge.sandbox.demo_progress import Progress, snapshot
 from leadbridge.sandbox.demo_routing import demo_routing, manager_tokens
-from leadbridge.sandbox.demo_sellers import Sellers
+from leadbridge.sandbox.demo_sims import DemoOptions, Simulators, simulators
+from leadbridge.sandbox.demo_summary import stopped_by_user
+from leadbridge.sandbox.demo_traffic import requests
 from leadbridge.sandbox.invariants import check_invariants, summarize
 from leadbridge.sandbox.managers import ManagerCrew
 from leadbridge.sandbox.telegram.alert_sandbox import AlertSinks, alert_sandbox
 from leadbridge.settlement.demo_check import with_settlement
-from leadbridge.store.database import Database
 from leadbridge.sync.bridge import Bridge
 from leadbridge.web.auth.demo_user import create_demo_user
-from leadbridge.web.server import serve
-
-
-@dataclass(frozen=True, slots=True)
-class DemoOptions:
-    leads: int | None  # None: run until interrupted
-    check: bool
-    port: int
-    seed: int
-    database_url: str
-    funnel_file: Path
-    leads_per_second: float
-    time_scale: float  # manager delays: 1.0 is real time
-    timeout_s: float
-    chaos: bool = False  # the simulators' fault profile (sandbox/chaos.py)
-    api_break: bool = False  # Avito's breaking change midway, then an operator adapts
-
-    @property
-    def endless(self) -> bool:
-        """Run until Ctrl+C, at a pace a person can follow (`make demo`)."""
-        return self.leads is None
-
-    @property
-    def faulty(self) -> bool:
-        return self.chaos or self.api_break
-
 
 # The endless demo looks at its progress once a second; a checked run, to end soon after its
 # last status, twice. The endless demo's managers look for new deals every two seconds (every
@@ -90,28 +58,6 @@ NET_POLL_S, FAST_FEED_POLL_S, FAST_EVENTS_POLL_S = 30.0, 5.0, 2.0
 # is one process, where every wake-up arrives, and a relay retry wakes at its due time anyway:
 # the endless demo looks every 5 s, not every second, for a fraction of its idle CPU.
 ENDLESS_IDLE_POLL_S = 5.0
-
-
-@dataclass
-class Simulators:
-    avito: AvitoSandbox
-    amocrm: AmoSandbox
-    avito_url: str
-    amocrm_url: str
-
-
-@contextlib.asynccontextmanager
-async def simulators(seed: int) -> AsyncIterator[Simulators]:
-    avito_app = create_avito_app(AvitoSandboxConfig(seed=seed))
-    amocrm_app = create_amocrm_app(AmoSandboxConfig(seed=seed))
-    avito, amocrm = avito_app.state.sandbox, amocrm_app.state.sandbox
-    avito.retry_delay_scale = amocrm.retry_delay_scale = 0.01
-    async with serve(avito_app) as avito_url, serve(amocrm_app) as amocrm_url:
-        try:
-            yield Simulators(avito, amocrm, avito_url, amocrm_url)
-        finally:
-            await avito.aclose()
-            await amocrm.aclose()
 
 
 def bridge_settings(
@@ -200,7 +146,7 @@ async def run_demo(options: DemoOptions, out: Callable[[str], None] = _say) -> d
                 if task is None or options.check:
                     raise
                 task.uncancel()
-                return await _stopped_by_user(process.db, sims, out, time.monotonic() - started)
+                return await stopped_by_user(process.db, sims, out, time.monotonic() - started)
             final = await snapshot(process.db, sims.avito, sims.amocrm)
             if provoked is not None:
                 await settle_incidents(process.db, provoked)
@@ -233,35 +179,6 @@ async def run_demo(options: DemoOptions, out: Callable[[str], None] = _say) -> d
         return result
 
 
-async def _stopped_by_user(
-    db: Database, sims: Simulators, out: Callable[[str], None], seconds: float
-) -> dict[str, Any]:
-    """The calm end of a demo stopped with Ctrl+C: what was done, in words a person reads."""
-    out("")
-    out(f"Демо остановлено пользователем (Ctrl+C) через {_duration(seconds)}.")
-    try:
-        done: DemoState | None = await snapshot(db, sims.avito, sims.amocrm)
-    except (SQLAlchemyError, OSError):
-        done = None  # the database went away meanwhile: nothing to count, nothing wrong
-    if done is None:
-        out("Сделанное не подсчитать: база данных недоступна.")
-    else:
-        out("Сделано: " + done.line(None))
-    out(
-        "Заявки и статусы, бывшие в пути, не проверялись; проверка всего пути: "
-        "leadbridge demo --leads 200 --check"
-    )
-    return {"interrupted": True, "done": None if done is None else asdict(done)}
-
-
-def _duration(seconds: float) -> str:
-    minutes, rest = divmod(round(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    if hours:
-        return f"{hours} ч {minutes} мин"
-    return f"{minutes} мин {rest} с" if minutes else f"{rest} с"
-
-
 async def _drive(
     options: DemoOptions,
     sims: Simulators,
@@ -283,7 +200,7 @@ async def _drive(
     )
     managers = asyncio.create_task(crew.run(stop_when_all_closed=options.leads))
     background: list[asyncio.Task[Any]] = []
-    traffic = asyncio.create_task(_traffic(sims, options, bridge, provoked, background))
+    traffic = asyncio.create_task(requests(sims, options, bridge, provoked, background))
     background += [managers, traffic]
     progress = Progress(total=options.leads, stream=sys.stderr)
     deadline = time.monotonic() + options.timeout_s
@@ -328,50 +245,3 @@ async def _progressed(
     # One catch-up pass after the last move: a change whose webhook is still being retried by
     # amoCRM is taken from the events API instead.
     return await bridge.catch_up.run_once() == 0 and await caught_up(bridge.db, sims.avito)
-
-
-async def _traffic(
-    sims: Simulators,
-    options: DemoOptions,
-    bridge: Bridge,
-    provoked: Provocations | None,
-    background: list[asyncio.Task[Any]],
-) -> None:
-    count, planned = 0, options.leads or 100
-    pause = _pauses(options)
-    # Sellers withdraw and edit a few requests (sandbox/demo_sellers.py); not under --api-break,
-    # whose operator replays what the old mapping could not read, which is about new requests.
-    sellers = Sellers(
-        sims.avito,
-        seed=options.seed,
-        planned=0 if options.api_break else options.leads,
-        time_scale=options.time_scale,
-    )
-    async with sellers:
-        while options.leads is None or count < options.leads:
-            sellers.arrived(str(sims.avito.add_lead()["id"]))
-            count += 1
-            if provoked is not None:
-                # The causes the alerts must catch, one after another (sandbox/demo_alerts.py).
-                if count == planned // 5:
-                    await provoked.block_amocrm(sims.amocrm)
-                if count == 2 * planned // 5:
-                    background.append(asyncio.create_task(provoked.park_a_status(bridge.db)))
-                if count == 3 * planned // 5:
-                    await provoked.fall_silent()
-            if options.chaos and count == planned // 2:
-                chaos.midway(sims.avito, sims.amocrm)
-            if provoked is not None and count == options.leads:
-                provoked.traffic_ended_at = datetime.now(UTC)
-            if options.api_break and count == planned // 2:
-                break_api(sims.avito)
-            await asyncio.sleep(next(pause))
-
-
-def _pauses(options: DemoOptions) -> Iterator[float]:
-    """Seconds before each next request. The endless demo's requests come irregularly, as
-    people send them: from half to one and a half of the pace, by the seed."""
-    rng = random.Random(f"{options.seed}:pace")
-    while True:
-        spread = rng.uniform(0.5, 1.5) if options.endless else 1.0
-        yield spread / options.leads_per_second

@@ -10,7 +10,8 @@ from tests.acceptance.processes import free_port
 
 from leadbridge.config import DEFAULT_FUNNEL
 from leadbridge.processes import prepare_patiently
-from leadbridge.sandbox.demo import DemoOptions, Simulators, bridge_settings, simulators
+from leadbridge.sandbox.demo import bridge_settings
+from leadbridge.sandbox.demo_sims import DemoOptions, Simulators, simulators
 from leadbridge.sync.bridge import Bridge
 from leadbridge.web.app import create_app
 from leadbridge.web.context import WebContext

@@ -15,7 +15,8 @@ from leadbridge import logs
 from leadbridge.config import DEFAULT_FUNNEL
 from leadbridge.sandbox.amocrm import AmoSandboxConfig
 from leadbridge.sandbox.avito import AvitoSandboxConfig
-from leadbridge.sandbox.demo import DemoOptions, run_demo
+from leadbridge.sandbox.demo import run_demo
+from leadbridge.sandbox.demo_sims import DemoOptions
 
 pytestmark = pytest.mark.anyio
 LEADS = 12
