@@ -13,8 +13,11 @@ from tests.databases import database
 
 # CI draws the same examples on every run, so that what lands does not depend on luck; a
 # developer's runs keep exploring new ones (and whatever they find is saved by hypothesis).
-settings.register_profile("ci", derandomize=True)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+# Neither has a deadline per example: a test asserts behaviour, not time (timings are the
+# benchmarks'), and six workers on two cores make any example slow now and then.
+settings.register_profile("ci", derandomize=True, deadline=None)
+settings.register_profile("explore", deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "explore"))
 
 
 @pytest.fixture
