@@ -8,6 +8,7 @@ the CRM's request budget, so `leadbridge settle --amocrm-prices` stays the way t
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,9 +22,10 @@ from leadbridge.domain.commission import RuleError
 from leadbridge.domain.periods import Week
 from leadbridge.domain.settlement import ADJUSTMENT, Diff, Discrepancy, Line
 from leadbridge.domain.settlement_quarantine import QUARANTINED, QuarantinedLine
-from leadbridge.settlement.export import CsvExport, Tally, XlsxExport, export_paths
+from leadbridge.settlement.export import CsvExport, Tally, export_paths
 from leadbridge.settlement.lines import LineMaker
 from leadbridge.settlement.service import SettlementRefused, SettleRequest, settle_week
+from leadbridge.settlement.xlsx_aside import XlsxExportAside
 from leadbridge.store import settlement as store
 from leadbridge.store.database import Database
 from leadbridge.store.tables import SettlementException, SettlementPeriod
@@ -109,7 +111,7 @@ async def export(db: Database, maker: LineMaker, week: Week, to: Path) -> Path:
     """Write the week's XLSX and CSV into `to`, with the last check's diff, without asking Avito
     again; returns the XLSX, the CSV lies beside it."""
     xlsx_path, csv_path = export_paths(to, week)
-    xlsx, csv_file, tally = XlsxExport(xlsx_path), CsvExport(csv_path), Tally()
+    xlsx, csv_file, tally = XlsxExportAside(xlsx_path), CsvExport(csv_path), Tally()
     try:
         async with db.snapshot() as session:  # a long read holds no write lock
             period = await store.period(session, week)
@@ -120,9 +122,11 @@ async def export(db: Database, maker: LineMaker, week: Week, to: Path) -> Path:
             found = await store.exceptions(session, week)
         frozen_at = period.frozen_at if period else None
         diff, quarantined = stored_check(period, found)
-        xlsx.finish(week, tally, diff, frozen_at, quarantined)
+        # The writer closes the book meanwhile: waited for in a thread, not in the event loop.
+        await asyncio.to_thread(xlsx.finish, week, tally, diff, frozen_at, quarantined)
     finally:
         csv_file.finish()
+        xlsx.close()
     return xlsx_path
 
 

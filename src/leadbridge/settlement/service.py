@@ -18,8 +18,9 @@ from leadbridge.domain.periods import MOSCOW, Week
 from leadbridge.domain.settlement import Diff, Differ, Line
 from leadbridge.domain.settlement_quarantine import QUARANTINED, QuarantinedLine
 from leadbridge.settlement.avito_side import AvitoSettlement, avito_lines, avito_side
-from leadbridge.settlement.export import CsvExport, Tally, XlsxExport, export_paths
+from leadbridge.settlement.export import CsvExport, Tally, export_paths
 from leadbridge.settlement.lines import LineMaker
+from leadbridge.settlement.xlsx_aside import XlsxExportAside
 from leadbridge.store import settlement as store
 from leadbridge.store.database import Database
 
@@ -112,6 +113,8 @@ async def settle_week(
     finally:
         if csv_file is not None:
             csv_file.finish()
+        if xlsx is not None:
+            xlsx.close()
     files = [sink.path for sink in (xlsx, csv_file) if sink is not None]
     return WeekResult(week, frozen_at, tally, diff, files, quarantined)
 
@@ -145,9 +148,9 @@ async def _counted(
             progress(count)
 
 
-def _exports(request: SettleRequest) -> tuple[XlsxExport | None, CsvExport | None]:
+def _exports(request: SettleRequest) -> tuple[XlsxExportAside | None, CsvExport | None]:
     if request.export_dir is None:
         return None, None
     request.export_dir.mkdir(parents=True, exist_ok=True)
     xlsx_path, csv_path = export_paths(request.export_dir, request.week)
-    return XlsxExport(xlsx_path), CsvExport(csv_path)
+    return XlsxExportAside(xlsx_path), CsvExport(csv_path)
